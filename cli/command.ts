@@ -1,0 +1,21 @@
+/** One CLI command: its name, a one-line summary, and a run function returning the exit code. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface GlobalOptions {
+  /** `--agent URL`: talk to a running agent instead of the embedded one. */
+  agent?: string;
+  /** `--token TOKEN` or $KHUTULUN_TOKEN. */
+  token?: string;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[], io: CliIo, globals: GlobalOptions): Promise<number>;
+}

@@ -1,0 +1,60 @@
+/**
+ * CLI entry: `khutulun [--agent URL] [--token T] <command> [args]`.
+ * Exit codes: 0 ok, 1 the operation failed (invalid input, failed deployment), 2 usage or I/O error.
+ */
+import { KhutulunError, asKhutulunError } from '../common/index.js';
+import type { CliIo, GlobalOptions } from './command.js';
+import { commands } from './commands/index.js';
+
+function help(io: CliIo): void {
+  io.stdout('usage: khutulun [--agent URL] [--token TOKEN] <command> [options]\n\ncommands:\n');
+  for (const c of commands) io.stdout(`  ${c.name.padEnd(12)} ${c.summary}\n`);
+  io.stdout('\nRun `khutulun help <command>` for the options of one command.\n');
+}
+
+export async function main(argv: string[], io?: Partial<CliIo>): Promise<number> {
+  const cio: CliIo = {
+    stdout: io?.stdout ?? ((t) => void process.stdout.write(t)),
+    stderr: io?.stderr ?? ((t) => void process.stderr.write(t)),
+    env: io?.env ?? process.env,
+    cwd: io?.cwd ?? process.cwd(),
+  };
+  const globals: GlobalOptions = {};
+  const token = cio.env['KHUTULUN_TOKEN'];
+  if (token) globals.token = token;
+  const args = [...argv];
+  while (args[0]?.startsWith('--')) {
+    const a = args.shift()!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = inline ?? args.shift();
+    if (flag === '--agent' && value) globals.agent = value;
+    else if (flag === '--token' && value) globals.token = value;
+    else if (flag === '--help') {
+      help(cio);
+      return 0;
+    } else {
+      cio.stderr(`khutulun: unknown global option ${a}\n`);
+      return 2;
+    }
+  }
+  const name = args.shift();
+  if (!name || name === 'help' || name === '-h') {
+    const sub = args[0] ? commands.find((c) => c.name === args[0]) : undefined;
+    if (sub) cio.stdout(`usage: ${sub.usage}\n`);
+    else help(cio);
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    cio.stderr(`khutulun: unknown command "${name}" (run \`khutulun help\` to list commands)\n`);
+    return 2;
+  }
+  try {
+    return await command.run(args, cio, globals);
+  } catch (error) {
+    const e = asKhutulunError(error);
+    cio.stderr(`khutulun ${name}: ${e.toString()}\n`);
+    if (e instanceof KhutulunError && e.code === 'KH-CLI-USAGE') cio.stderr(`usage: ${command.usage}\n`);
+    return e.code === 'KH-CLI-USAGE' || e.code.startsWith('KH-IO') ? 2 : 1;
+  }
+}

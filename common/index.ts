@@ -1,0 +1,16 @@
+export {
+  KhutulunError,
+  toErrorData,
+  fromErrorData,
+  asKhutulunError,
+  isErrorData,
+  isRetryable,
+} from './errors.js';
+export type { ErrorData, KhutulunErrorOptions } from './errors.js';
+export { systemClock, ManualClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { systemRandom, seededRandom } from './random.js';
+export type { Random } from './random.js';
+export type { Brand } from './brand.js';
+export { silentLogger, stderrLogger } from './log.js';
+export type { Logger, LogLevel } from './log.js';

@@ -1,0 +1,128 @@
+/**
+ * The contract between the built-in Wasm plugins (which decide WHAT should run) and the runtime
+ * adapters (which make it so). A plugin returns a RuntimeIntent as plain JSON; the actor hands it to
+ * the adapter named by `runtime`. Specs are plain data so they cross worker threads and Wasm.
+ */
+import type { ErrorData } from '../common/index.js';
+
+/** Stable workload id, unique per host: `<deployment>/<vertex>` (plus `#<n>` for replicas). */
+export type WorkloadId = string;
+
+export type RestartPolicy = 'never' | 'on-failure' | 'always';
+
+export interface ResourceLimits {
+  /** Bytes. */
+  memory?: number;
+  /** CPU cores (0.5 = half a core). */
+  cpus?: number;
+  pids?: number;
+}
+
+export interface PortSpec {
+  /** Logical name, e.g. `http`. */
+  name: string;
+  protocol: 'tcp' | 'udp';
+  /** Port inside the workload (containers); for processes the same as hostPort. */
+  containerPort?: number;
+  /** Reserved host port (filled by the port allocator when 0/absent). */
+  hostPort?: number;
+  /** firewalld zone to open while running; absent = not guarded. */
+  firewallZone?: string;
+}
+
+export interface ArtifactSpec {
+  /** Where to get it: a path (relative to the deployment's source) or an http(s) URL. */
+  source: string;
+  /** Where it lands, relative to the workload directory. */
+  target: string;
+  /** `sha256:<hex>` — verified before use when given. */
+  checksum?: string;
+  executable?: boolean;
+}
+
+export interface HealthCheck {
+  command?: string[];
+  httpGet?: { port: number; path: string };
+  tcpPort?: number;
+  intervalMs?: number;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+export interface ProcessSpec {
+  kind: 'process';
+  command: string;
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  user?: string;
+  restart?: RestartPolicy;
+  stopTimeoutMs?: number;
+  limits?: ResourceLimits;
+  ports?: PortSpec[];
+  artifacts?: ArtifactSpec[];
+  health?: HealthCheck;
+}
+
+export interface MountSpec {
+  source: string;
+  target: string;
+  readOnly?: boolean;
+  /** `bind` (host path) or `volume` (named volume). */
+  type?: 'bind' | 'volume';
+}
+
+export interface ContainerSpec {
+  kind: 'container';
+  image: string;
+  /** How to get the image when absent: pull (registry), or a local tarball to import/load. */
+  imageSource?: { pull?: boolean; importTar?: string; loadTar?: string; buildContext?: string };
+  command?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  mounts?: MountSpec[];
+  ports?: PortSpec[];
+  limits?: ResourceLimits;
+  restart?: RestartPolicy;
+  stopTimeoutMs?: number;
+  health?: HealthCheck;
+  network?: string;
+  /** Podman pod to join (containers in one pod share a network namespace). */
+  pod?: string;
+  /** OCI runtime, e.g. `runsc` or `kata`. */
+  ociRuntime?: string;
+  labels?: Record<string, string>;
+}
+
+export type WorkloadSpec = ProcessSpec | ContainerSpec | { kind: string; [key: string]: unknown };
+
+export type WorkloadState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'unknown';
+
+export interface ObservedWorkload {
+  id: WorkloadId;
+  runtime: string;
+  state: WorkloadState;
+  /** Runtime-native handle: pid, container id, domain uuid… */
+  handle?: string;
+  pid?: number;
+  exitCode?: number;
+  signal?: string;
+  /** Why it is not running (coded). */
+  cause?: ErrorData;
+  startedAt?: number;
+  restarts?: number;
+  ports?: PortSpec[];
+  /** Anything else worth showing (IP address, log file paths…). */
+  info?: Record<string, string | number | boolean>;
+}
+
+/** What a plugin asks a runtime to do. */
+export interface RuntimeIntent {
+  action: 'ensure' | 'remove' | 'observe';
+  /** Adapter name: `process`, `podman`, `docker`, `noop`, … */
+  runtime: string;
+  workload: WorkloadId;
+  spec?: WorkloadSpec;
+}
