@@ -1,11 +1,180 @@
 #!/usr/bin/env bash
-# Starts/stops the daemons the system tests need, each under $KH_CI_BASE, stopped by PID.
-# Usage: daemons.sh start|stop. Writes $KH_CI_BASE/daemons.env with the addresses tests read.
+# Starts/stops the daemons the system tests need, everything under $KH_CI_BASE, stopped by PID.
+#   daemons.sh start   podman API service + busybox image, private D-Bus, firewalld in its own netns
+#   daemons.sh stop    removes our containers, kills exactly the recorded PIDs, deletes our netns
+# Writes $KH_CI_BASE/daemons.env (KEY=VALUE lines) that .ci/run sources before the system tests.
+# Why each odd step exists: see shared/notes/runtimes-detail.md (no systemd, hybrid cgroups,
+# no CAP_SYS_RESOURCE, no registry, firewalld must not firewall the machine itself).
 set -euo pipefail
 BASE=${KH_CI_BASE:?KH_CI_BASE must be set}
-mkdir -p "$BASE"
+mkdir -p "$BASE/pids"
+HERE=$(cd "$(dirname "$0")" && pwd)
+# One netns name per base, so parallel runs (other sessions, other CI bases) never collide.
+NS_SUFFIX=$(printf '%s' "$BASE" | cksum | cut -d' ' -f1)
+FW_NETNS=${KH_FW_NETNS:-khfw$NS_SUFFIX}
+IMAGE=localhost/khutulun-busybox:latest
+export CONTAINERS_CONF="$BASE/containers/containers.conf"
+export CONTAINERS_STORAGE_CONF="$BASE/containers/storage.conf"
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BASE/dbus/system_bus_socket"
+
+log() { echo "[daemons $(date +%T)] $*"; }
+
+# Waits (bounded) until "$@" succeeds.
+wait_for() {
+  local what=$1 tries=$2; shift 2
+  for ((i = 0; i < tries; i++)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  log "timed out waiting for $what"; return 1
+}
+
+write_container_conf() {
+  mkdir -p "$BASE/containers" "$BASE/podman/root" "$BASE/podman/run" "$BASE/podman/tmp"
+  local runtime=crun
+  # crun refuses the hybrid cgroup layout while hugetlb sits on cgroup v2: move it to a v1 mount.
+  if grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+    if ! { mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb; } 2>/dev/null; then
+      log "cannot move hugetlb off cgroup v2; using runc"; runtime=runc
+    fi
+  fi
+  command -v crun >/dev/null || runtime=runc
+  local nofile nproc
+  nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
+  [ "$nofile" = unlimited ] && nofile=1048576
+  [ "$nproc" = unlimited ] && nproc=32768
+  [ "$nproc" -gt 32768 ] && nproc=32768
+  cat > "$CONTAINERS_CONF" <<CONF
+[containers]
+# Default rlimits must stay at or below the hard limits: CAP_SYS_RESOURCE is missing here.
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$BASE/podman/events.log"
+runtime = "$runtime"
+tmp_dir = "$BASE/podman/tmp"
+CONF
+  cat > "$CONTAINERS_STORAGE_CONF" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "$BASE/podman/root"
+runroot = "$BASE/podman/run"
+CONF
+}
+
+# No registry here: the test image is a busybox-static root file system imported as an image.
+import_busybox() {
+  if podman image exists "$IMAGE" 2>/dev/null; then return 0; fi
+  local root="$BASE/busybox-root"
+  rm -rf "$root"; mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,root,var/www}
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+  echo 'khutulun' > "$root/var/www/index.html"
+  tar -C "$root" -cf "$BASE/busybox-rootfs.tar" .
+  podman import --change 'CMD ["/bin/sh"]' "$BASE/busybox-rootfs.tar" "$IMAGE" >/dev/null
+}
+
+start_podman() {
+  write_container_conf
+  import_busybox
+  rm -f "$BASE/podman.sock"
+  nohup podman system service --time=0 "unix://$BASE/podman.sock" > "$BASE/podman-service.log" 2>&1 &
+  echo $! > "$BASE/pids/podman.pid"
+  wait_for "podman API" 60 curl -sf --unix-socket "$BASE/podman.sock" http://d/_ping
+  log "podman API up ($(grep runtime "$CONTAINERS_CONF" | tr -d ' '))"
+}
+
+start_dbus() {
+  mkdir -p "$BASE/dbus"
+  cat > "$BASE/dbus/system.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$BASE/dbus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="root"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+  </policy>
+  <includedir>/usr/share/dbus-1/system.d</includedir>
+</busconfig>
+CONF
+  rm -f "$BASE/dbus/system_bus_socket"
+  dbus-daemon --config-file="$BASE/dbus/system.conf" --fork --print-pid --nopidfile > "$BASE/pids/dbus.pid"
+  wait_for "private D-Bus" 20 test -S "$BASE/dbus/system_bus_socket"
+  log "private D-Bus up"
+}
+
+start_firewalld() {
+  mkdir -p "$BASE/fw"
+  rm -rf "$BASE/fw/etc"; cp -a /etc/firewalld "$BASE/fw/etc"
+  if ! ip netns list | grep -qw "$FW_NETNS"; then
+    ip netns add "$FW_NETNS"
+    echo "$FW_NETNS" >> "$BASE/netns.list"
+  fi
+  ip netns exec "$FW_NETNS" ip link set lo up
+  # `ip netns exec` execs firewalld, so $! is firewalld's own PID.
+  nohup ip netns exec "$FW_NETNS" firewalld --nofork --nopid --system-config "$BASE/fw/etc" \
+    --log-target file --log-file "$BASE/fw/firewalld.log" > "$BASE/fw/stdout.log" 2>&1 &
+  echo $! > "$BASE/pids/firewalld.pid"
+}
+
+wait_firewalld() {
+  # firewalld takes 10-30 s to start on 2 shared cores.
+  wait_for "firewalld" 180 sh -c 'firewall-cmd --state 2>/dev/null | grep -q running'
+  log "firewalld running in netns $FW_NETNS"
+}
+
+stop_all() {
+  if [ -S "$BASE/podman.sock" ] && [ -f "$CONTAINERS_CONF" ]; then
+    # Every container in this storage root is ours: stop them so no conmon outlives the run.
+    timeout 60 podman rm -af -t 2 >/dev/null 2>&1 || true
+    timeout 30 podman pod rm -af >/dev/null 2>&1 || true
+  fi
+  for f in "$BASE"/pids/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$f"
+  done
+  if [ -f "$BASE/netns.list" ]; then
+    while read -r ns; do [ -n "$ns" ] && ip netns delete "$ns" 2>/dev/null || true; done < "$BASE/netns.list"
+    rm -f "$BASE/netns.list"
+  fi
+  log "stopped"
+}
+
 case "${1:-}" in
-  start) : > "$BASE/daemons.env" ;;
-  stop) for f in "$BASE"/pids/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done ;;
+  start)
+    T0=$(date +%s)
+    : > "$BASE/daemons.env"
+    start_dbus
+    start_firewalld          # slow to come up: start it first, wait for it last
+    start_podman
+    wait_firewalld
+    cat > "$BASE/daemons.env" <<ENV
+KH_PODMAN_SOCKET=$BASE/podman.sock
+KH_BUSYBOX_IMAGE=$IMAGE
+CONTAINERS_CONF=$CONTAINERS_CONF
+CONTAINERS_STORAGE_CONF=$CONTAINERS_STORAGE_CONF
+DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
+KH_FW_NETNS=$FW_NETNS
+KH_FW_ZONE=public
+ENV
+    log "all daemons up in $(( $(date +%s) - T0 ))s; env in $BASE/daemons.env"
+    ;;
+  stop) stop_all ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

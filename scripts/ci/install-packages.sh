@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and the system tests need (idempotent).
+# Installs the Debian packages the build and the system tests need.
+# Idempotent and fast when everything is present: dpkg is asked first, apt only for what is missing.
 set -euo pipefail
 PKGS=(
   # process runtime / namespaces
   iproute2 procps psmisc busybox-static
+  # containers: podman serves the Docker-compatible API (no Docker engine on this machine kind)
+  podman crun runc conmon slirp4netns uidmap catatonit containernetworking-plugins
+  golang-github-containers-common iptables
+  # firewalld on a private D-Bus, inside its own network namespace
+  dbus firewalld python3-nftables nftables
 )
 missing=()
-for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # policy-rc.d keeps postinst scripts from trying to start services (there is no init system here)
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
