@@ -1,0 +1,138 @@
+/**
+ * Worker side: loads a transpiled plugin, instantiates it with its imports, and runs calls on it.
+ * Instances are cached per worker by content hash; a trap or a memory overrun drops the instance
+ * (its state may be damaged) and the next call gets a fresh one.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { KhutulunError, isErrorData, toErrorData } from '../../common/index.js';
+import type { ErrorData } from '../../common/index.js';
+import type { PluginCall, PluginCallResult, PluginManifest } from './call.js';
+import { PluginErrorCode, pluginErrorData } from './errors.js';
+import { parseInvokeOutput, parseManifest } from './output.js';
+import type { LoadSpec } from './wire.js';
+import { buildImports } from './wasi-imports.js';
+import { wasm } from './wasm-api.js';
+import type { WasmImports, WasmInstance, WasmMemory, WasmModule } from './wasm-api.js';
+
+interface PluginExports {
+  describe(): string;
+  invoke(fn: string, event: string, snapshot: string): string;
+}
+
+interface Instantiate {
+  instantiate(
+    getCoreModule: (name: string) => Promise<WasmModule>,
+    imports: Record<string, unknown>,
+    instantiateCore?: (module: WasmModule, imports: WasmImports) => Promise<WasmInstance>,
+  ): Promise<PluginExports>;
+}
+
+export interface LoadedPlugin {
+  exports: PluginExports;
+  memories: WasmMemory[];
+}
+
+const modules = new Map<string, Promise<WasmModule>>();
+const instances = new Map<string, Promise<LoadedPlugin>>();
+
+async function instantiatePlugin(spec: LoadSpec): Promise<LoadedPlugin> {
+  const glue = (await import(pathToFileURL(join(spec.dir, 'plugin.js')).href)) as Instantiate;
+  const memories: WasmMemory[] = [];
+  const getCoreModule = (name: string): Promise<WasmModule> => {
+    const key = `${spec.hash}/${name}`;
+    let module = modules.get(key);
+    if (!module) {
+      // Compiled modules are shared by every instance of the plugin in this worker.
+      module = readFile(join(spec.dir, name)).then((bytes) => wasm.compile(bytes));
+      modules.set(key, module);
+    }
+    return module;
+  };
+  const instantiateCore = async (module: WasmModule, imports: WasmImports): Promise<WasmInstance> => {
+    const instance = await wasm.instantiate(module, imports);
+    for (const value of Object.values(instance.exports)) {
+      if (value instanceof wasm.Memory) memories.push(value);
+    }
+    return instance;
+  };
+  const exports = await glue.instantiate(getCoreModule, await buildImports(spec.imports, spec.grants), instantiateCore);
+  if (typeof exports.invoke !== 'function' || typeof exports.describe !== 'function') {
+    throw new KhutulunError(PluginErrorCode.load, `plugin ${spec.id} does not export describe and invoke`, {
+      hint: 'build the component for the world `plugin` in plugins/wit/khutulun.wit',
+    });
+  }
+  return { exports, memories };
+}
+
+export function loadPlugin(spec: LoadSpec): Promise<LoadedPlugin> {
+  let loaded = instances.get(spec.hash);
+  if (!loaded) {
+    loaded = instantiatePlugin(spec);
+    instances.set(spec.hash, loaded);
+    loaded.catch(() => instances.delete(spec.hash));
+  }
+  return loaded;
+}
+
+function dropInstance(hash: string): void {
+  instances.delete(hash);
+}
+
+const memoryBytes = (plugin: LoadedPlugin): number => plugin.memories.reduce((sum, m) => sum + m.buffer.byteLength, 0);
+
+/** Turns whatever a call threw into coded error data; says whether the instance must be dropped. */
+export function classifyCallError(error: unknown, pluginId: string): { error: ErrorData; poisoned: boolean } {
+  if (error instanceof KhutulunError) return { error: toErrorData(error), poisoned: error.code === PluginErrorCode.denied };
+  if (error instanceof wasm.RuntimeError || error instanceof RangeError) {
+    return {
+      error: pluginErrorData(PluginErrorCode.trap, `plugin ${pluginId} trapped: ${(error as Error).message}`, {
+        hint: 'a bug in the plugin (unreachable, out-of-bounds access, stack overflow); fix the plugin',
+      }),
+      poisoned: true,
+    };
+  }
+  const payload = (error as { payload?: unknown } | null)?.payload;
+  if (typeof payload === 'string') {
+    // The plugin's own err branch: a coded error (JSON) or a plain message.
+    try {
+      const parsed: unknown = JSON.parse(payload);
+      if (typeof parsed === 'object' && parsed !== null && typeof (parsed as ErrorData).code === 'string') {
+        const data = parsed as Partial<ErrorData> & { code: string };
+        const coded = { ...data, message: String(data.message ?? data.code), retryable: data.retryable === true };
+        if (isErrorData(coded)) return { error: coded, poisoned: false };
+      }
+    } catch {
+      // Not JSON: a plain message.
+    }
+    return { error: pluginErrorData(PluginErrorCode.failed, payload), poisoned: false };
+  }
+  return { error: toErrorData(error), poisoned: true };
+}
+
+export function runCall(plugin: LoadedPlugin, spec: LoadSpec, call: PluginCall, maxMemoryBytes: number): PluginCallResult {
+  let raw: string;
+  try {
+    raw = plugin.exports.invoke(call.fn, JSON.stringify(call.event), JSON.stringify(call.snapshot));
+  } catch (error) {
+    const { error: data, poisoned } = classifyCallError(error, spec.id);
+    if (poisoned) dropInstance(spec.hash);
+    return { ok: false, error: data };
+  }
+  if (maxMemoryBytes > 0 && memoryBytes(plugin) > maxMemoryBytes) {
+    dropInstance(spec.hash);
+    return {
+      ok: false,
+      error: pluginErrorData(PluginErrorCode.memory, `plugin ${spec.id} grew its memory to ${memoryBytes(plugin)} bytes`, {
+        hint: `the limit is ${maxMemoryBytes} bytes (maxMemoryMb); shrink the plugin's data or raise the limit`,
+        details: { bytes: memoryBytes(plugin), limit: maxMemoryBytes },
+      }),
+    };
+  }
+  return parseInvokeOutput(raw, spec.id);
+}
+
+export function runDescribe(plugin: LoadedPlugin, spec: LoadSpec): PluginManifest {
+  return parseManifest(plugin.exports.describe(), spec.id);
+}

@@ -1,0 +1,40 @@
+/** The messages between the host (main thread) and its pool workers. Plain data only. */
+import type { ErrorData } from '../../common/index.js';
+import type { PluginCall, PluginCallResult, PluginManifest } from './call.js';
+import type { PluginGrants } from './registration.js';
+
+/** How a worker finds and links a registered plugin. */
+export interface LoadSpec {
+  id: string;
+  hash: string;
+  dir: string;
+  imports: string[];
+  grants: PluginGrants;
+}
+
+/**
+ * Progress slots shared with the worker (Int32Array over a SharedArrayBuffer):
+ * [0] = number of calls started (0 while loading plugins). The host's watchdog reads it to cut
+ * a stuck call without losing the rest of the batch.
+ */
+export const PROGRESS_STARTED = 0;
+export const PROGRESS_SLOTS = 1;
+
+export interface BatchTask {
+  kind: 'batch';
+  plugins: Record<string, LoadSpec>;
+  calls: PluginCall[];
+  progress: SharedArrayBuffer;
+  maxMemoryBytes: number;
+}
+
+export interface DescribeTask {
+  kind: 'describe';
+  plugin: LoadSpec;
+}
+
+export type WorkerTask = BatchTask | DescribeTask;
+
+export type DescribeReply = { ok: true; manifest: PluginManifest } | { ok: false; error: ErrorData };
+
+export type BatchReply = PluginCallResult[];

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PluginErrorCode, PluginHost, watPluginComponent } from '../../../plugins/host/index.js';
+import { call } from './fixtures.js';
+
+const OK = '{"effects":[{"type":"log","level":"info","message":"hi"}],"value":42}';
+
+describe('PluginHost with native (WAT) components', () => {
+  let host: PluginHost;
+  let cacheDir: string;
+
+  beforeAll(async () => {
+    cacheDir = mkdtempSync(join(tmpdir(), 'kh-plugin-cache-'));
+    host = await PluginHost.create({ threads: 2, callTimeoutMs: 300, cacheDir, maxMemoryMb: 64 });
+    await host.register({ id: 'ok', bytes: await watPluginComponent({ response: OK }) });
+    await host.register({ id: 'trap', bytes: await watPluginComponent({ invokePrelude: 'unreachable' }) });
+    await host.register({ id: 'loop', bytes: await watPluginComponent({ invokePrelude: '(loop $l (br $l))' }) });
+    await host.register({
+      id: 'hog',
+      // Grows linear memory by 128 MiB (2048 pages) on every call.
+      bytes: await watPluginComponent({ invokePrelude: '(drop (memory.grow (i32.const 2048)))' }),
+    });
+    await host.register({ id: 'bad-output', bytes: await watPluginComponent({ response: '{"effects":[{"type":"explode"}]}' }) });
+    await host.register({ id: 'coded', bytes: await watPluginComponent({ fail: true, response: '{"code":"KH-APP-001","message":"no","retryable":true}' }) });
+  });
+  afterAll(async () => {
+    await host.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('runs a call and returns its effects and value', async () => {
+    const result = await host.call(call('ok'));
+    expect(result).toEqual({ ok: true, effects: [{ type: 'log', level: 'info', message: 'hi' }], value: 42 });
+    expect(host.describe('ok')).toEqual({ name: 'wat', functions: ['run'] });
+  });
+
+  it('caches transpiled output by content hash', () => {
+    const entries = readdirSync(cacheDir).filter((e) => !e.includes('.tmp-'));
+    expect(entries.length).toBe(6);
+  });
+
+  it('a trap fails only that call, in the middle of a batch', async () => {
+    const results = await host.callBatch([call('ok'), call('trap'), call('ok')]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(results[1]).toMatchObject({ ok: false, error: { code: PluginErrorCode.trap } });
+  });
+
+  it('an endless loop is cut with KH-PLUGIN-TIMEOUT and the rest of the batch still runs', async () => {
+    const started = Date.now();
+    const results = await host.callBatch([call('ok'), call('ok'), call('loop'), call('ok')]);
+    expect(results.map((r) => r.ok)).toEqual([true, true, false, true]);
+    expect(results[2]).toMatchObject({ ok: false, error: { code: PluginErrorCode.timeout } });
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The pool goes on.
+    expect((await host.call(call('ok'))).ok).toBe(true);
+  });
+
+  it('a plugin that grows its memory past the limit fails with KH-PLUGIN-MEMORY', async () => {
+    const result = await host.call(call('hog'));
+    expect(result).toMatchObject({ ok: false, error: { code: PluginErrorCode.memory } });
+    expect((await host.call(call('ok'))).ok).toBe(true);
+  });
+
+  it('malformed effects are refused with KH-PLUGIN-OUTPUT', async () => {
+    expect(await host.call(call('bad-output'))).toMatchObject({ ok: false, error: { code: PluginErrorCode.output } });
+  });
+
+  it("keeps a plugin's own coded error", async () => {
+    expect(await host.call(call('coded'))).toMatchObject({ ok: false, error: { code: 'KH-APP-001', retryable: true } });
+  });
+
+  it('unknown plugins and malformed calls fail per call, never reject', async () => {
+    const results = await host.callBatch([call('nope'), { ...call('ok'), fn: '' }, call('ok')]);
+    expect(results[0]).toMatchObject({ ok: false, error: { code: PluginErrorCode.unknown } });
+    expect(results[1]).toMatchObject({ ok: false, error: { code: PluginErrorCode.invalid } });
+    expect(results[2]!.ok).toBe(true);
+  });
+
+  it('refuses bad registrations with coded errors', async () => {
+    await expect(host.register({ id: 'x:y', bytes: new Uint8Array([0]) })).rejects.toMatchObject({ code: PluginErrorCode.invalid });
+    await expect(host.register({ id: 'junk', bytes: new Uint8Array([0, 97, 115, 109]) })).rejects.toMatchObject({ code: PluginErrorCode.load });
+    await expect(host.register({ id: 'missing', url: '/nonexistent/p.wasm' })).rejects.toMatchObject({ code: PluginErrorCode.load });
+  });
+
+  it('a big batch keeps order', async () => {
+    const calls = Array.from({ length: 2000 }, (_, i) => call(i % 7 === 3 ? 'trap' : 'ok'));
+    const results = await host.callBatch(calls);
+    expect(results.map((r) => r.ok)).toEqual(calls.map((c) => c.plugin === 'ok'));
+  });
+});
