@@ -1,0 +1,10 @@
+export { transition } from './transition.js';
+export type { TransitionScope, TransitionResult } from './transition.js';
+export { initialActorState, isBusy } from './actor-state.js';
+export type { ActorState, InFlight } from './actor-state.js';
+export type { ActorEvent, ActorEventType } from './actor-event.js';
+export type { ActorEffect } from './actor-effect.js';
+export { BUSY_PHASE, DONE_PHASE, OPERATIONS, OPERATION_EVENT, nextOperation, goalMet, isStablePhase } from './lifecycle.js';
+export type { LifecyclePhase, StablePhase, Operation, Goal } from './lifecycle.js';
+export { DEFAULT_RETRY_POLICY, backoffDelay } from './retry-policy.js';
+export type { RetryPolicy } from './retry-policy.js';
