@@ -1,0 +1,140 @@
+/** Options of an agent, their defaults and validation (bad options are coded errors, not crashes). */
+import { KhutulunError, systemClock, systemRandom, silentLogger } from '../common/index.js';
+import type { Clock, Logger, Random } from '../common/index.js';
+import type { Compiler, NodeRunner, Placer } from './deployment-engine.js';
+import { AgentErrors } from './errors.js';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export interface AgentOptions {
+  /** Host name in the cluster (unique per cluster). */
+  name: string;
+  /** `HOST:PORT` or parsed; port 0 picks a free port. Default 127.0.0.1:0. */
+  listen?: string | ListenAddress;
+  /** Address other hosts should dial (default: the listen address). */
+  advertise?: string;
+  /** Agents to dial (`HOST:PORT`). More are learned from the cluster document. */
+  peers?: string[];
+  /** Persistent state (Automerge storage, host id, agent.json); absent = in memory. */
+  stateDir?: string;
+  /** Shared cluster token (peers and API clients). */
+  token?: string;
+  /** Admit loopback API callers and peers without the token. */
+  allowLoopback?: boolean;
+  labels?: Record<string, string>;
+  /** Cluster name: the cluster document's id is derived from it. Default `default`. */
+  cluster?: string;
+  /** Heartbeat period (ms). Default 5000. */
+  heartbeatMs?: number;
+  /** A host whose heartbeat is older than this counts as disconnected. Default 3 heartbeats. */
+  staleAfterMs?: number;
+  /** Peer reconnect period (ms). Default 2000. */
+  reconnectMs?: number;
+  /** Upper bound on outgoing peer connections (bounded fan-out). Default 8. */
+  maxPeers?: number;
+  /** Dial hosts learned from the cluster document. Default true. */
+  learnPeers?: boolean;
+  /** Capacity override (default: from the OS). */
+  capacity?: { cpus: number; memoryBytes: number };
+  deployments?: { compile?: Compiler; place?: Placer; runner?: NodeRunner };
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+}
+
+export interface ResolvedAgentOptions {
+  name: string;
+  listen: ListenAddress;
+  advertise: string | undefined;
+  peers: string[];
+  stateDir: string | undefined;
+  token: string | undefined;
+  allowLoopback: boolean;
+  labels: Record<string, string>;
+  cluster: string;
+  heartbeatMs: number;
+  staleAfterMs: number;
+  reconnectMs: number;
+  maxPeers: number;
+  learnPeers: boolean;
+  capacity: { cpus: number; memoryBytes: number } | undefined;
+  deployments: NonNullable<AgentOptions['deployments']>;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+}
+
+function bad(message: string, hint: string): KhutulunError {
+  return new KhutulunError(AgentErrors.badOption, message, { hint });
+}
+
+/** Parses `HOST:PORT`, `[v6]:PORT` or `:PORT` (loopback). */
+export function parseHostPort(text: string, what = 'address'): ListenAddress {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) {
+    throw bad(`invalid ${what} "${text}"`, 'write HOST:PORT, for example 127.0.0.1:7700 or [::1]:7700');
+  }
+  const host = m[1] ?? (m[2] || '127.0.0.1');
+  return { host, port };
+}
+
+export function formatHostPort(a: ListenAddress): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+/** Parses `k=v,k2=v2` into labels. */
+export function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw bad(`invalid label "${part}"`, 'write labels as k=v,k2=v2');
+    labels[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return labels;
+}
+
+const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,62})$/;
+
+export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
+  if (!NAME.test(o.name ?? '')) {
+    throw bad(`invalid host name ${JSON.stringify(o.name)}`, 'use 1-63 letters, digits, dots, dashes or underscores');
+  }
+  const listen = typeof o.listen === 'string' ? parseHostPort(o.listen, '--listen address') : (o.listen ?? { host: '127.0.0.1', port: 0 });
+  const peers = (o.peers ?? []).map((p) => formatHostPort(parseHostPort(p, '--peer address')));
+  if (o.advertise !== undefined) parseHostPort(o.advertise, '--advertise address');
+  const token = o.token === undefined || o.token === '' ? undefined : o.token;
+  const allowLoopback = o.allowLoopback ?? false;
+  if (token === undefined && !allowLoopback) {
+    throw bad('the agent needs a cluster token (or loopback-only access)', 'pass --token T (or set KHUTULUN_TOKEN), or --allow-loopback for a single host');
+  }
+  if (token !== undefined && token.length < 8) throw bad('the cluster token is too short', 'use at least 8 characters, e.g. `openssl rand -hex 16`');
+  const heartbeatMs = o.heartbeatMs ?? 5000;
+  if (!(heartbeatMs >= 10)) throw bad(`heartbeat ${heartbeatMs} ms is too short`, 'use at least 10 ms');
+  const maxPeers = o.maxPeers ?? 8;
+  if (!(maxPeers >= 1 && maxPeers <= 1024)) throw bad(`maxPeers ${maxPeers} out of range`, 'use 1..1024');
+  return {
+    name: o.name,
+    listen,
+    advertise: o.advertise,
+    peers: [...new Set(peers)],
+    stateDir: o.stateDir,
+    token,
+    allowLoopback,
+    labels: { ...(o.labels ?? {}) },
+    cluster: o.cluster ?? 'default',
+    heartbeatMs,
+    staleAfterMs: o.staleAfterMs ?? heartbeatMs * 3,
+    reconnectMs: o.reconnectMs ?? 2000,
+    maxPeers,
+    learnPeers: o.learnPeers ?? true,
+    capacity: o.capacity,
+    deployments: o.deployments ?? {},
+    clock: o.clock ?? systemClock,
+    random: o.random ?? systemRandom,
+    logger: o.logger ?? silentLogger,
+  };
+}

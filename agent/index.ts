@@ -1,0 +1,28 @@
+/** The agent layer: one long-running host process (sync + HTTP API + membership + security). */
+export { startAgent, SYNC_PATH } from './start-agent.js';
+export type { Agent } from './start-agent.js';
+export { resolveAgentOptions, parseHostPort, formatHostPort, parseLabels } from './agent-options.js';
+export type { AgentOptions, ListenAddress } from './agent-options.js';
+export { readAgentRecord, writeAgentRecord, agentRecordPath } from './agent-record.js';
+export type { AgentRecord } from './agent-record.js';
+export { AgentErrors, httpStatusOf, validateDeploymentName } from './errors.js';
+export { EventHub } from './event-hub.js';
+export type { AgentEvent } from './event-hub.js';
+export { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
+export type { ClusterDoc, HostRecord, DeploymentRef, HostCapacity } from './cluster-doc.js';
+export type { HostView } from './membership.js';
+export type {
+  DeploymentEngine,
+  DeployRequest,
+  DeploymentStatus,
+  DeploymentSummary,
+  NodeStatus,
+  NodeState,
+  DeploymentState,
+  Compiler,
+  CompiledDeployment,
+  CompiledNode,
+  Placer,
+  NodeRunner,
+} from './deployment-engine.js';
+export { dependencyWaves } from './waves.js';

@@ -1,0 +1,210 @@
+/**
+ * `startAgent(options)`: one host process on ONE port — the automerge-repo sync WebSocket at
+ * `/sync` and the HTTP/JSON API beside it — with persistent storage, an explicit share policy,
+ * membership in the cluster document and token authentication. Embeddable: tests, `khutulun up`
+ * and host services run it in-process and stop it with `close()`.
+ */
+import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import { Repo } from '@automerge/automerge-repo';
+import type { DocHandle, PeerId } from '@automerge/automerge-repo';
+import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
+import { WebSocketServer } from 'ws';
+import { KhutulunError } from '../common/index.js';
+import { writeAgentRecord, removeAgentRecord } from './agent-record.js';
+import { formatHostPort, resolveAgentOptions } from './agent-options.js';
+import type { AgentOptions } from './agent-options.js';
+import { createApiHandler } from './api.js';
+import { authorize, presentedToken } from './auth.js';
+import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
+import type { ClusterDoc } from './cluster-doc.js';
+import { DocDeploymentEngine } from './doc-deployment-engine.js';
+import type { DeploymentEngine } from './deployment-engine.js';
+import { AgentErrors } from './errors.js';
+import { EventHub } from './event-hub.js';
+import { loadOrCreateIdentity } from './host-identity.js';
+import { Membership } from './membership.js';
+import type { HostView } from './membership.js';
+import { PeerManager } from './peer-manager.js';
+import { makeShareConfig } from './share-policy.js';
+import { PeerServerAdapter } from './sync-adapters.js';
+
+export const SYNC_PATH = '/sync';
+
+export interface Agent {
+  /** `http://host:port` of the API (and `ws://…/sync` for peers). */
+  readonly url: string;
+  /** `host:port` other agents dial. */
+  readonly address: string;
+  readonly hostId: string;
+  readonly name: string;
+  readonly repo: Repo;
+  readonly cluster: DocHandle<ClusterDoc>;
+  readonly events: EventHub;
+  readonly deployments: DeploymentEngine;
+  hosts(): HostView[];
+  /** Host ids with a live sync connection. */
+  connectedPeers(): string[];
+  /** Dial another agent (`host:port`); idempotent. */
+  addPeer(address: string): void;
+  /** Stop dialing an agent and drop the connection (used to simulate partitions, too). */
+  removePeer(address: string): void;
+  close(): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  const o = resolveAgentOptions(options);
+  const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
+  const clusterId = clusterDocumentId(o.cluster);
+  const share = makeShareConfig(clusterId);
+  const repo = new Repo({
+    peerId: identity.id as PeerId,
+    ...(o.stateDir !== undefined ? { storage: new NodeFSStorageAdapter(join(o.stateDir, 'repo')) } : {}),
+    network: [],
+    shareConfig: share.config,
+  });
+  const cluster = await openClusterDoc(repo, clusterId);
+  share.attach(cluster, () => repo.shareConfigChanged());
+
+  const events = new EventHub();
+  const streams = new Set<ServerResponse>();
+  const auth = { token: o.token, allowLoopback: o.allowLoopback };
+  const engine = new DocDeploymentEngine({
+    repo,
+    cluster,
+    hostId: identity.id,
+    clock: o.clock,
+    events,
+    logger: o.logger,
+    ...o.deployments,
+  });
+  const peers = new PeerManager({ repo, token: o.token, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
+
+  // Membership needs the advertised address, known only after listen(): filled in below.
+  let membership: Membership | undefined;
+  const server = createServer(
+    createApiHandler({ auth, engine, events, hosts: () => membership?.hosts() ?? [], logger: o.logger, streams }),
+  );
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  server.on('upgrade', (req, socket: Duplex, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    const decision = authorize(auth, req.socket.remoteAddress, presentedToken(req));
+    if (path !== SYNC_PATH || !decision.ok) {
+      const status = path !== SYNC_PATH ? '404 Not Found' : '401 Unauthorized';
+      o.logger.log('warn', 'refused sync connection', { from: req.socket.remoteAddress, path, reason: decision.ok ? 'path' : decision.reason });
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  // isomorphic-ws re-declares ws's server type; at run time it is the same `ws` class.
+  repo.networkSubsystem.addNetworkAdapter(new PeerServerAdapter(wss as unknown as ConstructorParameters<typeof PeerServerAdapter>[0]));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        new KhutulunError(AgentErrors.listen, `cannot listen on ${formatHostPort(o.listen)}: ${error.code ?? error.message}`, {
+          hint: error.code === 'EADDRINUSE' ? 'another process uses that port: pick another --listen port' : 'check the --listen address',
+          retryable: error.code === 'EADDRINUSE',
+          cause: error,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen(o.listen.port, o.listen.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await repo.shutdown().catch(() => undefined);
+    throw error;
+  });
+  const bound = server.address();
+  const port = typeof bound === 'object' && bound ? bound.port : o.listen.port;
+  const listenAddress = formatHostPort({ host: o.listen.host, port });
+  const advertise = o.advertise ?? (o.listen.host === '0.0.0.0' || o.listen.host === '::' ? formatHostPort({ host: '127.0.0.1', port }) : listenAddress);
+  const url = `http://${listenAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
+
+  membership = new Membership({
+    cluster,
+    hostId: identity.id,
+    name: identity.name,
+    addresses: [advertise],
+    labels: o.labels,
+    ...(o.capacity ? { capacity: o.capacity } : {}),
+    clock: o.clock,
+    heartbeatMs: o.heartbeatMs,
+    staleAfterMs: o.staleAfterMs,
+    events,
+    logger: o.logger,
+    peers,
+    learnPeers: o.learnPeers,
+    maxPeers: o.maxPeers,
+  });
+  const m = membership;
+  repo.networkSubsystem.on('peer', ({ peerId }) => m.peerConnected(peerId));
+  repo.networkSubsystem.on('peer-disconnected', ({ peerId }) => m.peerDisconnected(peerId));
+  m.start();
+  for (const p of o.peers) peers.add(p);
+  if (o.stateDir !== undefined) {
+    writeAgentRecord(o.stateDir, {
+      url,
+      ...(o.token !== undefined ? { token: o.token } : {}),
+      pid: process.pid,
+      name: identity.name,
+      hostId: identity.id,
+      startedAt: o.clock.now(),
+    });
+  }
+  o.logger.log('info', 'agent listening', { name: identity.name, hostId: identity.id, url, peers: o.peers });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    address: advertise,
+    hostId: identity.id,
+    name: identity.name,
+    repo,
+    cluster,
+    events,
+    deployments: engine,
+    hosts: () => m.hosts(),
+    connectedPeers: () => [...m.connectedPeers()].sort(),
+    addPeer: (address) => peers.add(formatHostPort(parseAddress(address))),
+    removePeer: (address) => peers.remove(formatHostPort(parseAddress(address))),
+    close() {
+      closing ??= (async () => {
+        m.close();
+        await engine.idle();
+        peers.close();
+        for (const res of streams) res.end();
+        if (o.stateDir !== undefined) removeAgentRecord(o.stateDir, identity.id, url);
+        await repo.flush().catch(() => undefined);
+        wss.close();
+        for (const client of wss.clients) client.terminate();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await repo.shutdown().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
+
+function parseAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
+  if (!m) throw new KhutulunError(AgentErrors.badOption, `invalid peer address "${address}"`, { hint: 'write HOST:PORT' });
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port: Number(m[3]) };
+}
+
+/** Loads the cluster document from storage, or seeds it with the shared genesis change. */
+async function openClusterDoc(repo: Repo, id: ReturnType<typeof clusterDocumentId>): Promise<DocHandle<ClusterDoc>> {
+  try {
+    // No network adapter yet: this only consults local storage, so it settles quickly.
+    return await repo.find<ClusterDoc>(id, { signal: AbortSignal.timeout(5000) });
+  } catch {
+    return repo.import<ClusterDoc>(clusterGenesis(), { docId: id });
+  }
+}

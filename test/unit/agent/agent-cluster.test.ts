@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { harness, until } from './helpers.js';
+
+describe('agents on one cluster (real sync over loopback WebSockets)', () => {
+  const h = harness();
+  afterEach(() => h.close());
+
+  it('two agents converge on one cluster document and see each other connected', async () => {
+    const a = await h.start('alpha', { labels: { zone: 'a' } });
+    const b = await h.start('beta', { peers: [a.address] });
+    await until(a.cluster, () => Object.keys(a.cluster.doc().hosts).length === 2, 10_000, 'alpha to see beta');
+    await until(b.cluster, () => Object.keys(b.cluster.doc().hosts).length === 2, 10_000, 'beta to see alpha');
+    expect(a.cluster.documentId).toBe(b.cluster.documentId);
+    const hosts = a.hosts();
+    expect(hosts.map((x) => x.name)).toEqual(['alpha', 'beta']);
+    expect(hosts.every((x) => x.connected)).toBe(true);
+    expect(hosts.find((x) => x.name === 'alpha')?.labels).toEqual({ zone: 'a' });
+    expect(hosts[0]!.capacity.cpus).toBeGreaterThan(0);
+    expect(a.connectedPeers()).toEqual([b.hostId]);
+  });
+
+  it('a third agent learns the others from the cluster document, not only from --peer', async () => {
+    const a = await h.start('alpha');
+    const b = await h.start('beta', { peers: [a.address] });
+    const c = await h.start('gamma', { peers: [b.address] });
+    await until(c.cluster, () => Object.keys(c.cluster.doc().hosts).length === 3, 10_000, 'gamma to see all');
+    // alpha and gamma were never told about each other; one of them dials the other (smaller id dials).
+    await until(undefined, () => a.connectedPeers().includes(c.hostId) && c.connectedPeers().includes(a.hostId), 10_000, 'alpha<->gamma link');
+  });
+
+  it('a peer with the wrong token is refused and never syncs', async () => {
+    const logs: string[] = [];
+    const a = await h.start('alpha', { logger: { log: (_l, m) => void logs.push(m) } });
+    const intruder = await h.start('intruder', { token: 'wrong-token-xxxxxxxx', peers: [a.address], learnPeers: false });
+    await until(undefined, () => logs.includes('refused sync connection'), 5000, 'the refusal to be logged');
+    expect(Object.keys(a.cluster.doc().hosts)).toEqual([a.hostId]);
+    expect(a.connectedPeers()).toEqual([]);
+    expect(intruder.connectedPeers()).toEqual([]);
+  });
+
+  it('a disconnected peer shows as not connected once its heartbeat goes stale', async () => {
+    const a = await h.start('alpha', { heartbeatMs: 100, staleAfterMs: 300 });
+    const b = await h.start('beta', { peers: [a.address], heartbeatMs: 100, staleAfterMs: 300, learnPeers: false });
+    await until(undefined, () => a.hosts().length === 2 && a.hosts().every((x) => x.connected), 10_000, 'both connected');
+    await b.close();
+    await until(undefined, () => a.hosts().find((x) => x.name === 'beta')?.connected === false, 10_000, 'beta to go stale');
+    expect(a.connectedPeers()).toEqual([]);
+  });
+
+  it('keeps its identity and cluster state across a restart (persistent storage)', async () => {
+    const dir = h.tmp();
+    const a1 = await h.start('alpha', { stateDir: dir, labels: { v: '1' } });
+    const id = a1.hostId;
+    await a1.close();
+    const a2 = await h.start('alpha', { stateDir: dir, labels: { v: '2' } });
+    expect(a2.hostId).toBe(id);
+    expect(Object.keys(a2.cluster.doc().hosts)).toEqual([id]);
+    expect(a2.cluster.doc().hosts[id]?.labels).toEqual({ v: '2' });
+  });
+});

@@ -1,0 +1,60 @@
+/** Test helpers for in-process agents on 127.0.0.1 (random ports, temp state dirs). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DocHandle } from '@automerge/automerge-repo';
+import { startAgent } from '../../../agent/index.js';
+import type { Agent, AgentOptions } from '../../../agent/index.js';
+
+export const TOKEN = 'test-token-0123456789';
+
+export interface Harness {
+  start(name: string, extra?: Partial<AgentOptions>): Promise<Agent>;
+  tmp(): string;
+  close(): Promise<void>;
+}
+
+export function harness(): Harness {
+  const agents: Agent[] = [];
+  const dirs: string[] = [];
+  return {
+    tmp() {
+      const d = mkdtempSync(join(tmpdir(), 'kh-agent-test-'));
+      dirs.push(d);
+      return d;
+    },
+    async start(name, extra = {}) {
+      const agent = await startAgent({ name, listen: '127.0.0.1:0', token: TOKEN, heartbeatMs: 200, reconnectMs: 100, ...extra });
+      agents.push(agent);
+      return agent;
+    },
+    async close() {
+      await Promise.all(agents.splice(0).map((a) => a.close()));
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once `check()` holds, re-checking on every change of `handle` (and every 50 ms as a fallback). */
+export async function until<T>(handle: DocHandle<T> | undefined, check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  if (check()) return;
+  await new Promise<void>((resolve, reject) => {
+    const done = (): void => {
+      clearInterval(poll);
+      clearTimeout(limit);
+      handle?.off('change', onChange);
+    };
+    const onChange = (): void => {
+      if (check()) {
+        done();
+        resolve();
+      }
+    };
+    handle?.on('change', onChange);
+    const poll = setInterval(onChange, 50);
+    const limit = setTimeout(() => {
+      done();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+  });
+}
