@@ -1,0 +1,261 @@
+/**
+ * ContainerAdapter: the RuntimeAdapter for containers over the Docker-compatible API, in two
+ * configurations (podman, docker). Workloads are found again by labels (list() = re-attach),
+ * ensure() is idempotent through a spec hash label, and every engine failure leaves as a coded error.
+ */
+import { systemClock } from '../../common/index.js';
+import type { Clock } from '../../common/index.js';
+import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
+import type { ContainerSpec, ObservedWorkload, WorkloadId, WorkloadSpec } from '../workload.js';
+import type { ContainerInspect, DockerApiLike, ExecResult, PodInfo } from './docker-api.js';
+import { DockerodeApi } from './dockerode-api.js';
+import { dockerConfig, podmanConfig } from './engine-config.js';
+import type { ContainerEngineConfig, EngineConfigOptions } from './engine-config.js';
+import { containerName, labelKeys, podName, portBindings, specHash, toCreateBody, validateContainerSpec } from './container-spec.js';
+import { badSpec, classifyEngineError, ContainerErrorCode, isPortInUse, portTaken } from './errors.js';
+import { EventFeed } from './event-feed.js';
+import { ensureImage } from './image-source.js';
+import { toObserved } from './observed.js';
+import { KhutulunError } from '../../common/index.js';
+
+export interface ContainerAdapterOptions {
+  config: ContainerEngineConfig;
+  /** Defaults to dockerode on config.socketPath. */
+  api?: DockerApiLike;
+  clock?: Clock;
+  onError?: (error: unknown) => void;
+}
+
+const DEFAULT_STOP_MS = 10_000;
+
+export class ContainerAdapter implements RuntimeAdapter {
+  readonly name: string;
+  readonly config: ContainerEngineConfig;
+  readonly #api: DockerApiLike;
+  readonly #keys: ReturnType<typeof labelKeys>;
+  readonly #feed: EventFeed;
+
+  constructor(options: ContainerAdapterOptions) {
+    this.config = options.config;
+    this.name = options.config.name;
+    this.#api = options.api ?? new DockerodeApi(options.config.socketPath, { podman: options.config.name === 'podman' });
+    this.#keys = labelKeys(options.config.labelPrefix);
+    this.#feed = new EventFeed({
+      api: this.#api,
+      clock: options.clock ?? systemClock,
+      managedLabel: this.#keys.managed,
+      hostLabel: this.#keys.host,
+      hostId: this.config.hostId,
+      workloadLabel: this.#keys.workload,
+      observe: async (containerId, workload) => {
+        const inspect = await this.#api.inspectContainer(containerId);
+        const observed: ObservedWorkload = inspect
+          ? this.#toObserved(inspect, workload)
+          : { id: workload, runtime: this.name, state: 'stopped', handle: containerId };
+        return { workload, observed };
+      },
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  }
+
+  /** Runs an engine call, turning its failures into coded errors. */
+  async #call<T>(what: string, fn: () => Promise<T>, extra: { image?: string; port?: number | string } = {}): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw classifyEngineError(error, { engine: this.name, socketPath: this.config.socketPath, what, ...extra });
+    }
+  }
+
+  #toObserved(inspect: ContainerInspect, fallbackId?: string): ObservedWorkload {
+    return toObserved(inspect, {
+      runtime: this.name,
+      labelPrefix: this.config.labelPrefix,
+      ...(fallbackId !== undefined ? { fallbackId } : {}),
+    });
+  }
+
+  async ready(): Promise<void> {
+    await this.#call('ping', () => this.#api.ping());
+  }
+
+  async ensure(id: WorkloadId, spec: WorkloadSpec, options: EnsureOptions = {}): Promise<ObservedWorkload> {
+    validateContainerSpec(spec);
+    options.signal?.throwIfAborted();
+    const name = containerName(id);
+    const hash = specHash(spec);
+    const existing = await this.#call('inspect', () => this.#api.inspectContainer(name));
+    if (existing) {
+      const labels = existing.Config.Labels ?? {};
+      if (labels[this.#keys.specHash] === hash && labels[this.#keys.host] === this.config.hostId) {
+        // Same spec: make sure it runs, change nothing else.
+        if (!existing.State.Running && existing.State.Status !== 'restarting') {
+          await this.#start(existing.Id, spec);
+        }
+        return this.#observeByName(id, name);
+      }
+      await this.#removeContainer(existing.Id, spec.stopTimeoutMs ?? DEFAULT_STOP_MS);
+    }
+    await this.#call('image', () => ensureImage(this.#api, spec, {
+      importIgnoresTag: this.config.quirks.importIgnoresTag,
+      ...(options.sourceDir ? { sourceDir: options.sourceDir } : {}),
+    }), { image: spec.image });
+    options.signal?.throwIfAborted();
+    const pod = spec.pod ? await this.#ensurePod(spec) : undefined;
+    const body = toCreateBody(id, spec, { config: this.config, ...(pod ? { podName: pod.name } : {}) });
+    const containerId = await this.#call('create', () => this.#api.createContainer(body, pod ? { pod: pod.name } : {}), {
+      image: spec.image,
+    });
+    await this.#start(containerId, spec);
+    return this.#observeByName(id, name);
+  }
+
+  async #start(containerId: string, spec: ContainerSpec): Promise<void> {
+    try {
+      await this.#api.startContainer(containerId);
+    } catch (error) {
+      if (isPortInUse(error)) {
+        // Leave nothing half-made behind: a created-but-unstartable container would block the name.
+        await this.#api.removeContainer(containerId).catch(() => undefined);
+        const ports = (spec.ports ?? []).map((p) => p.hostPort).filter(Boolean).join(',');
+        throw portTaken(ports || 'unknown', error);
+      }
+      throw classifyEngineError(error, { engine: this.name, socketPath: this.config.socketPath, what: 'start' });
+    }
+  }
+
+  async #ensurePod(spec: ContainerSpec): Promise<PodInfo> {
+    const api = this.#api;
+    if (!this.config.quirks.supportsPods || !api.createPod || !api.inspectPod) {
+      throw badSpec(`pods need the podman engine; ${this.name} has none`, { pod: spec.pod });
+    }
+    const name = podName(spec.pod!);
+    const existing = await this.#call('pod inspect', () => api.inspectPod!(name));
+    if (existing) {
+      if (!existing.infraId) throw badSpec(`pod ${name} has no infra container to share`, { pod: spec.pod });
+      if (spec.ports?.length) {
+        // Ports of a pod are published by its infra container, fixed when the pod is created.
+        throw badSpec(`pod ${spec.pod} already exists: only its first member may declare ports`, { pod: spec.pod });
+      }
+      return existing;
+    }
+    const labels = { [this.#keys.managed]: 'true', [this.#keys.host]: this.config.hostId, [this.#keys.pod]: spec.pod! };
+    const created = await this.#call('pod create', () => api.createPod!(name, labels, portBindings(spec.ports)), {
+      port: (spec.ports ?? []).map((p) => p.hostPort).join(','),
+    });
+    if (!created.infraId) throw badSpec(`pod ${name} was created without an infra container`);
+    // The infra container holds the namespace; start it so members can join its netns.
+    await this.#call('pod start', () => api.startContainer(created.infraId!));
+    return created;
+  }
+
+  async #observeByName(id: WorkloadId, name: string): Promise<ObservedWorkload> {
+    const inspect = await this.#call('inspect', () => this.#api.inspectContainer(name));
+    if (!inspect) {
+      throw new KhutulunError(ContainerErrorCode.notFound, `container for ${id} vanished right after it was started`, {
+        retryable: true,
+        hint: 'something removed it concurrently; ensure the workload again',
+      });
+    }
+    return this.#toObserved(inspect, id);
+  }
+
+  async observe(id: WorkloadId): Promise<ObservedWorkload | undefined> {
+    const inspect = await this.#call('inspect', () => this.#api.inspectContainer(containerName(id)));
+    if (!inspect || (inspect.Config.Labels ?? {})[this.#keys.managed] !== 'true') return undefined;
+    return this.#toObserved(inspect, id);
+  }
+
+  async #removeContainer(containerId: string, stopTimeoutMs: number): Promise<void> {
+    await this.#call('stop', () => this.#api.stopContainer(containerId, Math.ceil(stopTimeoutMs / 1000)));
+    await this.#call('remove', () => this.#api.removeContainer(containerId));
+  }
+
+  async remove(id: WorkloadId, options: RemoveOptions = {}): Promise<void> {
+    const inspect = await this.#call('inspect', () => this.#api.inspectContainer(containerName(id)));
+    if (!inspect) return;
+    const pod = (inspect.Config.Labels ?? {})[this.#keys.pod];
+    await this.#removeContainer(inspect.Id, options.timeoutMs ?? DEFAULT_STOP_MS);
+    if (pod) await this.#removePodIfEmpty(pod);
+  }
+
+  async #removePodIfEmpty(pod: string): Promise<void> {
+    const api = this.#api;
+    if (!api.removePod) return;
+    const members = await this.#call('list', () =>
+      api.listContainers([`${this.#keys.pod}=${pod}`, `${this.#keys.host}=${this.config.hostId}`, `${this.#keys.workload}`]),
+    );
+    if (members.length === 0) await this.#call('pod remove', () => api.removePod!(podName(pod)));
+  }
+
+  async list(): Promise<ObservedWorkload[]> {
+    const summaries = await this.#call('list', () =>
+      this.#api.listContainers([`${this.#keys.managed}=true`, `${this.#keys.host}=${this.config.hostId}`, this.#keys.workload]),
+    );
+    const observed: ObservedWorkload[] = [];
+    for (const summary of summaries) {
+      const inspect = await this.#call('inspect', () => this.#api.inspectContainer(summary.Id));
+      if (inspect) observed.push(this.#toObserved(inspect));
+    }
+    return observed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  subscribe(listener: (event: RuntimeEvent) => void): () => void {
+    return this.#feed.subscribe(listener);
+  }
+
+  /** Container output (stdout and stderr separately), optionally only the last `tail` lines. */
+  async logs(id: WorkloadId, options: { tail?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+    const inspect = await this.#require(id);
+    return this.#call('logs', () => this.#api.logs(inspect.Id, options));
+  }
+
+  /** Runs a command inside the running container. */
+  async exec(id: WorkloadId, command: string[]): Promise<ExecResult> {
+    if (command.length === 0) throw badSpec('exec needs a command');
+    const inspect = await this.#require(id);
+    if (!inspect.State.Running) {
+      throw new KhutulunError(ContainerErrorCode.execFailed, `${id} is not running (${inspect.State.Status})`, {
+        retryable: true,
+        hint: 'ensure the workload first',
+      });
+    }
+    return this.#call('exec', () => this.#api.exec(inspect.Id, command));
+  }
+
+  /**
+   * Runs the health check now and returns its status (healthy/unhealthy/starting). Podman without
+   * systemd never runs checks by itself, so the actor calls this on its own interval there.
+   */
+  async checkHealth(id: WorkloadId): Promise<string> {
+    const inspect = await this.#require(id);
+    if (this.config.quirks.manualHealthchecks && this.#api.runHealthcheck) {
+      const api = this.#api;
+      return this.#call('healthcheck', () => api.runHealthcheck!(inspect.Id));
+    }
+    return inspect.State.Health?.Status ?? 'none';
+  }
+
+  async #require(id: WorkloadId): Promise<ContainerInspect> {
+    const inspect = await this.#call('inspect', () => this.#api.inspectContainer(containerName(id)));
+    if (!inspect) {
+      throw new KhutulunError(ContainerErrorCode.notFound, `no container for workload ${id}`, {
+        hint: 'ensure the workload first',
+        details: { workload: id },
+      });
+    }
+    return inspect;
+  }
+
+  async close(): Promise<void> {
+    this.#feed.close();
+  }
+}
+
+export function createPodmanAdapter(options: EngineConfigOptions & { api?: DockerApiLike; clock?: Clock } = {}): ContainerAdapter {
+  return new ContainerAdapter({ config: podmanConfig(options), ...(options.api ? { api: options.api } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+}
+
+export function createDockerAdapter(options: EngineConfigOptions & { api?: DockerApiLike; clock?: Clock } = {}): ContainerAdapter {
+  return new ContainerAdapter({ config: dockerConfig(options), ...(options.api ? { api: options.api } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+}

@@ -1,0 +1,21 @@
+export { ContainerAdapter, createPodmanAdapter, createDockerAdapter } from './container-adapter.js';
+export type { ContainerAdapterOptions } from './container-adapter.js';
+export { podmanConfig, dockerConfig } from './engine-config.js';
+export type { ContainerEngineConfig, EngineConfigOptions, EngineName, EngineQuirks, ResolvedUlimit } from './engine-config.js';
+export { DockerodeApi } from './dockerode-api.js';
+export type {
+  DockerApiLike,
+  CreateContainerBody,
+  ContainerInspect,
+  ContainerSummary,
+  EngineEvent,
+  ExecResult,
+  LogOptions,
+  PodInfo,
+  PortBinding,
+} from './docker-api.js';
+export { ContainerErrorCode, classifyEngineError } from './errors.js';
+export { containerName, podName, specHash, toCreateBody, validateContainerSpec, canonicalJson, labelKeys } from './container-spec.js';
+export { toObserved, mapState, observedPorts } from './observed.js';
+export { splitImageRef, ensureImage } from './image-source.js';
+export { demuxDockerStream } from './stream-demux.js';
