@@ -1,0 +1,10 @@
+export { claimKey, resolveOwner, maxEpoch, validateClaim } from './owner-claim.js';
+export type { OwnerClaim, ClaimReason, ReconcileMode } from './owner-claim.js';
+export { writeClaim, replaceOwner, renewClaim, compactClaims } from './claims-table.js';
+export type { ClaimMap } from './claims-table.js';
+export { DEFAULT_DISCONNECT_POLICY, disconnectPolicy, excludesDoubleRun } from './disconnect-policy.js';
+export type { DisconnectPolicy } from './disconnect-policy.js';
+export { peerStatus, reachable, seesQuorum, isLeader, lostPeers } from './liveness.js';
+export type { HostView } from './liveness.js';
+export { decide, mayRunOwned } from './decide.js';
+export type { VertexOwnershipView, LocalState, HostDecision } from './decide.js';
