@@ -1,0 +1,4 @@
+export type * from './workload.js';
+export type * from './runtime-adapter.js';
+export * from './process/index.js';
+export * from './artifacts/index.js';

@@ -1,0 +1,15 @@
+export { ProcessRuntimeAdapter, PROCESS_RUNTIME } from './process-adapter.js';
+export type { ProcessAdapterOptions } from './process-adapter.js';
+export { ProcessErrorCodes } from './errors.js';
+export { decideRestart, defaultBackoff, isFailure } from './restart-policy.js';
+export type { BackoffConfig, ExitFacts, RestartDecision } from './restart-policy.js';
+export { defaultLogRotation, rotateIfNeeded, rotationPlan } from './log-rotation.js';
+export type { LogRotationConfig } from './log-rotation.js';
+export { detectCgroups, prepareCgroups, limitFiles, parseSelfCgroup } from './cgroups.js';
+export type { CgroupLayout, CgroupPlacement, LimitController } from './cgroups.js';
+export { validateProcessSpec, specHash, canonicalJson } from './spec.js';
+export { parseProcStat, readProcStat, isSameLiveProcess } from './proc-stat.js';
+export type { ProcStat } from './proc-stat.js';
+export { isPortFree, findPortOwner, checkPortsFree, socketInodesForPort } from './ports.js';
+export { lookupUser, parsePasswd, parseGroups } from './user.js';
+export type { UserIds } from './user.js';

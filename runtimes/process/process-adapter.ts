@@ -1,0 +1,459 @@
+/**
+ * The bare-process runtime: runs commands on this host and keeps them supervised.
+ *
+ * State lives in one file per workload under `stateDir`, so a NEW adapter over the same directory
+ * (an agent restart) re-attaches: processes still alive are polled through /proc (they are no
+ * longer our children), dead ones are handled by their restart policy, and pending restarts resume
+ * at the time they were due. close() detaches without stopping anything.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { KhutulunError, silentLogger, systemClock, toErrorData } from '../../common/index.js';
+import type { Clock, Logger, TimerHandle } from '../../common/index.js';
+import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
+import type { ObservedWorkload, ProcessSpec, WorkloadId, WorkloadSpec } from '../workload.js';
+import { fetchArtifact } from '../artifacts/index.js';
+import { detectCgroups, joinCgroups, prepareCgroups, removeCgroups, requestedControllers } from './cgroups.js';
+import type { CgroupLayout, CgroupPlacement } from './cgroups.js';
+import { resolveCommand } from './command-path.js';
+import { adapterClosed, badSpec, cgroupUnavailable } from './errors.js';
+import { buildEnv, launch, logPaths } from './launch.js';
+import { defaultLogRotation, rotateIfNeeded } from './log-rotation.js';
+import type { LogRotationConfig } from './log-rotation.js';
+import { toObserved } from './observed.js';
+import { checkPortsFree } from './ports.js';
+import { isSameLiveProcess, readProcStat } from './proc-stat.js';
+import { decideRestart, defaultBackoff } from './restart-policy.js';
+import type { BackoffConfig, ExitFacts } from './restart-policy.js';
+import { specHash, validateProcessSpec } from './spec.js';
+import { encodeId, StateStore } from './state-file.js';
+import type { ProcessStateRecord } from './state-file.js';
+import { killTree, terminateTree } from './terminate.js';
+import { checkCanSwitch, lookupUser } from './user.js';
+import type { UserIds } from './user.js';
+
+export interface ProcessAdapterOptions {
+  /** Where state files, and by default workload directories, live. Survives agent restarts. */
+  stateDir: string;
+  /** Drives restart backoff and the supervision tick. */
+  clock?: Clock;
+  logger?: Logger;
+  backoff?: BackoffConfig;
+  logRotation?: LogRotationConfig;
+  /** How often re-attached processes are checked and logs rotated (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Used when a spec has no stopTimeoutMs (default 10 s). */
+  defaultStopTimeoutMs?: number;
+  /** `off` never touches cgroups (then limits are refused). Default `auto`. */
+  cgroups?: 'auto' | 'off';
+  /** Override of the cgroup mount root (tests point it at a scratch tree). */
+  cgroupRoot?: string;
+}
+
+interface Entry {
+  record: ProcessStateRecord;
+  child?: ChildProcess;
+  reattached: boolean;
+  stopping: boolean;
+  restartTimer?: TimerHandle;
+  placement: Pick<CgroupPlacement, 'dirs' | 'killDir'>;
+}
+
+export const PROCESS_RUNTIME = 'process';
+
+export class ProcessRuntimeAdapter implements RuntimeAdapter {
+  readonly name = PROCESS_RUNTIME;
+  readonly #stateDir: string;
+  readonly #store: StateStore;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #backoff: BackoffConfig;
+  readonly #rotation: LogRotationConfig;
+  readonly #pollMs: number;
+  readonly #defaultStopMs: number;
+  readonly #cgroupMode: 'auto' | 'off';
+  readonly #cgroupRoot: string | undefined;
+  readonly #scope: string;
+  readonly #entries = new Map<WorkloadId, Entry>();
+  readonly #listeners = new Set<(event: RuntimeEvent) => void>();
+  readonly #locks = new Map<WorkloadId, Promise<unknown>>();
+  #layout: CgroupLayout | undefined;
+  #loaded: Promise<void> | undefined;
+  #tick: TimerHandle | undefined;
+  #closed = false;
+
+  constructor(options: ProcessAdapterOptions) {
+    this.#stateDir = resolve(options.stateDir);
+    this.#store = new StateStore(this.#stateDir);
+    this.#clock = options.clock ?? systemClock;
+    this.#log = options.logger ?? silentLogger;
+    this.#backoff = options.backoff ?? defaultBackoff;
+    this.#rotation = options.logRotation ?? defaultLogRotation;
+    this.#pollMs = options.pollIntervalMs ?? 1000;
+    this.#defaultStopMs = options.defaultStopTimeoutMs ?? 10_000;
+    this.#cgroupMode = options.cgroups ?? 'auto';
+    this.#cgroupRoot = options.cgroupRoot;
+    // Groups are named per state dir so parallel adapters (tests, several agents) never collide.
+    this.#scope = createHash('sha256').update(this.#stateDir).digest('hex').slice(0, 8);
+  }
+
+  async ready(): Promise<void> {
+    if (this.#closed) throw adapterClosed();
+    try {
+      mkdirSync(this.#stateDir, { recursive: true });
+      if (!statSync(this.#stateDir).isDirectory()) throw new Error('not a directory');
+    } catch (error) {
+      throw new KhutulunError('KH-PROC-STATE', `state directory ${this.#stateDir} is not usable`, {
+        hint: 'give the process runtime a writable directory (stateDir)',
+        cause: error,
+      });
+    }
+    if (!existsSync('/proc/self/stat')) {
+      throw new KhutulunError('KH-PROC-NO-PROCFS', 'the process runtime needs /proc (Linux)', { hint: 'run the agent on Linux with /proc mounted' });
+    }
+  }
+
+  /** What the host offers for limits (for `khutulun doctor`-style reports and tests). */
+  cgroupLayout(): CgroupLayout {
+    this.#layout ??= this.#cgroupMode === 'off' ? { v1: {} } : detectCgroups(this.#cgroupRoot);
+    return this.#layout;
+  }
+
+  ensure(id: WorkloadId, spec: WorkloadSpec, options: EnsureOptions = {}): Promise<ObservedWorkload> {
+    return this.#serial(id, async () => {
+      await this.#load();
+      const valid = validateProcessSpec(id, spec);
+      const hash = specHash(valid);
+      const entry = this.#entries.get(id);
+      if (entry) {
+        this.#refresh(entry);
+        const live = entry.record.status === 'running' || entry.record.status === 'backoff';
+        if (entry.record.specHash === hash && live) return this.#observed(entry);
+        // Changed spec (or a finished run being asked for again): replace it.
+        await this.#stopEntry(entry, valid.stopTimeoutMs ?? entry.record.spec.stopTimeoutMs);
+      }
+      const workDir = resolve(options.workDir ?? join(this.#stateDir, 'work', encodeId(id)));
+      const record = await this.#start(id, valid, hash, workDir, options, { restarts: 0, streak: 0 });
+      return this.#observed(this.#entries.get(id) ?? { record, reattached: false, stopping: false, placement: { dirs: [] } });
+    });
+  }
+
+  async observe(id: WorkloadId): Promise<ObservedWorkload | undefined> {
+    this.#assertOpen();
+    await this.#load();
+    const entry = this.#entries.get(id);
+    if (!entry) return undefined;
+    this.#refresh(entry);
+    return this.#observed(entry);
+  }
+
+  remove(id: WorkloadId, options: RemoveOptions = {}): Promise<void> {
+    return this.#serial(id, async () => {
+      await this.#load();
+      const entry = this.#entries.get(id);
+      if (!entry) {
+        this.#store.delete(id);
+        return;
+      }
+      await this.#stopEntry(entry, options.timeoutMs ?? entry.record.spec.stopTimeoutMs);
+      this.#entries.delete(id);
+      this.#store.delete(id);
+      this.#emit({ ...entry.record, status: 'stopped' }, entry);
+    });
+  }
+
+  async list(): Promise<ObservedWorkload[]> {
+    this.#assertOpen();
+    await this.#load();
+    return [...this.#entries.values()].map((e) => {
+      this.#refresh(e);
+      return this.#observed(e);
+    });
+  }
+
+  subscribe(listener: (event: RuntimeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** Detaches: timers stop, workloads keep running, state files stay for the next adapter. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#locks.values()]);
+    this.#tick?.cancel();
+    for (const entry of this.#entries.values()) entry.restartTimer?.cancel();
+    this.#listeners.clear();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  #assertOpen(): void {
+    if (this.#closed) throw adapterClosed();
+  }
+
+  /** One operation per workload at a time; different workloads proceed in parallel. */
+  #serial<T>(id: WorkloadId, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(adapterClosed());
+    const previous = this.#locks.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.#locks.set(id, next);
+    const clear = (): void => {
+      if (this.#locks.get(id) === next) this.#locks.delete(id);
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  #load(): Promise<void> {
+    this.#loaded ??= Promise.resolve().then(() => {
+      const { records, corrupt } = this.#store.readAll();
+      for (const name of corrupt) this.#log.log('warn', 'unreadable process state file skipped', { file: name, code: 'KH-PROC-STATE' });
+      for (const record of records) {
+        const entry: Entry = { record, reattached: true, stopping: false, placement: placementOf(record) };
+        this.#entries.set(record.id, entry);
+        if (record.status === 'running') this.#refresh(entry);
+        else if (record.status === 'backoff') this.#scheduleRestart(entry, Math.max(0, (record.nextRestartAt ?? 0) - this.#clock.now()));
+      }
+      this.#armTick();
+    });
+    return this.#loaded;
+  }
+
+  #armTick(): void {
+    if (this.#closed) return;
+    this.#tick = this.#clock.setTimeout(() => {
+      for (const entry of this.#entries.values()) {
+        this.#refresh(entry);
+        if (entry.record.status === 'running') {
+          rotateIfNeeded(entry.record.stdoutLog, this.#rotation);
+          if (entry.record.stderrLog !== entry.record.stdoutLog) rotateIfNeeded(entry.record.stderrLog, this.#rotation);
+        }
+      }
+      this.#armTick();
+    }, this.#pollMs);
+  }
+
+  /** Notices the exit of a process that is not our child (re-attached) by looking at /proc. */
+  #refresh(entry: Entry): void {
+    const r = entry.record;
+    if (r.status !== 'running' || entry.child || entry.stopping || r.pid === undefined) return;
+    if (r.procStartTime !== undefined && isSameLiveProcess(r.pid, r.procStartTime)) return;
+    this.#onExit(entry, undefined, { codeKnown: false, ranMs: this.#clock.now() - (r.startedAt ?? this.#clock.now()) });
+  }
+
+  async #start(
+    id: WorkloadId,
+    spec: ProcessSpec,
+    hash: string,
+    workDir: string,
+    options: Pick<EnsureOptions, 'sourceDir' | 'signal'>,
+    counters: { restarts: number; streak: number },
+  ): Promise<ProcessStateRecord> {
+    mkdirSync(workDir, { recursive: true });
+    for (const artifact of spec.artifacts ?? []) {
+      await fetchArtifact(artifact, { workDir, ...(options.sourceDir !== undefined ? { sourceDir: options.sourceDir } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    }
+    const cwd = resolve(workDir, spec.cwd ?? '.');
+    if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw badSpec(id, `cwd ${cwd} is not a directory`);
+    const user: UserIds | undefined = spec.user !== undefined ? lookupUser(id, spec.user) : undefined;
+    if (user) checkCanSwitch(id, user, process.getuid?.() ?? 0);
+    const env = buildEnv(id, workDir, spec.env, user);
+    const file = resolveCommand(id, spec.command, cwd, env['PATH']);
+    await checkPortsFree(id, spec.ports);
+
+    const wanted = requestedControllers(spec.limits);
+    const layout = this.cgroupLayout();
+    const group = `${this.#scope}-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
+    const placement: CgroupPlacement =
+      wanted.length > 0 || layout.v2 ? prepareCgroups(id, group, spec.limits, layout) : { dirs: [], enforced: [] };
+    const warnings: string[] = [];
+    if (placement.killDir === undefined) warnings.push('no writable cgroup v2: the tree is stopped through its process group only');
+
+    const logs = logPaths(workDir);
+    // Limits must apply before the program runs: a wrapper joins the groups, then execs it.
+    // Switching user forbids that (the new uid cannot write cgroup.procs), so the agent moves it.
+    const limitDirs = placement.dirs.filter((d) => d !== placement.killDir || wanted.length > 0);
+    const viaWrapper = wanted.length > 0 && !user;
+    let child: ChildProcess;
+    try {
+      child = await launch({ id, file, args: spec.args ?? [], env, cwd, ...(user ? { user } : {}), ...logs, joinBeforeExec: viaWrapper ? limitDirs : [] });
+    } catch (error) {
+      removeCgroups(placement.dirs);
+      throw error;
+    }
+    const pid = child.pid ?? -1;
+    if (!viaWrapper && placement.dirs.length > 0) {
+      try {
+        joinCgroups(placement.dirs, pid);
+      } catch (error) {
+        if (wanted.length > 0) {
+          killTree({ pid, cgroups: placement });
+          throw cgroupUnavailable(id, wanted, `joining the cgroup failed: ${(error as Error).message}`);
+        }
+        warnings.push('could not join the tracking cgroup');
+      }
+    }
+    const record: ProcessStateRecord = {
+      version: 1,
+      id,
+      spec,
+      specHash: hash,
+      status: 'running',
+      pid,
+      startedAt: this.#clock.now(),
+      restarts: counters.restarts,
+      streak: counters.streak,
+      workDir,
+      ...logs,
+      cgroups: placement.dirs,
+      warnings,
+    };
+    const stat = readProcStat(pid);
+    if (stat !== undefined) record.procStartTime = stat.startTime;
+    const entry: Entry = { record, child, reattached: false, stopping: false, placement: { dirs: placement.dirs, ...(placement.killDir ? { killDir: placement.killDir } : {}) } };
+    this.#entries.set(id, entry);
+    if (placement.killDir) record.killDir = placement.killDir;
+    this.#store.write(record);
+    child.once('exit', (code, signal) => {
+      const ranMs = this.#clock.now() - (record.startedAt ?? this.#clock.now());
+      this.#onExit(entry, child, { codeKnown: true, ranMs, ...(code !== null ? { exitCode: code } : {}), ...(signal !== null ? { signal } : {}) });
+    });
+    this.#emit(record, entry);
+    return record;
+  }
+
+  #onExit(entry: Entry, child: ChildProcess | undefined, exit: ExitFacts): void {
+    if (this.#closed || this.#entries.get(entry.record.id) !== entry || entry.child !== child) return;
+    const r = entry.record;
+    if (r.status !== 'running') return;
+    entry.child = undefined;
+    const pid = r.pid;
+    delete r.pid;
+    delete r.procStartTime;
+    delete r.exitCode;
+    delete r.signal;
+    if (exit.exitCode !== undefined) r.exitCode = exit.exitCode;
+    if (exit.signal !== undefined) r.signal = exit.signal;
+    // Whatever the main process left behind belongs to the workload too.
+    // (Only for our own child: a re-attached pid is noticed late and its number may be reused.)
+    killTree({ pid: exit.codeKnown && pid !== undefined ? pid : 0, cgroups: entry.placement });
+    if (entry.stopping) {
+      r.status = 'stopped';
+      this.#store.write(r);
+      return;
+    }
+    r.cause = exitCause(r.id, exit);
+    const decision = decideRestart(r.spec.restart ?? 'never', exit, r.streak, this.#backoff);
+    if (decision.restart) {
+      r.status = 'backoff';
+      r.streak = decision.streak;
+      r.nextRestartAt = this.#clock.now() + decision.delayMs;
+      this.#scheduleRestart(entry, decision.delayMs);
+    } else {
+      r.status = exit.codeKnown && exit.exitCode === 0 && exit.signal === undefined ? 'exited' : 'failed';
+      if (r.status === 'exited') delete r.cause;
+      removeCgroups(entry.placement.dirs);
+    }
+    this.#store.write(r);
+    this.#emit(r, entry);
+  }
+
+  #scheduleRestart(entry: Entry, delayMs: number): void {
+    entry.restartTimer?.cancel();
+    entry.restartTimer = this.#clock.setTimeout(() => {
+      entry.restartTimer = undefined;
+      void this.#serial(entry.record.id, () => this.#restart(entry)).catch(() => undefined);
+    }, delayMs);
+  }
+
+  async #restart(entry: Entry): Promise<void> {
+    const r = entry.record;
+    if (this.#closed || entry.stopping || r.status !== 'backoff' || this.#entries.get(r.id) !== entry) return;
+    try {
+      await this.#start(r.id, r.spec, r.specHash, r.workDir, {}, { restarts: r.restarts + 1, streak: r.streak });
+    } catch (error) {
+      // The program may have vanished meanwhile: stay supervised and try again later if retryable.
+      const data = toErrorData(error);
+      r.cause = data;
+      r.restarts += 1;
+      if (data.retryable) {
+        const decision = decideRestart('always', { codeKnown: false, ranMs: 0 }, r.streak, this.#backoff);
+        if (decision.restart) {
+          r.streak = decision.streak;
+          r.nextRestartAt = this.#clock.now() + decision.delayMs;
+          this.#scheduleRestart(entry, decision.delayMs);
+        }
+      } else {
+        r.status = 'failed';
+      }
+      this.#store.write(r);
+      this.#emit(r, entry);
+    }
+  }
+
+  async #stopEntry(entry: Entry, timeoutMs: number | undefined): Promise<void> {
+    entry.stopping = true;
+    entry.restartTimer?.cancel();
+    entry.restartTimer = undefined;
+    const r = entry.record;
+    if (r.status === 'running' && r.pid !== undefined && r.pid > 0) {
+      const child = entry.child;
+      const pid = r.pid;
+      const startTime = r.procStartTime;
+      const mainAlive = child
+        ? () => child.exitCode === null && child.signalCode === null
+        : () => startTime !== undefined && isSameLiveProcess(pid, startTime);
+      const how = await terminateTree({ pid, mainAlive, cgroups: entry.placement }, timeoutMs ?? this.#defaultStopMs);
+      if (how === 'stuck') this.#log.log('warn', 'process tree survived SIGKILL', { workload: r.id, pid });
+      if (!child || r.status === 'running') this.#onExit(entry, child, { codeKnown: false, ranMs: 0 });
+    }
+    removeCgroups(entry.placement.dirs);
+    r.status = 'stopped';
+    entry.stopping = false;
+  }
+
+  #observed(entry: Entry): ObservedWorkload {
+    return toObserved(entry.record, this.name, {
+      stopping: entry.stopping,
+      reattached: entry.reattached,
+      treeKill: entry.placement.killDir ? 'cgroup.kill' : entry.placement.dirs.length > 0 ? 'cgroup-v1+process-group' : 'process-group',
+    });
+  }
+
+  #emit(record: ProcessStateRecord, entry: Entry): void {
+    const observed = toObserved(record, this.name, { stopping: false, reattached: entry.reattached, treeKill: '' });
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener({ workload: record.id, observed });
+      } catch (error) {
+        this.#log.log('warn', 'runtime event listener threw', { error: String(error) });
+      }
+    }
+  }
+}
+
+function placementOf(record: ProcessStateRecord): Pick<CgroupPlacement, 'dirs' | 'killDir'> {
+  return { dirs: record.cgroups ?? [], ...(record.killDir ? { killDir: record.killDir } : {}) };
+}
+
+function exitCause(id: WorkloadId, exit: ExitFacts): ProcessStateRecord['cause'] {
+  if (!exit.codeKnown) {
+    return toErrorData(
+      new KhutulunError('KH-PROC-EXITED', `process of ${id} exited while it was not the agent's child; its exit code is unknown`, {
+        retryable: true,
+        hint: 'see the workload logs (info.stdoutLog / info.stderrLog)',
+      }),
+    );
+  }
+  const how = exit.signal !== undefined ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+  return toErrorData(
+    new KhutulunError('KH-PROC-EXITED', `process of ${id} ${how}`, {
+      retryable: true,
+      hint: 'see the workload logs (info.stdoutLog / info.stderrLog)',
+      details: { ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal !== undefined ? { signal: exit.signal } : {}) },
+    }),
+  );
+}

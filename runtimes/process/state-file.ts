@@ -1,0 +1,101 @@
+/**
+ * The per-workload state file: everything a new agent needs to re-attach to a process it did not
+ * start (pid + start time against pid reuse, the spec and its hash, restart bookkeeping).
+ * Written atomically (temp file + rename) so a crash never leaves half a file.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ErrorData } from '../../common/index.js';
+import type { ProcessSpec, WorkloadId } from '../workload.js';
+
+export type SupervisedStatus = 'running' | 'exited' | 'stopped' | 'backoff' | 'failed';
+
+export interface ProcessStateRecord {
+  version: 1;
+  id: WorkloadId;
+  spec: ProcessSpec;
+  specHash: string;
+  status: SupervisedStatus;
+  pid?: number;
+  /** /proc/<pid>/stat field 22 of the started process. */
+  procStartTime?: number;
+  startedAt?: number;
+  exitCode?: number;
+  signal?: string;
+  cause?: ErrorData;
+  /** Total restarts done by the supervisor. */
+  restarts: number;
+  /** Consecutive quick restarts (drives the backoff). */
+  streak: number;
+  /** Epoch ms of the scheduled restart while status is `backoff`. */
+  nextRestartAt?: number;
+  workDir: string;
+  stdoutLog: string;
+  stderrLog: string;
+  /** cgroup directories this workload was placed in (removed after it ends). */
+  cgroups: string[];
+  /** The v2 group whose cgroup.kill ends the whole tree. */
+  killDir?: string;
+  /** Warnings to show in observed info (e.g. limits not enforceable). */
+  warnings: string[];
+}
+
+export function encodeId(id: WorkloadId): string {
+  // encodeURIComponent keeps the name reversible; '.' at the start would hide the file.
+  return encodeURIComponent(id).replace(/^\./, '%2E').replace(/\*/g, '%2A');
+}
+
+export class StateStore {
+  readonly #dir: string;
+
+  constructor(stateDir: string) {
+    this.#dir = join(stateDir, 'workloads');
+    mkdirSync(this.#dir, { recursive: true });
+  }
+
+  pathOf(id: WorkloadId): string {
+    return join(this.#dir, `${encodeId(id)}.json`);
+  }
+
+  write(record: ProcessStateRecord): void {
+    const path = this.pathOf(record.id);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(record));
+    renameSync(tmp, path);
+  }
+
+  read(id: WorkloadId): ProcessStateRecord | undefined {
+    try {
+      return parseRecord(readFileSync(this.pathOf(id), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  delete(id: WorkloadId): void {
+    rmSync(this.pathOf(id), { force: true });
+  }
+
+  /** Every readable record; unreadable files are returned by name so the caller can report them. */
+  readAll(): { records: ProcessStateRecord[]; corrupt: string[] } {
+    const records: ProcessStateRecord[] = [];
+    const corrupt: string[] = [];
+    for (const name of readdirSync(this.#dir)) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        const record = parseRecord(readFileSync(join(this.#dir, name), 'utf8'));
+        if (record) records.push(record);
+        else corrupt.push(name);
+      } catch {
+        corrupt.push(name);
+      }
+    }
+    return { records, corrupt };
+  }
+}
+
+function parseRecord(text: string): ProcessStateRecord | undefined {
+  const value = JSON.parse(text) as Partial<ProcessStateRecord>;
+  if (value.version !== 1 || typeof value.id !== 'string' || typeof value.spec !== 'object') return undefined;
+  return value as ProcessStateRecord;
+}
