@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { commandNotFound, permissionDenied, spawnFailed } from './errors.js';
 import type { UserIds } from './user.js';
@@ -23,6 +23,8 @@ export interface LaunchRequest {
   stderrLog: string;
   /** cgroup directories to join before exec (wrapper), empty for none. */
   joinBeforeExec: readonly string[];
+  /** With a wrapper and a user: the setpriv binary that drops to the user after joining. */
+  setpriv?: string;
 }
 
 // Joins every cgroup given before `--`, then execs the program with its own argv.
@@ -35,8 +37,11 @@ export function launch(request: LaunchRequest): Promise<ChildProcess> {
   const out = openSync(request.stdoutLog, 'a');
   const err = request.stderrLog === request.stdoutLog ? out : openSync(request.stderrLog, 'a');
   const wrapped = request.joinBeforeExec.length > 0;
+  // Joining cgroup.procs needs root, so with a user the wrapper joins first and setpriv drops after.
+  const drop = wrapped && request.user && request.setpriv ? [request.setpriv, `--reuid=${request.user.uid}`, `--regid=${request.user.gid}`, '--clear-groups', '--'] : [];
+  const spawnAs = request.user && drop.length === 0 ? request.user : undefined;
   const file = wrapped ? '/bin/sh' : request.file;
-  const args = wrapped ? ['-c', WRAPPER, 'khutulun-cgroup', ...request.joinBeforeExec, '--', request.file, ...request.args] : [...request.args];
+  const args = wrapped ? ['-c', WRAPPER, 'khutulun-cgroup', ...request.joinBeforeExec, '--', ...drop, request.file, ...request.args] : [...request.args];
   let child: ChildProcess;
   try {
     child = spawn(file, args, {
@@ -44,7 +49,7 @@ export function launch(request: LaunchRequest): Promise<ChildProcess> {
       env: request.env,
       detached: true,
       stdio: ['ignore', out, err],
-      ...(request.user ? { uid: request.user.uid, gid: request.user.gid } : {}),
+      ...(spawnAs ? { uid: spawnAs.uid, gid: spawnAs.gid } : {}),
       ...(wrapped ? { argv0: request.file } : {}),
     });
   } catch (error) {
@@ -77,6 +82,11 @@ function mapSpawnError(request: LaunchRequest, error: unknown): Error {
   if (code === 'ENOENT') return commandNotFound(request.id, request.file, [request.file, request.cwd]);
   if (code === 'EACCES' || code === 'EPERM') return permissionDenied(request.id, `starting ${request.file} in ${request.cwd}`, error);
   return spawnFailed(request.id, request.file, error);
+}
+
+/** The setpriv binary (util-linux) when the host has one. */
+export function findSetpriv(): string | undefined {
+  return ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv'].find((p) => existsSync(p));
 }
 
 /** Base environment: a clean, predictable one plus the spec's variables (spec wins). */

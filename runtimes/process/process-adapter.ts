@@ -19,7 +19,7 @@ import { detectCgroups, joinCgroups, prepareCgroups, removeCgroups, requestedCon
 import type { CgroupLayout, CgroupPlacement } from './cgroups.js';
 import { resolveCommand } from './command-path.js';
 import { adapterClosed, badSpec, cgroupUnavailable } from './errors.js';
-import { buildEnv, launch, logPaths } from './launch.js';
+import { buildEnv, findSetpriv, launch, logPaths } from './launch.js';
 import { defaultLogRotation, rotateIfNeeded } from './log-rotation.js';
 import type { LogRotationConfig } from './log-rotation.js';
 import { toObserved } from './observed.js';
@@ -273,13 +273,24 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     if (placement.killDir === undefined) warnings.push('no writable cgroup v2: the tree is stopped through its process group only');
 
     const logs = logPaths(workDir);
-    // Limits must apply before the program runs: a wrapper joins the groups, then execs it.
-    // Switching user forbids that (the new uid cannot write cgroup.procs), so the agent moves it.
-    const limitDirs = placement.dirs.filter((d) => d !== placement.killDir || wanted.length > 0);
-    const viaWrapper = wanted.length > 0 && !user;
+    // The process must be in its groups before it runs a single instruction (limits hold from the
+    // start, and children forked at once are tracked): a wrapper joins them, then execs the program.
+    // Only with a user and no setpriv does the agent move it after spawn (a short race, documented).
+    const setpriv = user ? findSetpriv() : undefined;
+    const viaWrapper = placement.dirs.length > 0 && (!user || setpriv !== undefined);
     let child: ChildProcess;
     try {
-      child = await launch({ id, file, args: spec.args ?? [], env, cwd, ...(user ? { user } : {}), ...logs, joinBeforeExec: viaWrapper ? limitDirs : [] });
+      child = await launch({
+        id,
+        file,
+        args: spec.args ?? [],
+        env,
+        cwd,
+        ...(user ? { user } : {}),
+        ...(setpriv ? { setpriv } : {}),
+        ...logs,
+        joinBeforeExec: viaWrapper ? placement.dirs : [],
+      });
     } catch (error) {
       removeCgroups(placement.dirs);
       throw error;

@@ -165,6 +165,8 @@ export function runRuntimeAdapterTests(name: string, setup: () => Promise<Runtim
       const id = newId();
       await a.ensure(id, fx.ignoresTerm());
       await until(a, id, (x) => x.state === 'running', 'running');
+      // Let the program install its SIGTERM handler first (a real startup, not a race to test).
+      await new Promise((r) => setTimeout(r, 300));
       const t0 = Date.now();
       await a.remove(id, { timeoutMs: 300 });
       expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
