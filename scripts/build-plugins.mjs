@@ -1,2 +1,48 @@
-// Builds the project's built-in Wasm plugins (filled in by the plugins layer). No binary is committed.
-process.exit(0);
+// Builds the built-in Wasm plugins (plugins/builtin/<name>/plugin.ts) into
+// plugins/builtin/build/khutulun.<name>.wasm with the plugin SDK (esbuild + componentize-qjs).
+// Runs after `tsc` in `npm run build`; skips the work when the sources have not changed.
+// No binary is committed: this script is how every machine gets them.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outDir = join(root, 'plugins', 'builtin', 'build');
+const stampPath = join(outDir, '.sources.sha256');
+
+function* files(dir) {
+  for (const entry of readdirSync(dir).sort()) {
+    const path = join(dir, entry);
+    if (entry === 'build' || entry === 'node_modules') continue;
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (/\.(ts|wit)$/.test(entry)) yield path;
+  }
+}
+
+const hash = createHash('sha256');
+for (const dir of ['plugins/builtin', 'plugins/sdk', 'plugins/wit']) {
+  for (const file of files(join(root, dir))) hash.update(relative(root, file)).update(readFileSync(file));
+}
+for (const file of ['plugins/effects.ts', 'plugins/host/call.ts', 'runtimes/workload.ts', 'package-lock.json']) {
+  if (existsSync(join(root, file))) hash.update(file).update(readFileSync(join(root, file)));
+}
+const stamp = hash.digest('hex');
+
+mkdirSync(outDir, { recursive: true });
+const { builtinPlugins } = await import('../dist/plugins/builtin/index.js');
+const plugins = builtinPlugins();
+const upToDate =
+  existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp && plugins.every((p) => existsSync(p.path));
+if (upToDate && !process.argv.includes('--force')) {
+  console.log(`built-in plugins up to date in ${relative(root, outDir)}`);
+  process.exit(0);
+}
+
+const { buildPlugin } = await import('../dist/plugins/sdk/build.js');
+for (const plugin of plugins) {
+  const started = Date.now();
+  const { bytes } = await buildPlugin({ source: join(root, 'plugins', 'builtin', plugin.source), out: plugin.path });
+  console.log(`built ${plugin.id} → ${relative(root, plugin.path)} (${(bytes.length / 1024).toFixed(0)} KiB, ${Date.now() - started} ms)`);
+}
+writeFileSync(stampPath, stamp);

@@ -1,0 +1,2 @@
+export { builtinPlugins, builtinBuildDir, BUILTIN_PLUGIN_NAMES } from './registrations.js';
+export type { BuiltinPlugin } from './registrations.js';

@@ -1,0 +1,82 @@
+/**
+ * Builds a TypeScript (or JS) plugin into a Wasm component: esbuild bundles it into one ES module,
+ * then componentize-qjs wraps it in QuickJS for our WIT world. Sync ABI and stubbed WASI: the
+ * component imports nothing, so it has no ambient authority (~1.5 MB, ~2 s, ~30 µs per call).
+ * Never AOT: that downloads a tool at first use, which fails offline.
+ */
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { componentize } from 'componentize-qjs';
+import { PluginErrorCode, pluginError } from '../host/errors.js';
+import { pluginWitPath } from '../host/wit-path.js';
+
+export interface BuildPluginOptions {
+  /** The plugin's entry module (.ts or .js) exporting `describe` and `invoke`. */
+  source: string;
+  /** Write the component here too (folders are created). */
+  out?: string;
+}
+
+export interface BuiltPlugin {
+  bytes: Uint8Array;
+  /** The bundled JavaScript that went into the component (for debugging). */
+  bundle: string;
+}
+
+/** Bundles a plugin entry into one dependency-free ES module. */
+export async function bundlePlugin(source: string): Promise<string> {
+  try {
+    const result = await build({
+      entryPoints: [resolve(source)],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2020',
+      logLevel: 'silent',
+    });
+    const file = result.outputFiles[0];
+    if (!file) throw new Error('esbuild produced no output');
+    return file.text;
+  } catch (cause) {
+    throw pluginError(PluginErrorCode.build, `cannot bundle ${source}: ${(cause as Error).message}`, {
+      hint: 'a plugin may import only pure TypeScript/JS (no node: modules); fix the errors above',
+      cause,
+    });
+  }
+}
+
+export async function buildPlugin(options: BuildPluginOptions): Promise<BuiltPlugin> {
+  const bundle = await bundlePlugin(options.source);
+  // componentize-qjs resolves paths from the entry's folder: give it a private one.
+  const work = await mkdtemp(join(tmpdir(), 'kh-plugin-build-'));
+  let bytes: Uint8Array;
+  try {
+    const jsPath = join(work, 'plugin.js');
+    await writeFile(jsPath, bundle);
+    const result = await componentize({
+      witPath: pluginWitPath(),
+      world: 'plugin',
+      jsSource: bundle,
+      jsPath,
+      moduleRoot: work,
+      stubWasi: true,
+      sync: true,
+    });
+    bytes = new Uint8Array(result.component);
+  } catch (cause) {
+    throw pluginError(PluginErrorCode.build, `cannot componentize ${options.source}: ${(cause as Error).message}`, {
+      hint: 'the module must export describe() and invoke(fn, event, snapshot) — use definePlugin from khutulun/plugins',
+      cause,
+    });
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  if (options.out !== undefined) {
+    await mkdir(dirname(resolve(options.out)), { recursive: true });
+    await writeFile(options.out, bytes);
+  }
+  return { bytes, bundle };
+}
