@@ -7,7 +7,7 @@ import { KhutulunError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { AuthPolicy } from './auth.js';
 import { authorize, presentedToken } from './auth.js';
-import type { DeploymentEngine } from './deployment-engine.js';
+import type { DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import type { EventHub } from './event-hub.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
@@ -60,16 +60,16 @@ function routes(ctx: ApiContext): Route[] {
           inputs: inputs as Record<string, unknown>,
           ...(typeof b['sourceName'] === 'string' ? { sourceName: b['sourceName'] } : {}),
         });
-        sendJson(res, 201, status);
+        sendJson(res, 201, named(ctx, status));
       },
     },
-    { method: 'GET', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, await ctx.engine.status(p[0]!)) },
+    { method: 'GET', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.status(p[0]!))) },
     {
       method: 'GET',
       pattern: new RegExp(`^/v1/deployments/${name}/outputs$`),
       handler: async (_q, res, p) => sendJson(res, 200, await ctx.engine.outputs(p[0]!)),
     },
-    { method: 'DELETE', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, await ctx.engine.undeploy(p[0]!)) },
+    { method: 'DELETE', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.undeploy(p[0]!))) },
     { method: 'GET', pattern: /^\/v1\/events$/, handler: async (req, res) => streamEvents(ctx, req, res) },
   ];
 }
@@ -128,4 +128,10 @@ function safeDecode(part: string): string {
   } catch {
     return part; // a malformed escape is just an unknown name
   }
+}
+
+/** Node owners are host ids in the documents; callers read host names. */
+function named(ctx: ApiContext, status: DeploymentStatus): DeploymentStatus {
+  const names = new Map(ctx.hosts().map((h) => [h.id, h.name]));
+  return { ...status, nodes: status.nodes.map((n) => ({ ...n, host: names.get(n.host) ?? n.host, hostId: n.host })) };
 }

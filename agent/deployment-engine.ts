@@ -18,8 +18,10 @@ export type DeploymentState = 'deploying' | 'deployed' | 'failed' | 'undeploying
 export interface NodeStatus {
   id: string;
   template: string;
-  /** Owner host id (where the node's actor runs). */
+  /** Owner host: its name when the cluster knows it (the API fills it in), else its id. */
   host: string;
+  /** Owner host id. */
+  hostId?: string;
   state: NodeState | string;
   message?: string;
 }

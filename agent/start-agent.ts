@@ -83,9 +83,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const peers = new PeerManager({ repo, token: o.token, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   // Membership needs the advertised address, known only after listen(): filled in below.
-  let membership: Membership | undefined;
+  const late: { membership?: Membership } = {};
   const server = createServer(
-    createApiHandler({ auth, engine, events, hosts: () => membership?.hosts() ?? [], logger: o.logger, streams }),
+    createApiHandler({ auth, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req, socket: Duplex, head) => {
@@ -127,7 +127,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const advertise = o.advertise ?? (o.listen.host === '0.0.0.0' || o.listen.host === '::' ? formatHostPort({ host: '127.0.0.1', port }) : listenAddress);
   const url = `http://${listenAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
 
-  membership = new Membership({
+  const m = new Membership({
     cluster,
     hostId: identity.id,
     name: identity.name,
@@ -143,7 +143,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     learnPeers: o.learnPeers,
     maxPeers: o.maxPeers,
   });
-  const m = membership;
+  late.membership = m;
   repo.networkSubsystem.on('peer', ({ peerId }) => m.peerConnected(peerId));
   repo.networkSubsystem.on('peer-disconnected', ({ peerId }) => m.peerDisconnected(peerId));
   m.start();

@@ -58,3 +58,14 @@ export async function until<T>(handle: DocHandle<T> | undefined, check: () => bo
     }, timeoutMs);
   });
 }
+
+/** Re-runs an async probe (every 50 ms, bounded) until it returns a value. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'probe'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

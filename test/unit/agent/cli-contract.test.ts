@@ -1,0 +1,107 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.js';
+import { defaultDeploymentName } from '../../../cli/commands/deploy.js';
+import { harness, TOKEN, until } from './helpers.js';
+import { fakeCompile, RecordingRunner, WEB_APP } from './fake-deployments.js';
+
+async function cli(argv: string[], env: Record<string, string> = {}, cwd = process.cwd()): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: { HOME: '/nonexistent-home', ...env }, cwd });
+  return { code, out, err };
+}
+
+describe('CLI against a running agent (main() in-process)', () => {
+  const h = harness();
+  afterEach(() => h.close());
+
+  it('deploy / status -o json / outputs / undeploy follow the documented contract', async () => {
+    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: new RecordingRunner() } });
+    const dir = h.tmp();
+    const file = join(dir, 'web.yaml');
+    writeFileSync(file, WEB_APP);
+    const dep = await cli(['--agent', a.url, '--token', TOKEN, 'deploy', file, '--input', 'port=8080']);
+    expect(dep).toMatchObject({ code: 0, err: '' });
+    expect(dep.out).toContain('deployment web:');
+    await a.deployments.idle();
+
+    const st = await cli(['--agent', a.url, '--token', TOKEN, 'status', 'web', '-o', 'json']);
+    expect(st.code).toBe(0);
+    expect(st.out.trim().split('\n')).toHaveLength(1);
+    const status = JSON.parse(st.out);
+    expect(Object.keys(status)).toEqual(['name', 'nodes', 'outputs']);
+    expect(status.name).toBe('web');
+    expect(status.nodes).toEqual([
+      { id: 'app', template: 'WebApp', host: 'alpha', state: 'started' },
+      { id: 'db', template: 'Database', host: 'alpha', state: 'started' },
+      { id: 'proxy', template: 'Proxy', host: 'alpha', state: 'started' },
+    ]);
+    expect(status.outputs).toEqual({ url: 'http://127.0.0.1:8080/' });
+
+    const human = await cli(['--agent', a.url, '--token', TOKEN, 'status', 'web']);
+    expect(human.out).toMatch(/proxy\s+Proxy\s+alpha\s+started/);
+    const list = await cli(['--agent', a.url, '--token', TOKEN, 'status', '-o', 'json']);
+    expect(JSON.parse(list.out)).toEqual([{ name: 'web', state: 'deployed', nodes: 3 }]);
+
+    const outs = await cli(['--agent', a.url, '--token', TOKEN, 'outputs', 'web']);
+    expect(outs.out).toBe('url = http://127.0.0.1:8080/\n');
+
+    const un = await cli(['--agent', a.url, '--token', TOKEN, 'undeploy', 'web']);
+    expect(un).toMatchObject({ code: 0, out: 'deployment web: undeployed\n' });
+    const after = await cli(['--agent', a.url, '--token', TOKEN, 'status', 'web']);
+    expect(after.code).toBe(1);
+    expect(after.err).toContain('KH-AGENT-030');
+  });
+
+  it('hosts -o json prints the documented array for a two-host cluster', async () => {
+    const a = await h.start('alpha');
+    const b = await h.start('beta', { peers: [a.address] });
+    await until(a.cluster, () => Object.keys(a.cluster.doc().hosts).length === 2, 10_000, 'membership');
+    const r = await cli(['--agent', a.url, 'hosts', '-o', 'json'], { KHUTULUN_TOKEN: TOKEN });
+    expect(r.code).toBe(0);
+    const hosts = JSON.parse(r.out) as Array<Record<string, unknown>>;
+    expect(hosts.map((x) => Object.keys(x))).toEqual([
+      ['name', 'address', 'connected', 'lastSeen'],
+      ['name', 'address', 'connected', 'lastSeen'],
+    ]);
+    expect(hosts).toEqual([
+      { name: 'alpha', address: a.address, connected: true, lastSeen: expect.any(String) },
+      { name: 'beta', address: b.address, connected: true, lastSeen: expect.any(String) },
+    ]);
+    expect(Number.isNaN(Date.parse(String(hosts[0]!['lastSeen'])))).toBe(false);
+  });
+
+  it('finds the agent recorded in the state dir when --agent is absent', async () => {
+    const dir = h.tmp();
+    await h.start('alpha', { stateDir: dir });
+    const viaFlag = await cli(['hosts', '-o', 'json', '--state', dir]);
+    expect(viaFlag.code).toBe(0);
+    expect(JSON.parse(viaFlag.out)[0].name).toBe('alpha');
+    const viaEnv = await cli(['hosts', '-o', 'json'], { KHUTULUN_HOME: dir });
+    expect(viaEnv.code).toBe(0);
+  });
+
+  it('says what to do when no agent runs for the state dir, or the agent is unreachable, or the token is wrong', async () => {
+    const dir = h.tmp();
+    const none = await cli(['status', 'web'], { KHUTULUN_HOME: dir });
+    expect(none.code).toBe(1);
+    expect(none.err).toContain(`KH-CLIENT-003: no agent running for state dir ${dir}`);
+    expect(none.err).toContain('khutulun up FILE');
+    const dead = await cli(['--agent', 'http://127.0.0.1:1', 'hosts']);
+    expect(dead.code).toBe(1);
+    expect(dead.err).toContain('KH-CLIENT-001');
+    const a = await h.start('alpha');
+    const denied = await cli(['--agent', a.url, '--token', 'wrong-token-zzzzzz', 'hosts']);
+    expect(denied.code).toBe(1);
+    expect(denied.err).toContain('KH-AGENT-010');
+    const usage = await cli(['--agent', a.url, 'status', 'a', 'b']);
+    expect(usage.code).toBe(2);
+  });
+
+  it('derives deployment names from file names', () => {
+    expect(defaultDeploymentName('/x/hello-web/service.yaml')).toBe('hello-web');
+    expect(defaultDeploymentName('/x/My_App.yaml')).toBe('my-app');
+  });
+});
