@@ -33,6 +33,9 @@ export interface FetchedArtifact {
   fetched: boolean;
 }
 
+/** Distinguishes concurrent downloads of this process (pid separates processes). */
+let partSeq = 0;
+
 function inside(base: string, path: string): boolean {
   const rel = relative(base, path);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
@@ -82,7 +85,7 @@ export async function fetchArtifact(spec: ArtifactSpec, options: FetchArtifactOp
   }
 
   mkdirSync(dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.${Date.now()}.part`;
+  const tmp = `${target}.${process.pid}.${++partSeq}.part`;
   const counter = hashingCounter(source, maxBytes);
   try {
     if (isUrl(source)) {
