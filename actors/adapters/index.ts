@@ -1,0 +1,2 @@
+export { MemoryActorStore } from './memory-store.js';
+export { FileActorStore } from './file-store.js';

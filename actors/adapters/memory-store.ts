@@ -1,0 +1,48 @@
+/** An in-memory ActorStorePort for fast unit tests and benchmarks (a fake, not the real store). */
+import type { JsonValue } from '../../plugins/effects.js';
+import { ActorErrorCode, actorError } from '../errors.js';
+import type { ActorStorePort, EdgeView, GraphView, StoredStatus, VertexView } from '../ports.js';
+
+export class MemoryActorStore implements ActorStorePort {
+  readonly #graphs = new Map<string, GraphView>();
+  /** Status writes in order (for assertions). */
+  statusWrites = 0;
+
+  /** Adds or replaces a deployment (the graph is copied). */
+  put(deployment: string, graph: { vertexes: VertexView[]; edges: EdgeView[] }): void {
+    this.#graphs.set(deployment, structuredClone(graph));
+  }
+
+  async deployments(): Promise<string[]> {
+    return [...this.#graphs.keys()];
+  }
+
+  async load(deployment: string): Promise<GraphView> {
+    const graph = this.#graphs.get(deployment);
+    if (!graph) throw actorError(ActorErrorCode.unknownDeployment, `no deployment ${JSON.stringify(deployment)}`, { hint: 'create it in the store first' });
+    return { vertexes: graph.vertexes.map((v) => ({ ...v })), edges: graph.edges.map((e) => ({ ...e })) };
+  }
+
+  async writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void> {
+    this.statusWrites++;
+    const v = this.#vertex(deployment, vertex);
+    v.status = status;
+  }
+
+  async setProperty(deployment: string, vertex: string, name: string, value: JsonValue): Promise<void> {
+    const v = this.#vertex(deployment, vertex);
+    v.properties = { ...v.properties, [name]: value };
+  }
+
+  status(deployment: string, vertex: string): StoredStatus | undefined {
+    return this.#graphs.get(deployment)?.vertexes.find((v) => v.id === vertex)?.status;
+  }
+
+  async close(): Promise<void> {}
+
+  #vertex(deployment: string, vertex: string): VertexView {
+    const v = this.#graphs.get(deployment)?.vertexes.find((x) => x.id === vertex);
+    if (!v) throw actorError(ActorErrorCode.unknownDeployment, `no vertex ${deployment}/${vertex}`, { hint: 'load the deployment again' });
+    return v;
+  }
+}

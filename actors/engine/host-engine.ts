@@ -1,0 +1,261 @@
+/**
+ * HostEngine: the high-level API the agent and the CLI use on one host.
+ *
+ *   const engine = new HostEngine({ hostId, store, plugins, runtimes: [new NoopRuntime()] });
+ *   await engine.start();                 // resumes actors from their stored status
+ *   const report = await engine.deploy('web');   // waves in dependency order; stops at a failure
+ *   await engine.undeploy('web');          // reverse order
+ *   engine.inspect((e) => console.log(e)); // every transition
+ *   await engine.close();
+ *
+ * deploy/undeploy never throw for a failed vertex: the report says what failed and why. They
+ * reject only for unusable input (unknown deployment, a cycle) with a coded error.
+ */
+import { seededRandom, silentLogger, systemClock, systemRandom, toErrorData } from '../../common/index.js';
+import type { Clock, ErrorData, Logger, Random } from '../../common/index.js';
+import type { PluginHostLike } from '../../plugins/host/index.js';
+import type { RuntimeAdapter } from '../../runtimes/runtime-adapter.js';
+import { ActorErrorCode, actorError } from '../errors.js';
+import { isBusy } from '../logic/index.js';
+import type { ActorState, Goal, LifecyclePhase, RetryPolicy } from '../logic/index.js';
+import type { ActorStorePort } from '../ports.js';
+import { ActorSystem, DeploymentGraph, RuntimeRegistry } from '../system/index.js';
+import type { InspectionListener } from '../system/index.js';
+import { dependencyWaves } from './waves.js';
+
+export interface HostEngineOptions {
+  hostId: string;
+  store: ActorStorePort;
+  plugins: PluginHostLike;
+  runtimes: readonly RuntimeAdapter[] | RuntimeRegistry;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  retry?: RetryPolicy;
+  maxRestarts?: number;
+}
+
+export interface VertexReport {
+  vertex: string;
+  phase: LifecyclePhase | string;
+  reason?: string;
+  at?: number;
+  error?: ErrorData;
+  owner?: string;
+  /** True when this host runs the vertex's actor. */
+  local: boolean;
+}
+
+export interface DeploymentReport {
+  deployment: string;
+  action: 'deploy' | 'undeploy' | 'status';
+  ok: boolean;
+  /** The waves in the order they ran (undeploy: reversed). */
+  waves: string[][];
+  /** How many waves finished before a failure stopped the run. */
+  completedWaves: number;
+  failed: VertexReport[];
+  /** KH-ACTOR-006 with the first failure as cause, when ok is false. */
+  error?: ErrorData;
+  vertexes: VertexReport[];
+}
+
+export class HostEngine {
+  readonly hostId: string;
+  readonly #store: ActorStorePort;
+  readonly #runtimes: RuntimeRegistry;
+  readonly #system: ActorSystem;
+  readonly #unsubscribe: Array<() => void> = [];
+  /** One deploy/undeploy at a time per deployment. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+  #started = false;
+  #closed = false;
+
+  constructor(options: HostEngineOptions) {
+    if (!options.hostId) throw actorError('KH-ACTOR-013', 'hostId is required', { hint: 'pass the id of this host' });
+    this.hostId = options.hostId;
+    this.#store = options.store;
+    this.#runtimes = options.runtimes instanceof RuntimeRegistry ? options.runtimes : new RuntimeRegistry(options.runtimes);
+    this.#system = new ActorSystem({
+      hostId: options.hostId,
+      store: options.store,
+      plugins: options.plugins,
+      runtimes: this.#runtimes,
+      clock: options.clock ?? systemClock,
+      random: options.random ?? (options.clock && options.clock !== systemClock ? seededRandom(1) : systemRandom),
+      logger: options.logger ?? silentLogger,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.maxRestarts !== undefined ? { maxRestarts: options.maxRestarts } : {}),
+    });
+  }
+
+  /** Subscribes to the runtimes and resumes every owned actor from its stored status. */
+  async start(): Promise<void> {
+    this.#assertOpen();
+    if (this.#started) return;
+    this.#started = true;
+    for (const adapter of this.#runtimes.all()) {
+      this.#unsubscribe.push(
+        adapter.subscribe((e) => this.#system.runtimeObserved(e.workload, { type: 'runtime-observed', state: e.observed.state, ...(e.observed.cause ? { cause: e.observed.cause } : {}) })),
+      );
+    }
+    for (const deployment of await this.#store.deployments()) {
+      const created = this.#system.attach(new DeploymentGraph(deployment, await this.#store.load(deployment)));
+      for (const actor of created) if (needsResume(actor.state)) actor.send({ type: 'resumed' });
+    }
+  }
+
+  deploy(deployment: string): Promise<DeploymentReport> {
+    return this.#exclusive(deployment, () => this.#run(deployment, 'deployed'));
+  }
+
+  undeploy(deployment: string): Promise<DeploymentReport> {
+    return this.#exclusive(deployment, () => this.#run(deployment, 'undeployed'));
+  }
+
+  /** Every vertex's phase: live for local actors, from the store for the others. */
+  async status(deployment: string): Promise<DeploymentReport> {
+    this.#assertOpen();
+    const graph = new DeploymentGraph(deployment, await this.#store.load(deployment));
+    const waves = dependencyWaves([...graph.vertexes.keys()], [...graph.edges.values()]);
+    const vertexes = this.#reports(graph);
+    const failed = vertexes.filter((v) => v.phase === 'error');
+    return { deployment, action: 'status', ok: failed.length === 0, waves, completedWaves: 0, failed, vertexes };
+  }
+
+  /** Subscribes to every actor transition on this host; returns the unsubscribe function. */
+  inspect(listener: InspectionListener): () => void {
+    return this.#system.inspect(listener);
+  }
+
+  /** Live actor states (for tests and the live page). */
+  actorState(deployment: string, vertex: string): ActorState | undefined {
+    return this.#system.actor(deployment, vertex)?.state;
+  }
+
+  get actorCount(): number {
+    return this.#system.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const u of this.#unsubscribe.splice(0)) u();
+    this.#system.close();
+    await Promise.allSettled([...this.#locks.values()]);
+  }
+
+  async #run(deployment: string, goal: Goal): Promise<DeploymentReport> {
+    this.#assertOpen();
+    if (!this.#started) await this.start();
+    const graph = new DeploymentGraph(deployment, await this.#store.load(deployment));
+    const waves = dependencyWaves([...graph.vertexes.keys()], [...graph.edges.values()]);
+    if (goal === 'undeployed') waves.reverse();
+    this.#system.attach(graph);
+    let completedWaves = 0;
+    for (const wave of waves) {
+      const failed: VertexReport[] = [];
+      await Promise.all(
+        wave.map(async (vertex) => {
+          const actor = this.#system.actor(deployment, vertex);
+          if (!actor) {
+            const remote = remoteProblem(graph, vertex, goal);
+            if (remote) failed.push(remote);
+            return;
+          }
+          actor.send({ type: goal === 'deployed' ? 'deploy' : 'undeploy' });
+          const state = await actor.settled(goal);
+          if (state.phase === 'error' || isBusy(state) || this.#closed) failed.push(report(vertex, state, graph, true));
+        }),
+      );
+      if (this.#closed) break;
+      if (failed.length > 0) {
+        failed.sort((a, b) => (a.vertex < b.vertex ? -1 : 1));
+        const first = failed[0]!;
+        const error = toErrorData(
+          actorError(ActorErrorCode.waveFailed, `${goal === 'deployed' ? 'deploy' : 'undeploy'} of ${deployment} stopped at wave ${completedWaves + 1}/${waves.length}: ${failed.map((f) => f.vertex).join(', ')} failed`, {
+            hint: 'fix the cause and run it again: it resumes from where it stopped',
+            details: { failed: failed.map((f) => f.vertex) },
+            ...(first.error ? { cause: first.error } : {}),
+          }),
+        );
+        return { deployment, action: goal === 'deployed' ? 'deploy' : 'undeploy', ok: false, waves, completedWaves, failed, error, vertexes: this.#reports(graph) };
+      }
+      completedWaves++;
+    }
+    return { deployment, action: goal === 'deployed' ? 'deploy' : 'undeploy', ok: !this.#closed, waves, completedWaves, failed: [], vertexes: this.#reports(graph) };
+  }
+
+  #reports(graph: DeploymentGraph): VertexReport[] {
+    return [...graph.vertexes.values()]
+      .map((v) => {
+        const actor = this.#system.actor(graph.name, v.id);
+        if (actor) return report(v.id, actor.state, graph, true);
+        return {
+          vertex: v.id,
+          phase: v.status?.state ?? 'initial',
+          ...(v.status?.reason !== undefined ? { reason: v.status.reason } : {}),
+          ...(v.status?.at !== undefined ? { at: v.status.at } : {}),
+          ...(v.status?.error ? { error: v.status.error } : {}),
+          ...(v.owner !== undefined ? { owner: v.owner } : {}),
+          local: false,
+        };
+      })
+      .sort((a, b) => (a.vertex < b.vertex ? -1 : a.vertex > b.vertex ? 1 : 0));
+  }
+
+  async #exclusive<T>(deployment: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(deployment) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.#locks.set(deployment, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(deployment) === settled) this.#locks.delete(deployment);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw actorError(ActorErrorCode.closed, 'the host engine is closed', { hint: 'create a new HostEngine' });
+  }
+}
+
+function needsResume(state: ActorState): boolean {
+  if (isBusy(state)) return true;
+  if (state.phase === 'error' || !state.goal) return false;
+  return state.goal === 'deployed' ? state.phase !== 'started' : state.phase !== 'deleted' && state.phase !== 'initial';
+}
+
+function report(vertex: string, state: ActorState, graph: DeploymentGraph, local: boolean): VertexReport {
+  const owner = graph.vertexes.get(vertex)?.owner;
+  return {
+    vertex,
+    phase: state.phase,
+    reason: state.reason,
+    at: state.at,
+    ...(state.error && state.phase === 'error' ? { error: state.error } : {}),
+    ...(owner !== undefined ? { owner } : {}),
+    local,
+  };
+}
+
+/** A vertex owned by another host: this host waits for nothing, it checks the stored status. */
+function remoteProblem(graph: DeploymentGraph, vertex: string, goal: Goal): VertexReport | undefined {
+  const v = graph.vertexes.get(vertex)!;
+  const phase = v.status?.state ?? 'initial';
+  const done = goal === 'deployed' ? phase === 'started' : phase === 'deleted' || phase === 'initial';
+  if (done) return undefined;
+  return {
+    vertex,
+    phase,
+    owner: v.owner ?? '',
+    local: false,
+    error: toErrorData(
+      actorError(ActorErrorCode.remotePending, `${vertex} is run by host ${v.owner} and is ${phase}, not ${goal === 'deployed' ? 'started' : 'deleted'} yet`, {
+        retryable: true,
+        hint: `run the deployment on host ${v.owner} too, then run it here again`,
+      }),
+    ),
+  };
+}

@@ -1,0 +1,4 @@
+export { HostEngine } from './host-engine.js';
+export type { HostEngineOptions, DeploymentReport, VertexReport } from './host-engine.js';
+export { dependencyWaves } from './waves.js';
+export type { DependencyEdge } from './waves.js';

@@ -1,0 +1,11 @@
+/** The actor layer: pure lifecycle logic, the per-host actor system and the HostEngine facade. */
+export * as logic from './logic/index.js';
+export { transition, initialActorState, DEFAULT_RETRY_POLICY, OPERATION_EVENT } from './logic/index.js';
+export type { ActorState, ActorEvent, ActorEffect, LifecyclePhase, Operation, Goal, RetryPolicy } from './logic/index.js';
+export { HostEngine, dependencyWaves } from './engine/index.js';
+export type { HostEngineOptions, DeploymentReport, VertexReport } from './engine/index.js';
+export { ActorSystem, DeploymentGraph, RuntimeRegistry, PluginBatcher } from './system/index.js';
+export type { InspectionEvent, InspectionListener, OperationStep } from './system/index.js';
+export { MemoryActorStore, FileActorStore } from './adapters/index.js';
+export type { ActorStorePort, GraphView, VertexView, EdgeView, StoredStatus } from './ports.js';
+export { ActorErrorCode } from './errors.js';

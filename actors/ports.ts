@@ -1,0 +1,59 @@
+/**
+ * What the actor layer needs from the store, as a narrow port. Adapters: MemoryActorStore (tests,
+ * benchmarks), FileActorStore (a JSON file, for crash tests without the full store) and
+ * FloriaActorStore (the real store/ API). Values are plain JSON here: adapters convert.
+ */
+import type { ErrorData } from '../common/index.js';
+import type { JsonValue } from '../plugins/effects.js';
+import type { ActorState } from './logic/index.js';
+
+export interface VertexView {
+  /** Path of the vertex inside its deployment (`dir/name`). */
+  id: string;
+  template?: string;
+  classes: string[];
+  properties: Record<string, JsonValue>;
+  /** Event name -> handler function names `<plugin-id>:<function>`, run in order. */
+  handlers: Record<string, string[]>;
+  /** Host that runs this vertex's actor; absent = local (until the scheduler places it). */
+  owner?: string;
+  status?: StoredStatus;
+}
+
+export interface EdgeView {
+  id: string;
+  /** Requirement name or edge template name. */
+  name: string;
+  source: string;
+  target: string;
+  classes: string[];
+  properties: Record<string, JsonValue>;
+  handlers: Record<string, string[]>;
+}
+
+export interface GraphView {
+  vertexes: VertexView[];
+  edges: EdgeView[];
+}
+
+/** What an actor writes to its vertex `status`: the lifecycle phase plus its full restorable state. */
+export interface StoredStatus {
+  state: string;
+  reason?: string;
+  at: number;
+  error?: ErrorData;
+  actor?: ActorState;
+}
+
+export interface ActorStorePort {
+  deployments(): Promise<string[]>;
+  /** A consistent view of a deployment's vertexes and edges. Unknown deployment: KH-ACTOR-009. */
+  load(deployment: string): Promise<GraphView>;
+  /**
+   * Writes a vertex status. Resolves once the write is durable (adapters batch writes of one tick),
+   * so an actor that awaited it can crash without losing the transition.
+   */
+  writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void>;
+  setProperty(deployment: string, vertex: string, name: string, value: JsonValue): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,187 @@
+/**
+ * The registry of this host's actors: creates one per owned vertex, restores it from the stored
+ * status, runs its effects (plugin calls batched per tick, runtime intents, status writes) and
+ * publishes every transition on the inspection stream.
+ */
+import { asKhutulunError, silentLogger, toErrorData } from '../../common/index.js';
+import type { Clock, Logger, Random, TimerHandle } from '../../common/index.js';
+import type { PluginHostLike } from '../../plugins/host/index.js';
+import { ActorErrorCode, actorError } from '../errors.js';
+import { DEFAULT_RETRY_POLICY, initialActorState } from '../logic/index.js';
+import type { ActorEffect, ActorEvent, ActorState, RetryPolicy, TransitionScope } from '../logic/index.js';
+import type { ActorStorePort, StoredStatus } from '../ports.js';
+import { Actor } from './actor.js';
+import type { ActorHost } from './actor.js';
+import type { DeploymentGraph } from './deployment-graph.js';
+import { Inspector } from './inspection.js';
+import type { InspectionListener } from './inspection.js';
+import { runOperationStep } from './operation-runner.js';
+import type { OperationRunnerDeps } from './operation-runner.js';
+import { PluginBatcher } from './plugin-batcher.js';
+import type { RuntimeRegistry } from './runtime-registry.js';
+
+export interface ActorSystemOptions {
+  hostId: string;
+  store: ActorStorePort;
+  plugins: PluginHostLike;
+  runtimes: RuntimeRegistry;
+  clock: Clock;
+  random: Random;
+  logger?: Logger;
+  retry?: RetryPolicy;
+  /** Restarts of a workload the runtime reports dead before the actor errors (default 3). */
+  maxRestarts?: number;
+}
+
+export class ActorSystem implements ActorHost {
+  readonly hostId: string;
+  readonly #opts: ActorSystemOptions;
+  readonly #actors = new Map<string, Actor>();
+  readonly #graphs = new Map<string, DeploymentGraph>();
+  /** workload id -> actor id, so runtime events reach their actor. */
+  readonly #workloads = new Map<string, string>();
+  readonly #inspector = new Inspector();
+  readonly #deps: OperationRunnerDeps;
+  readonly #retry: RetryPolicy;
+  readonly #logger: Logger;
+
+  constructor(options: ActorSystemOptions) {
+    this.#opts = options;
+    this.hostId = options.hostId;
+    this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.#logger = options.logger ?? silentLogger;
+    this.#deps = {
+      plugins: new PluginBatcher(options.plugins),
+      runtimes: options.runtimes,
+      store: options.store,
+      logger: this.#logger,
+      onWorkload: (workload, deployment, vertex) => this.#workloads.set(workload, `${deployment}/${vertex}`),
+      onEmit: (deployment, vertex, event) => this.#logger.log('debug', `custom event ${event} for ${deployment}/${vertex} (not a lifecycle event)`),
+    };
+  }
+
+  /** True when this host runs the vertex: its owner is this host, or unset (not scheduled yet). */
+  owns(owner: string | undefined): boolean {
+    return owner === undefined || owner === '' || owner === this.hostId;
+  }
+
+  /**
+   * Installs (or refreshes) a deployment's graph and makes sure every owned vertex has an actor,
+   * restored from its stored status. Returns the actors created by this call (not yet resumed).
+   */
+  attach(graph: DeploymentGraph): Actor[] {
+    this.#graphs.set(graph.name, graph);
+    const created: Actor[] = [];
+    for (const v of graph.vertexes.values()) {
+      if (!this.owns(v.owner)) continue;
+      const key = `${graph.name}/${v.id}`;
+      if (this.#actors.has(key)) continue;
+      const restored = v.status?.actor;
+      const actor = new Actor(this, graph.name, v.id, restored ? { ...restored } : initialActorState(this.#opts.clock.now()));
+      this.#actors.set(key, actor);
+      created.push(actor);
+    }
+    return created;
+  }
+
+  graph(deployment: string): DeploymentGraph | undefined {
+    return this.#graphs.get(deployment);
+  }
+
+  actor(deployment: string, vertex: string): Actor | undefined {
+    return this.#actors.get(`${deployment}/${vertex}`);
+  }
+
+  actors(deployment?: string): Actor[] {
+    const all = [...this.#actors.values()];
+    return deployment === undefined ? all : all.filter((a) => a.deployment === deployment);
+  }
+
+  get size(): number {
+    return this.#actors.size;
+  }
+
+  inspect(listener: InspectionListener): () => void {
+    return this.#inspector.subscribe(listener);
+  }
+
+  /** Routes a runtime event (exit, crash) to the actor that owns the workload. */
+  runtimeObserved(workload: string, event: Extract<ActorEvent, { type: 'runtime-observed' }>): void {
+    const key = this.#workloads.get(workload);
+    const actor = key ? this.#actors.get(key) : undefined;
+    actor?.send(event);
+  }
+
+  /** Stops every actor (pending timers cancelled, waiters released); running calls are dropped. */
+  close(): void {
+    for (const a of this.#actors.values()) a.close();
+    this.#actors.clear();
+  }
+
+  // --- ActorHost -------------------------------------------------------------------------------
+
+  scope(actor: Actor): TransitionScope {
+    const graph = this.#graphs.get(actor.deployment);
+    return {
+      now: this.#opts.clock.now(),
+      random: () => this.#opts.random.next(),
+      stepsOf: (op) => graph?.steps(actor.vertex, op).length ?? 0,
+      retry: this.#retry,
+      maxRestarts: this.#opts.maxRestarts ?? 3,
+    };
+  }
+
+  async writeStatus(actor: Actor, state: ActorState): Promise<void> {
+    const status: StoredStatus = {
+      state: state.phase,
+      reason: state.reason,
+      at: state.at,
+      ...(state.error ? { error: state.error } : {}),
+      actor: state,
+    };
+    this.#graphs.get(actor.deployment)?.noteStatus(actor.vertex, status);
+    try {
+      await this.#opts.store.writeStatus(actor.deployment, actor.vertex, status);
+    } catch (error) {
+      // Without a durable status the actor cannot promise restart safety: stop it loudly.
+      throw actorError(ActorErrorCode.statusWrite, `cannot write the status of ${actor.id}: ${asKhutulunError(error).message}`, {
+        retryable: true,
+        hint: 'check the store (disk space, permissions); restart the engine to resume from the last stored state',
+        cause: error,
+      });
+    }
+  }
+
+  runOperation(actor: Actor, effect: Extract<ActorEffect, { type: 'run-operation' }>): void {
+    const graph = this.#graphs.get(actor.deployment);
+    if (!graph) {
+      actor.send({ type: 'operation-failed', op: effect.op, step: effect.step, error: { code: ActorErrorCode.unknownDeployment, message: `no graph for ${actor.deployment}`, retryable: false } });
+      return;
+    }
+    void runOperationStep(this.#deps, graph, actor.vertex, effect.op, effect.step).then((event) => actor.send(event));
+  }
+
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    return this.#opts.clock.setTimeout(fn, ms);
+  }
+
+  transitioned(actor: Actor, event: ActorEvent, from: ActorState, to: ActorState): void {
+    if (!this.#inspector.active) return;
+    this.#inspector.emit({
+      actor: actor.id,
+      deployment: actor.deployment,
+      vertex: actor.vertex,
+      event: event.type,
+      from: from.phase,
+      to: to.phase,
+      at: to.at,
+      reason: to.reason,
+      ...(to.error && to.phase === 'error' ? { error: to.error } : {}),
+    });
+  }
+
+  failed(actor: Actor, error: unknown): void {
+    this.#logger.log('error', `actor ${actor.id} stopped: ${toErrorData(error).message}`, { code: toErrorData(error).code });
+    actor.close();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Runs one operation step for an actor: the plugin call (batched with other actors' calls), then
+ * the plugin's effects — properties to the store, intents to the named runtime adapter. Never
+ * throws: the outcome is the event the actor receives next.
+ */
+import { toErrorData } from '../../common/index.js';
+import type { ErrorData, Logger } from '../../common/index.js';
+import type { Effect } from '../../plugins/effects.js';
+import { parseHandlerName } from '../../plugins/host/index.js';
+import type { ObservedWorkload, WorkloadState } from '../../runtimes/workload.js';
+import { ActorErrorCode } from '../errors.js';
+import type { ActorEvent, Operation } from '../logic/index.js';
+import type { ActorStorePort } from '../ports.js';
+import type { DeploymentGraph, OperationStep } from './deployment-graph.js';
+import type { PluginBatcher } from './plugin-batcher.js';
+import type { RuntimeRegistry } from './runtime-registry.js';
+
+export interface OperationRunnerDeps {
+  plugins: PluginBatcher;
+  runtimes: RuntimeRegistry;
+  store: ActorStorePort;
+  logger: Logger;
+  /** Told which actor a workload belongs to, so runtime events reach it. */
+  onWorkload: (workload: string, deployment: string, vertex: string) => void;
+  /** Delivers an `emit` effect (a custom event) to another actor. */
+  onEmit: (deployment: string, vertex: string, event: string) => void;
+}
+
+export async function runOperationStep(
+  deps: OperationRunnerDeps,
+  graph: DeploymentGraph,
+  vertex: string,
+  op: Operation,
+  index: number,
+): Promise<ActorEvent> {
+  const step = graph.steps(vertex, op)[index];
+  if (!step) return { type: 'operation-succeeded', op, step: index }; // the handler list shrank: nothing to run
+  try {
+    const observed = await runStep(deps, graph, step);
+    return { type: 'operation-succeeded', op, step: index, ...(observed ? { observed } : {}) };
+  } catch (error) {
+    return { type: 'operation-failed', op, step: index, error: withStep(toErrorData(error), step) };
+  }
+}
+
+async function runStep(deps: OperationRunnerDeps, graph: DeploymentGraph, step: OperationStep): Promise<WorkloadState | undefined> {
+  const target = parseHandlerName(step.handler);
+  if (!target) {
+    throw failure(ActorErrorCode.badHandler, `handler ${JSON.stringify(step.handler)} of ${step.event} is not <plugin-id>:<function>`, false, 'fix the event handler in the template');
+  }
+  const result = await deps.plugins.call({
+    plugin: target.plugin,
+    fn: target.fn,
+    event: { name: step.event, ...(step.edge !== undefined ? { payload: { edge: step.edge } } : {}) },
+    snapshot: graph.snapshot(step.vertex),
+  });
+  if (!result.ok) throw result.error;
+  let observed: WorkloadState | undefined;
+  for (const effect of result.effects) {
+    const state = await applyEffect(deps, graph, step, effect);
+    if (state) observed = state;
+  }
+  return observed;
+}
+
+async function applyEffect(deps: OperationRunnerDeps, graph: DeploymentGraph, step: OperationStep, effect: Effect): Promise<WorkloadState | undefined> {
+  switch (effect.type) {
+    case 'set-property': {
+      const vertex = effect.vertex ?? step.vertex;
+      await deps.store.setProperty(graph.name, vertex, effect.property, effect.value);
+      graph.noteProperty(vertex, effect.property, effect.value);
+      return undefined;
+    }
+    case 'intent': {
+      const { intent } = effect;
+      if (typeof intent?.workload !== 'string' || intent.workload === '' || typeof intent.runtime !== 'string') {
+        throw failure(ActorErrorCode.badIntent, `${step.handler} returned an intent without runtime or workload`, false, 'fix the plugin');
+      }
+      const adapter = deps.runtimes.get(intent.runtime);
+      deps.onWorkload(intent.workload, graph.name, step.vertex);
+      let observed: ObservedWorkload | undefined;
+      switch (intent.action) {
+        case 'ensure':
+          if (!intent.spec) throw failure(ActorErrorCode.badIntent, `${step.handler}: an ensure intent needs a spec`, false, 'fix the plugin');
+          observed = await adapter.ensure(intent.workload, intent.spec);
+          return observed.state;
+        case 'remove':
+          await adapter.remove(intent.workload);
+          return 'stopped';
+        case 'observe':
+          observed = await adapter.observe(intent.workload);
+          return observed?.state ?? 'stopped';
+        default:
+          throw failure(ActorErrorCode.badIntent, `${step.handler}: unknown intent action ${JSON.stringify(intent.action)}`, false, 'use ensure, remove or observe');
+      }
+    }
+    case 'emit':
+      deps.onEmit(graph.name, effect.vertex ?? step.vertex, effect.event);
+      return undefined;
+    case 'log':
+      deps.logger.log(effect.level, effect.message, { vertex: step.vertex, event: step.event });
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function failure(code: string, message: string, retryable: boolean, hint: string): ErrorData {
+  return { code, message, retryable, hint };
+}
+
+function withStep(error: ErrorData, step: OperationStep): ErrorData {
+  return { ...error, details: { ...(error.details ?? {}), event: step.event, handler: step.handler, vertex: step.vertex, ...(step.edge ? { edge: step.edge } : {}) } };
+}

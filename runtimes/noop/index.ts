@@ -1,0 +1,2 @@
+export { NoopRuntime } from './noop-runtime.js';
+export type { NoopRuntimeOptions, NoopJournalEntry } from './noop-runtime.js';
