@@ -94,7 +94,8 @@ export class ContainerAdapter implements RuntimeAdapter {
         }
         return this.#observeByName(id, name);
       }
-      await this.#removeContainer(existing.Id, spec.stopTimeoutMs ?? DEFAULT_STOP_MS);
+      const oldTimeout = existing.Config.StopTimeout !== undefined ? existing.Config.StopTimeout * 1000 : undefined;
+      await this.#removeContainer(existing.Id, oldTimeout ?? DEFAULT_STOP_MS);
     }
     await this.#call('image', () => ensureImage(this.#api, spec, {
       importIgnoresTag: this.config.quirks.importIgnoresTag,
@@ -175,7 +176,8 @@ export class ContainerAdapter implements RuntimeAdapter {
     const inspect = await this.#call('inspect', () => this.#api.inspectContainer(containerName(id)));
     if (!inspect) return;
     const pod = (inspect.Config.Labels ?? {})[this.#keys.pod];
-    await this.#removeContainer(inspect.Id, options.timeoutMs ?? DEFAULT_STOP_MS);
+    const specTimeout = inspect.Config.StopTimeout !== undefined ? inspect.Config.StopTimeout * 1000 : undefined;
+    await this.#removeContainer(inspect.Id, options.timeoutMs ?? specTimeout ?? DEFAULT_STOP_MS);
     if (pod) await this.#removePodIfEmpty(pod);
   }
 

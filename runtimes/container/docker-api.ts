@@ -36,7 +36,7 @@ export interface CreateContainerBody {
 export interface ContainerInspect {
   Id: string;
   Name: string;
-  Config: { Labels?: Record<string, string> | null; Image?: string };
+  Config: { Labels?: Record<string, string> | null; Image?: string; StopTimeout?: number };
   State: {
     Status: string;
     Running?: boolean;
