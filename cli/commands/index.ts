@@ -1,11 +1,13 @@
 /** The command registry: each command lives in its own file and is listed here. */
 import type { Command } from '../command.js';
 import { versionCommand } from './version.js';
+import { validateCommand } from './validate.js';
 import { agentCommand } from './agent.js';
 import { deployCommand } from './deploy.js';
 import { statusCommand } from './status.js';
 import { outputsCommand } from './outputs.js';
 import { undeployCommand } from './undeploy.js';
 import { hostsCommand } from './hosts.js';
+import { pluginCommand } from './plugin.js';
 
-export const commands: Command[] = [versionCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand];
+export const commands: Command[] = [versionCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand];

@@ -1,0 +1,1 @@
+export { ProfileCatalog, buildCatalog, projectProfilesDir, profileNameOf } from './profile-catalog.js';

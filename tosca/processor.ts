@@ -1,0 +1,139 @@
+/**
+ * The front door: validate one TOSCA file, CSAR archive or CSAR folder. Reads it and its imports,
+ * checks the grammar, resolves types across namespaces and checks templates — collecting every
+ * problem. I/O failures of the entry itself become problems too (the CLI maps them to exit 2).
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Codes, ProblemSink, type Position, type Problem } from './problems/index.js';
+import { ProfileCatalog } from './catalog/index.js';
+import { FsStore, isArchiveName, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
+import type { ToscaFileDef } from './grammar/index.js';
+import type { TypeDef } from './model/index.js';
+import { buildScopes, checkServiceTemplate, checkType, Hierarchy, type Scope } from './semantics/index.js';
+
+/** The validated model handed to the compile step. */
+export interface ToscaModel {
+  /** The entry file's definitions (service template included). */
+  readonly entry: ToscaFileDef;
+  /** The entry file's scope: look types up by (namespace-qualified) name. */
+  readonly scope: Scope;
+  /** Derivation chains and effective (inherited + refined) properties/attributes of any type. */
+  readonly hierarchy: Hierarchy;
+  /** Every file read, by key. */
+  readonly files: ReadonlyMap<string, LoadedFile>;
+}
+
+export interface ValidationResult {
+  readonly file: string;
+  readonly valid: boolean;
+  readonly problems: readonly Problem[];
+  /** Present when the entry file could be read (even if it has problems). */
+  readonly model?: ToscaModel;
+  /** True when the entry itself could not be read (missing file, unreadable archive). */
+  readonly ioError: boolean;
+}
+
+export interface ValidateOptions {
+  readonly catalog?: ProfileCatalog;
+  readonly cwd?: string;
+}
+
+/** Validates a file that the caller has already located. */
+export async function validateLocation(entry: Location, display: string, opts: ValidateOptions, depth = 0): Promise<ValidationResult> {
+  const sink = new ProblemSink();
+  const catalog = opts.catalog ?? new ProfileCatalog();
+  const chosen = new Map<string, Location | null>();
+  const resolveProfile = async (name: string, pos: Position, s: ProblemSink): Promise<Location | undefined> => {
+    const cached = chosen.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const cands = catalog.candidates(name);
+    let pick: Location | undefined;
+    if (cands.length === 1) pick = cands[0];
+    else if (cands.length > 1 && depth < 4) {
+      // Several files declare the name: the one that validates wins (others are drafts or broken).
+      const valid: Location[] = [];
+      for (const c of cands) {
+        const r = await validateLocation(c, c.store.display(c.path), opts, depth + 1);
+        if (r.valid) valid.push(c);
+      }
+      if (valid.length === 1) pick = valid[0];
+      else {
+        s.report(pos, Codes.ProfileUnknown, `the profile "${name}" is declared by ${cands.length} files and ${valid.length} of them are valid: keep one`);
+        chosen.set(name, null);
+        return undefined;
+      }
+    }
+    if (!pick) {
+      s.report(pos, Codes.ProfileUnknown, `unknown profile "${name}": add the folder that holds it with --profiles DIR`);
+      chosen.set(name, null);
+      return undefined;
+    }
+    chosen.set(name, pick);
+    return pick;
+  };
+  const { entryKey, files } = await loadGraph(entry, sink, resolveProfile);
+  const scopes = buildScopes(files, sink);
+  const scopeOf = new Map<TypeDef, Scope>();
+  for (const f of files.values()) {
+    const s = scopes.get(f.key);
+    if (!f.def || !s) continue;
+    for (const kind of Object.values(f.def.types)) for (const t of kind.values()) scopeOf.set(t, s);
+  }
+  const hierarchy = new Hierarchy(scopeOf, sink);
+  for (const f of files.values()) {
+    const s = scopes.get(f.key);
+    if (!f.def || !s) continue;
+    const ctx = { sink, hierarchy, scope: s, legacy: f.def.legacy };
+    for (const kind of Object.values(f.def.types)) for (const t of kind.values()) checkType(t, s, ctx);
+  }
+  const root = files.get(entryKey);
+  const rootScope = scopes.get(entryKey);
+  if (root?.def?.serviceTemplate && rootScope) {
+    checkServiceTemplate(root.def.serviceTemplate, rootScope, { sink, hierarchy, scope: rootScope, legacy: root.def.legacy });
+  }
+  const problems = sink.list();
+  const ioError = root === undefined;
+  return {
+    file: display,
+    valid: problems.length === 0,
+    problems,
+    ...(root?.def && rootScope && { model: { entry: root.def, scope: rootScope, hierarchy, files } }),
+    ioError,
+  };
+}
+
+/** Validates a YAML file, CSAR archive (zip, tar, tar.gz) or CSAR folder by path. */
+export async function validateFile(file: string, opts: ValidateOptions = {}): Promise<ValidationResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
+  const fail = (message: string): ValidationResult => ({
+    file,
+    valid: false,
+    problems: [{ file, line: 1, column: 1, code: Codes.IoRead, message }],
+    ioError: true,
+  });
+  let isDir = false;
+  try {
+    isDir = (await stat(abs)).isDirectory();
+  } catch {
+    return fail(`cannot read ${file}: no such file or folder`);
+  }
+  if (isDir || isArchiveName(file)) {
+    try {
+      const csar = await openCsar(file, cwd);
+      const r = await validateLocation(csar.entry, file, opts);
+      const extra = [];
+      for (const o of csar.others) extra.push(...(await validateLocation(o, file, opts)).problems);
+      const problems = [...r.problems, ...extra];
+      return { ...r, file, problems, valid: problems.length === 0 };
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      const r = fail(`${file}: ${e.message ?? String(error)}`);
+      return { ...r, problems: r.problems.map((p) => ({ ...p, code: e.code === 'KH-TOSCA-CSAR' ? Codes.Csar : Codes.IoRead })), ioError: e.code !== 'KH-TOSCA-CSAR' };
+    }
+  }
+  const store = new FsStore(cwd);
+  const r = await validateLocation({ store, path: abs, root: path.dirname(abs) }, file, opts);
+  return { ...r, file };
+}

@@ -1,0 +1,180 @@
+/**
+ * Checks type definitions: references resolve to types of the right kind, derivation narrows and
+ * never widens, data types follow 9.2 and scalar types follow 9.1.2.2.
+ */
+import { Codes } from '../problems/index.js';
+import type { PropertyDef, Ref, TypeDef, TypeKind } from '../model/index.js';
+import type { Hierarchy } from './hierarchy.js';
+import type { Scope } from './scope.js';
+import { checkValue, type ValueContext } from './values.js';
+
+function refs(scope: Scope, list: readonly Ref[] | undefined, kind: TypeKind, ctx: ValueContext, what: string): void {
+  for (const r of list ?? []) scope.resolve(r, kind, ctx.sink, what);
+}
+
+/** Checks a property/attribute/parameter definition in the given scope; returns its data type. */
+export function checkPropertyDef(p: PropertyDef, scope: Scope, ctx: ValueContext, what: string, parent?: PropertyDef): TypeDef | undefined {
+  const h = ctx.hierarchy;
+  const t = p.type ? scope.resolve(p.type, 'data', ctx.sink, `the type of ${what}`) : parent?.type ? scope.find(parent.type.name) : undefined;
+  if (p.type && t && parent?.type) {
+    // 6.4.2: a refined definition may only change the type to a type derived from the original.
+    const pt = scope.find(parent.type.name);
+    if (pt && pt.kind === 'data' && !h.derivesFrom(t, pt)) {
+      ctx.sink.report(p.type.pos, Codes.Refinement, `${what} refines the type ${parent.type.name} to ${t.name}, which does not derive from it`);
+    }
+  }
+  if (parent?.value !== undefined && p.value !== undefined && parent.value !== p.value) {
+    ctx.sink.report(p.value.pos, Codes.Refinement, `${what} has a fixed value in the parent type: it cannot be changed`);
+  }
+  for (const s of [p.keySchema, p.entrySchema]) {
+    if (s) scope.resolve(s.type, 'data', ctx.sink, `the schema type of ${what}`);
+    if (s?.entrySchema) scope.resolve(s.entrySchema.type, 'data', ctx.sink, `the schema type of ${what}`);
+    if (s?.keySchema) scope.resolve(s.keySchema.type, 'data', ctx.sink, `the schema type of ${what}`);
+  }
+  if (t) {
+    const root = h.builtinRoot(t)?.name;
+    if (root !== 'list' && root !== 'map') {
+      if (p.entrySchema) ctx.sink.report(p.entrySchema.pos, Codes.Shape, `${what} is not a list or map, so it takes no entry_schema`);
+    }
+    if (root !== 'map' && p.keySchema) ctx.sink.report(p.keySchema.pos, Codes.Shape, `${what} is not a map, so it takes no key_schema`);
+    if (p.keySchema) {
+      const kt = scope.find(p.keySchema.type.name);
+      if (kt && kt.kind === 'data' && h.builtinRoot(kt)?.name !== 'string') {
+        ctx.sink.report(p.keySchema.pos, Codes.Shape, `the key_schema of ${what} must be string or derived from string (9.3)`);
+      }
+    }
+    const schemas = { keySchema: p.keySchema ?? parent?.keySchema, entrySchema: p.entrySchema ?? parent?.entrySchema };
+    if (p.default !== undefined) checkValue(p.default, t, schemas, ctx, `the default of ${what}`);
+    if (p.value !== undefined) checkValue(p.value, t, schemas, ctx, `the value of ${what}`);
+  }
+  return t;
+}
+
+function checkProps(t: TypeDef, scope: Scope, key: 'properties' | 'attributes' | 'inputs', ctx: ValueContext): void {
+  const parent = ctx.hierarchy.parent(t);
+  const inherited = parent ? ctx.hierarchy.effective(parent, key) : new Map<string, PropertyDef>();
+  for (const [n, p] of t[key]) checkPropertyDef(p, scope, ctx, `the ${key === 'properties' ? 'property' : key === 'attributes' ? 'attribute' : 'input'} "${n}" of ${t.name}`, inherited.get(n));
+}
+
+function checkScalar(t: TypeDef, ctx: ValueContext): void {
+  const h = ctx.hierarchy;
+  const parent = h.parent(t);
+  const where = t.derivedFrom?.pos ?? t.pos;
+  if (t.properties.size > 0) ctx.sink.report(t.pos, Codes.Scalar, `the scalar type ${t.name} must not declare properties`);
+  const dtRef = h.inherited(t, 'dataType');
+  const scope = h.scopeOf(t);
+  const dt = dtRef && scope ? scope.resolve(dtRef, 'data', ctx.sink, 'the data_type') : undefined;
+  const dtRoot = dt ? h.builtinRoot(dt)?.name : 'float';
+  if (dt && dtRoot !== 'float' && dtRoot !== 'integer') ctx.sink.report(dtRef!.pos, Codes.Scalar, `the data_type of ${t.name} must be float or integer (or derive from them)`);
+  if (t.dataType && parent && parent.name !== 'scalar' && h.inherited(parent, 'dataType') !== undefined && h.inherited(parent, 'dataType')!.name !== t.dataType.name) {
+    ctx.sink.report(t.dataType.pos, Codes.Scalar, `data_type must not be changed when deriving from ${parent.name}`);
+  }
+  if (t.canonicalUnit && parent && h.inherited(parent, 'canonicalUnit') !== undefined) {
+    ctx.sink.report(t.canonicalUnit.pos, Codes.Scalar, `canonical_unit is set by ${parent.name} and must not be changed or added`);
+  }
+  const units = new Map<string, { value: number; float: boolean }>();
+  for (const c of h.chain(t).reverse()) for (const [k, v] of c.units ?? []) units.set(k, v);
+  if (units.size === 0) {
+    ctx.sink.report(where, Codes.Scalar, `the scalar type ${t.name} must declare units (at least one with multiplier 1)`);
+    return;
+  }
+  if (dtRoot === 'integer') {
+    for (const [k, v] of t.units ?? []) if (v.float || !Number.isInteger(v.value)) ctx.sink.report(v.pos, Codes.Scalar, `the multiplier of unit "${k}" must be an integer because the data_type is integer`);
+  }
+  const ones = [...units].filter(([, v]) => v.value === 1).map(([k]) => k);
+  if (ones.length === 0) ctx.sink.report(where, Codes.Scalar, `one unit of ${t.name} must have the multiplier 1`);
+  const prefixes = new Map<string, { value: number }>();
+  for (const c of h.chain(t)) for (const [k, v] of c.prefixes ?? []) prefixes.set(k, v);
+  if (t.prefixes) {
+    if (units.size !== 1 || ones.length !== 1) ctx.sink.report(where, Codes.Scalar, `with prefixes, ${t.name} must have exactly one unit, with multiplier 1`);
+    if (![...t.prefixes.values()].some((v) => v.value === 1)) ctx.sink.report(where, Codes.Scalar, `the prefixes of ${t.name} must include one with multiplier 1 (usually "")`);
+  }
+  const canonical = h.inherited(t, 'canonicalUnit');
+  if (ones.length > 1 && !canonical) ctx.sink.report(where, Codes.Scalar, `${t.name} has several units with multiplier 1, so it needs a canonical_unit`);
+  if (t.canonicalUnit) {
+    const all = new Set<string>(units.keys());
+    for (const u of units.keys()) for (const p of prefixes.keys()) all.add(p + u);
+    if (!all.has(t.canonicalUnit.value)) ctx.sink.report(t.canonicalUnit.pos, Codes.Scalar, `the canonical_unit "${t.canonicalUnit.value}" is not one of the units of ${t.name}`);
+    else {
+      let mult = units.get(t.canonicalUnit.value)?.value;
+      if (mult === undefined) for (const [u, uv] of units) for (const [p, pv] of prefixes) if (p + u === t.canonicalUnit.value) mult = uv.value * pv.value;
+      if (mult !== 1) ctx.sink.report(t.canonicalUnit.pos, Codes.Scalar, `the canonical_unit "${t.canonicalUnit.value}" must have the multiplier 1`);
+    }
+  }
+}
+
+function checkDataType(t: TypeDef, ctx: ValueContext): void {
+  const h = ctx.hierarchy;
+  const root = h.builtinRoot(t)?.name;
+  const scalarKeys = t.units !== undefined || t.prefixes !== undefined || t.canonicalUnit !== undefined || t.dataType !== undefined;
+  if (root === 'scalar') {
+    checkScalar(t, ctx);
+    return;
+  }
+  if (scalarKeys) ctx.sink.report(t.pos, Codes.Scalar, `units, prefixes, canonical_unit and data_type are only for types derived from scalar; ${t.name} is not`);
+  if (root && root !== 'list' && root !== 'map' && t.properties.size > 0) {
+    ctx.sink.report(t.pos, Codes.TypeKind, `${t.name} derives from the built-in type ${root}, so it cannot add properties (9.2)`);
+  }
+  if (root !== 'map' && t.keySchema) ctx.sink.report(t.keySchema.pos, Codes.Shape, `only types derived from map take a key_schema`);
+  if (root !== 'list' && root !== 'map' && t.entrySchema) ctx.sink.report(t.entrySchema.pos, Codes.Shape, `only types derived from list or map take an entry_schema`);
+  const scope = h.scopeOf(t);
+  if (scope) for (const s of [t.keySchema, t.entrySchema]) if (s) scope.resolve(s.type, 'data', ctx.sink, `the schema type of ${t.name}`);
+}
+
+/** Checks one type definition in its scope. */
+export function checkType(t: TypeDef, scope: Scope, ctx: ValueContext): void {
+  const h = ctx.hierarchy;
+  h.parent(t);
+  checkProps(t, scope, 'properties', ctx);
+  checkProps(t, scope, 'attributes', ctx);
+  switch (t.kind) {
+    case 'data':
+      checkDataType(t, ctx);
+      break;
+    case 'capability':
+      refs(scope, t.validSourceNodeTypes, 'node', ctx, 'valid source node type');
+      refs(scope, t.validRelationshipTypes, 'relationship', ctx, 'valid relationship type');
+      break;
+    case 'relationship':
+      refs(scope, t.validCapabilityTypes, 'capability', ctx, 'valid capability type');
+      refs(scope, t.validTargetNodeTypes, 'node', ctx, 'valid target node type');
+      refs(scope, t.validSourceNodeTypes, 'node', ctx, 'valid source node type');
+      break;
+    case 'group':
+      refs(scope, t.members, 'node', ctx, 'member type');
+      break;
+    case 'policy':
+      for (const r of t.targets ?? []) {
+        const x = scope.find(r.name);
+        if (!x) ctx.sink.report(r.pos, Codes.TypeUnknown, `the target type "${r.name}" is not defined`);
+        else if (x.kind !== 'node' && x.kind !== 'group') ctx.sink.report(r.pos, Codes.TypeKind, `policy targets must be node or group types; "${r.name}" is a ${x.kind} type`);
+      }
+      break;
+    case 'interface':
+      for (const [n, p] of t.inputs) checkPropertyDef(p, scope, ctx, `the input "${n}" of ${t.name}`);
+      break;
+    default:
+      break;
+  }
+  for (const [, c] of t.capabilities) {
+    scope.resolve(c.type, 'capability', ctx.sink, `the type of capability "${c.name}"`);
+    refs(scope, c.validSourceNodeTypes, 'node', ctx, 'valid source node type');
+    refs(scope, c.validRelationshipTypes, 'relationship', ctx, 'valid relationship type');
+  }
+  for (const r of t.requirements) {
+    const node = r.node ? scope.resolve(r.node, 'node', ctx.sink, `the node type of requirement "${r.name}"`) : undefined;
+    if (r.capability) {
+      const ct = scope.find(r.capability.name);
+      const capNames = node ? [...h.chain(node)].some((n) => n.capabilities.has(r.capability!.name)) : false;
+      if (!capNames) {
+        if (!ct) ctx.sink.report(r.capability.pos, Codes.TypeUnknown, `the capability "${r.capability.name}" of requirement "${r.name}" is neither a capability type nor a capability of its node type`);
+        else if (ct.kind !== 'capability') ctx.sink.report(r.capability.pos, Codes.TypeKind, `"${r.capability.name}" is a ${ct.kind} type, but requirement "${r.name}" needs a capability type`);
+      }
+    }
+    if (r.relationship?.type) scope.resolve(r.relationship.type, 'relationship', ctx.sink, `the relationship of requirement "${r.name}"`);
+  }
+  for (const [, i] of t.interfaces) {
+    scope.resolve(i.type, 'interface', ctx.sink, `the type of interface "${i.name}"`);
+  }
+  for (const [, a] of t.artifacts) scope.resolve(a.type, 'artifact', ctx.sink, `the type of artifact "${a.name}"`);
+}

@@ -1,0 +1,174 @@
+/**
+ * Checks a value against a data type (9.1, 9.2): primitives without implicit conversions (`1.0`
+ * is not an integer, `no` is not a boolean), timestamps, versions, scalars with declared units,
+ * lists and maps with their schemas, and complex types with their properties.
+ */
+import { Codes, type ProblemSink } from '../problems/index.js';
+import { describe, isScalar, keyText, type PNode } from '../reader/index.js';
+import type { SchemaDef, TypeDef } from '../model/index.js';
+import type { Hierarchy } from './hierarchy.js';
+import { isCall, toValue, type FunctionContext } from './functions.js';
+import type { Scope } from './scope.js';
+
+const TIMESTAMP =
+  /^\d{4}-\d{1,2}-\d{1,2}(([Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(\.\d*)?([ \t]*(Z|[-+]\d{1,2}(:\d{2})?))?)?$/;
+const VERSION = /^\d+\.\d+(\.\d+(\.[0-9A-Za-z_]+(-\d+)?)?)?$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const MAX_DEPTH = 100;
+
+export interface ValueContext extends FunctionContext {
+  readonly hierarchy: Hierarchy;
+  readonly sink: ProblemSink;
+}
+
+/** Parses `<number> <unit>`; the number part in YAML notation. */
+export function parseScalar(s: string): { number: number; integer: boolean; unit: string } | undefined {
+  const m = /^\s*([-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))\s+(\S+)\s*$/.exec(s);
+  if (!m) return undefined;
+  const raw = m[1]!;
+  const number = /^[-+]?0o/.test(raw) ? parseInt(raw.replace('0o', ''), 8) : Number(raw);
+  if (!Number.isFinite(number)) return undefined;
+  return { number, integer: /^[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|\d+)$/.test(raw), unit: m[2]! };
+}
+
+/** Every unit string a scalar type accepts (units, and prefix+unit when prefixes are declared). */
+export function scalarUnits(t: TypeDef, h: Hierarchy): Set<string> {
+  const out = new Set<string>();
+  const chain = h.chain(t);
+  const prefixes = new Set<string>();
+  for (const c of chain) for (const p of c.prefixes?.keys() ?? []) prefixes.add(p);
+  for (const c of chain) {
+    for (const u of c.units?.keys() ?? []) {
+      out.add(u);
+      for (const p of prefixes) out.add(p + u);
+    }
+  }
+  return out;
+}
+
+/** Checks one value. `what` names it in messages ("the property \"port\""). */
+export function checkValue(
+  n: PNode,
+  type: TypeDef | undefined,
+  schemas: { keySchema?: SchemaDef | undefined; entrySchema?: SchemaDef | undefined },
+  ctx: ValueContext,
+  what: string,
+  depth = 0,
+): void {
+  if (isCall(n)) {
+    toValue(n, ctx);
+    return;
+  }
+  if (!type || depth > MAX_DEPTH) {
+    toValue(n, ctx);
+    return;
+  }
+  const h = ctx.hierarchy;
+  const root = h.builtinRoot(type);
+  const bad = (expected: string): void =>
+    ctx.sink.report(n.pos, Codes.ValueType, `${what} must be ${expected} (type ${type.name}), not ${describe(n)}`);
+  const scalar = isScalar(n) ? n : undefined;
+  if (root) {
+    switch (root.name) {
+      case 'string':
+        if (scalar?.value === null || typeof scalar?.value !== 'string') bad('a string');
+        break;
+      case 'integer':
+        if (!(scalar && typeof scalar.value === 'number' && !scalar.float && Number.isInteger(scalar.value))) bad('an integer');
+        break;
+      case 'float':
+        if (!(scalar && typeof scalar.value === 'number')) bad('a float');
+        break;
+      case 'boolean':
+        if (!(scalar && typeof scalar.value === 'boolean')) bad('true or false');
+        break;
+      case 'bytes':
+        if (!(scalar && typeof scalar.value === 'string' && BASE64.test(scalar.value))) bad('base64-encoded bytes');
+        break;
+      case 'nil':
+        if (!(scalar && scalar.value === null)) bad('null');
+        break;
+      case 'timestamp':
+        if (!(scalar && typeof scalar.value === 'string' && TIMESTAMP.test(scalar.value) && !Number.isNaN(Date.parse(scalar.value.replace(' ', 'T').replace(/[ \t]+(Z|[-+])/, '$1'))))) bad('a timestamp (YAML/ISO 8601, e.g. 2024-01-31T12:00:00Z)');
+        break;
+      case 'version':
+        if (!(scalar && (typeof scalar.value === 'string' || typeof scalar.value === 'number') && VERSION.test(String(scalar.value)))) bad('a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]');
+        break;
+      case 'scalar': {
+        const units = scalarUnits(type, h);
+        if (type.name === 'scalar' || units.size === 0) {
+          ctx.sink.report(n.pos, Codes.ValueType, `${what} uses the abstract type scalar: declare a scalar type with units`);
+          break;
+        }
+        const p = typeof scalar?.value === 'string' ? parseScalar(scalar.value) : undefined;
+        if (!p) bad(`a scalar "<number> <unit>" with a unit of ${[...units].slice(0, 8).join(', ')}`);
+        else if (!units.has(p.unit)) ctx.sink.report(n.pos, Codes.ValueType, `${what}: unknown unit "${p.unit}" for ${type.name}; use one of ${[...units].slice(0, 12).join(', ')}`);
+        else {
+          const dt = h.inherited(type, 'dataType');
+          const dtType = dt ? h.scopeOf(type)?.find(dt.name) : undefined;
+          if (dtType && h.builtinRoot(dtType)?.name === 'integer' && !p.integer) bad('a scalar with an integer number');
+        }
+        break;
+      }
+      case 'list': {
+        if (n.kind !== 'list') {
+          bad('a list');
+          break;
+        }
+        const es = schemas.entrySchema ?? h.inherited(type, 'entrySchema');
+        const et = es ? resolveSchemaType(es, type, h, ctx) : undefined;
+        n.items.forEach((item, i) => checkValue(item, et, { keySchema: es?.keySchema, entrySchema: es?.entrySchema }, ctx, `entry ${i} of ${what}`, depth + 1));
+        break;
+      }
+      case 'map': {
+        if (n.kind !== 'map') {
+          bad('a map');
+          break;
+        }
+        const es = schemas.entrySchema ?? h.inherited(type, 'entrySchema');
+        const ks = schemas.keySchema ?? h.inherited(type, 'keySchema');
+        const et = es ? resolveSchemaType(es, type, h, ctx) : undefined;
+        const kt = ks ? resolveSchemaType(ks, type, h, ctx) : undefined;
+        for (const e of n.entries) {
+          if (kt) checkValue(e.key, kt, {}, ctx, `the key "${keyText(e.key)}" of ${what}`, depth + 1);
+          else if (!(isScalar(e.key) && typeof e.key.value === 'string')) ctx.sink.report(e.key.pos, Codes.ValueType, `the keys of ${what} must be strings`);
+          checkValue(e.value, et, { keySchema: es?.keySchema, entrySchema: es?.entrySchema }, ctx, `the entry "${keyText(e.key)}" of ${what}`, depth + 1);
+        }
+        break;
+      }
+    }
+    return;
+  }
+  // A complex data type: a map of its declared properties.
+  if (n.kind !== 'map') {
+    bad('a map of its properties');
+    return;
+  }
+  const props = h.effective(type, 'properties');
+  const scope = h.scopeOf(type);
+  const seen = new Set<string>();
+  for (const e of n.entries) {
+    const k = keyText(e.key);
+    seen.add(k);
+    const p = props.get(k);
+    if (!p) {
+      ctx.sink.report(e.key.pos, Codes.NameUndeclared, `"${k}" is not a property of the data type ${type.name}; declared: ${[...props.keys()].join(', ') || 'none'}`);
+      continue;
+    }
+    const pt = p.type && scope ? scope.find(p.type.name) : undefined;
+    checkValue(e.value, pt?.kind === 'data' ? pt : undefined, p, ctx, `the field "${k}" of ${what}`, depth + 1);
+  }
+  for (const [k, p] of props) {
+    if (!seen.has(k) && p.required !== false && p.default === undefined && p.value === undefined) {
+      ctx.sink.report(n.pos, Codes.ValueRequired, `${what} lacks the required field "${k}" of ${type.name}`);
+    }
+  }
+}
+
+/** Resolves a schema's type in the scope of the type (or definition) that declared it. */
+export function resolveSchemaType(s: SchemaDef, owner: TypeDef | Scope, h: Hierarchy, ctx: ValueContext): TypeDef | undefined {
+  const scope = 'kind' in owner && 'name' in owner && 'file' in owner ? h.scopeOf(owner) : (owner as Scope);
+  const t = scope?.find(s.type.name);
+  return t?.kind === 'data' ? t : undefined;
+  void ctx;
+}
