@@ -66,18 +66,22 @@ async function instantiatePlugin(spec: LoadSpec): Promise<LoadedPlugin> {
   return { exports, memories };
 }
 
+/** Same bytes under different grants are different instances (their imports differ). */
+const instanceKey = (spec: LoadSpec): string => `${spec.hash}:${JSON.stringify(spec.grants)}`;
+
 export function loadPlugin(spec: LoadSpec): Promise<LoadedPlugin> {
-  let loaded = instances.get(spec.hash);
+  const key = instanceKey(spec);
+  let loaded = instances.get(key);
   if (!loaded) {
     loaded = instantiatePlugin(spec);
-    instances.set(spec.hash, loaded);
-    loaded.catch(() => instances.delete(spec.hash));
+    instances.set(key, loaded);
+    loaded.catch(() => instances.delete(key));
   }
   return loaded;
 }
 
-function dropInstance(hash: string): void {
-  instances.delete(hash);
+function dropInstance(spec: LoadSpec): void {
+  instances.delete(instanceKey(spec));
 }
 
 const memoryBytes = (plugin: LoadedPlugin): number => plugin.memories.reduce((sum, m) => sum + m.buffer.byteLength, 0);
@@ -117,11 +121,11 @@ export function runCall(plugin: LoadedPlugin, spec: LoadSpec, call: PluginCall, 
     raw = plugin.exports.invoke(call.fn, JSON.stringify(call.event), JSON.stringify(call.snapshot));
   } catch (error) {
     const { error: data, poisoned } = classifyCallError(error, spec.id);
-    if (poisoned) dropInstance(spec.hash);
+    if (poisoned) dropInstance(spec);
     return { ok: false, error: data };
   }
   if (maxMemoryBytes > 0 && memoryBytes(plugin) > maxMemoryBytes) {
-    dropInstance(spec.hash);
+    dropInstance(spec);
     return {
       ok: false,
       error: pluginErrorData(PluginErrorCode.memory, `plugin ${spec.id} grew its memory to ${memoryBytes(plugin)} bytes`, {

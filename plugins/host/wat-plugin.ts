@@ -16,7 +16,17 @@ export interface WatPluginOptions {
   fail?: boolean;
   /** WAT instructions run at the start of `invoke` (e.g. `unreachable`, an endless loop). */
   invokePrelude?: string;
+  /** Import `wasi:random/random@0.2.0#get-random-u64` and call it in `invoke` (capability tests). */
+  useWasiRandom?: boolean;
 }
+
+const WASI_RANDOM_WIT = `
+package wasi:random@0.2.0 {
+  interface random {
+    get-random-u64: func() -> u64;
+  }
+}
+`;
 
 const escapeWat = (text: string): string =>
   Array.from(new TextEncoder().encode(text), (b) => `\\${b.toString(16).padStart(2, '0')}`).join('');
@@ -28,7 +38,9 @@ export function watPluginSource(options: WatPluginOptions = {}): string {
   const manifestLen = new TextEncoder().encode(manifest).length;
   const responseLen = new TextEncoder().encode(response).length;
   // Layout: 0..16 return areas, 1024 manifest, 4096 response, heap (bump allocator) from 65536.
+  const random = options.useWasiRandom === true;
   return `(module
+  ${random ? '(import "wasi:random/random@0.2.0" "get-random-u64" (func $random (result i64)))' : ''}
   (memory (export "memory") 2)
   (global $heap (mut i32) (i32.const 65536))
   (data (i32.const 1024) "${escapeWat(manifest)}")
@@ -48,6 +60,7 @@ export function watPluginSource(options: WatPluginOptions = {}): string {
     (i32.const 0))
   (func (export "invoke") (param i32 i32 i32 i32 i32 i32) (result i32)
     ${options.invokePrelude ?? ''}
+    ${random ? '(drop (call $random))' : ''}
     (global.set $heap (i32.const 65536))
     (i32.store8 (i32.const 16) (i32.const ${options.fail ? 1 : 0}))
     (i32.store (i32.const 20) (i32.const 4096))
@@ -58,7 +71,10 @@ export function watPluginSource(options: WatPluginOptions = {}): string {
 /** Compiles a WAT plugin into component bytes. */
 export async function watPluginComponent(options: WatPluginOptions = {}): Promise<Uint8Array> {
   const core = await parse(watPluginSource(options));
-  const witSource = await readFile(pluginWitPath(), 'utf8');
+  let witSource = await readFile(pluginWitPath(), 'utf8');
+  if (options.useWasiRandom) {
+    witSource = witSource.replace('world plugin {', 'world plugin {\n  import wasi:random/random@0.2.0;') + WASI_RANDOM_WIT;
+  }
   const embedded = await componentEmbed({ binary: core, witSource, world: 'plugin' });
   return componentNew(embedded);
 }

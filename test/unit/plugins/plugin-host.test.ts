@@ -22,6 +22,9 @@ describe('PluginHost with native (WAT) components', () => {
       // Grows linear memory by 128 MiB (2048 pages) on every call.
       bytes: await watPluginComponent({ invokePrelude: '(drop (memory.grow (i32.const 2048)))' }),
     });
+    const random = await watPluginComponent({ useWasiRandom: true });
+    await host.register({ id: 'wasi-denied', bytes: random });
+    await host.register({ id: 'wasi-granted', bytes: random, grants: { random: true } });
     await host.register({ id: 'bad-output', bytes: await watPluginComponent({ response: '{"effects":[{"type":"explode"}]}' }) });
     await host.register({ id: 'coded', bytes: await watPluginComponent({ fail: true, response: '{"code":"KH-APP-001","message":"no","retryable":true}' }) });
   });
@@ -38,7 +41,7 @@ describe('PluginHost with native (WAT) components', () => {
 
   it('caches transpiled output by content hash', () => {
     const entries = readdirSync(cacheDir).filter((e) => !e.includes('.tmp-'));
-    expect(entries.length).toBe(6);
+    expect(entries.length).toBe(7);
   });
 
   it('a trap fails only that call, in the middle of a batch', async () => {
@@ -61,6 +64,12 @@ describe('PluginHost with native (WAT) components', () => {
     const result = await host.call(call('hog'));
     expect(result).toMatchObject({ ok: false, error: { code: PluginErrorCode.memory } });
     expect((await host.call(call('ok'))).ok).toBe(true);
+  });
+
+  it('WASI is denied by default and linked when granted (same bytes, separate instances)', async () => {
+    const [denied, granted] = await host.callBatch([call('wasi-denied'), call('wasi-granted')]);
+    expect(denied).toMatchObject({ ok: false, error: { code: PluginErrorCode.denied, details: { import: 'wasi:random/random' } } });
+    expect(granted).toEqual({ ok: true, effects: [] });
   });
 
   it('malformed effects are refused with KH-PLUGIN-OUTPUT', async () => {
