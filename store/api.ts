@@ -73,7 +73,7 @@ export interface Cluster {
   hosts(): HostInfo[];
   host(id: string): HostInfo | undefined;
   /** Creates or merges a host entry (only given fields change). */
-  upsertHost(host: Partial<HostInfo> & { readonly id: string }): Promise<void>;
+  upsertHost(host: Partial<Omit<HostInfo, 'id'>> & { readonly id: string }): Promise<void>;
   /** Sets lastSeen to the injected clock's now. */
   touchHost(id: string): Promise<void>;
   removeHost(id: string): Promise<void>;

@@ -1,7 +1,210 @@
-/** openStore: the Store implementation (filled in next). */
-import type { Store, StoreOptions } from './api.js';
+/**
+ * openStore: an automerge-repo Repo (NodeFS storage when `dir` is given; the caller's network
+ * adapters and share policy), one cluster document, and one document per deployment.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Repo } from '@automerge/automerge-repo';
+import type { AutomergeUrl, DocHandle, DocumentId, PeerId } from '@automerge/automerge-repo';
+import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
+import { asKhutulunError, systemClock, systemRandom } from '../common/index.js';
+import type { Clock } from '../common/index.js';
 import { storeError } from './errors.js';
+import { parseDeploymentName, parseHostId } from './ids.js';
+import type { HostId } from './ids.js';
+import { SCHEMA_VERSION, initialClusterDoc, initialDeploymentDoc } from './doc-schema.js';
+import type { ClusterDoc, DeploymentDoc } from './doc-schema.js';
+import { handleBackend } from './doc-backend.js';
+import { ClusterImpl } from './cluster.js';
+import { DeploymentImpl } from './deployment.js';
+import type { DeploymentContext } from './deployment.js';
+import { createFunctionRegistry } from './expression/index.js';
+import type { FunctionRegistry } from './expression/index.js';
+import type { Deployment, DeploymentInfo, Store, StoreOptions } from './api.js';
 
-export async function openStore(_options: StoreOptions): Promise<Store> {
-  throw storeError('KH-STORE-013', 'openStore is not implemented yet');
+const POINTER = 'cluster.json';
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (typeof options !== 'object' || options === null) throw storeError('KH-STORE-024', 'openStore needs options');
+  const hostId = parseHostId(options.hostId);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const known = new Set<DocumentId>();
+  let storage: NodeFSStorageAdapter | undefined;
+  if (options.dir !== undefined) {
+    if (typeof options.dir !== 'string' || options.dir.length === 0) throw storeError('KH-STORE-024', 'dir must be a directory path');
+    try {
+      await mkdir(join(options.dir, 'automerge'), { recursive: true });
+    } catch (cause) {
+      throw storeError('KH-STORE-014', `cannot create store directory ${options.dir}`, { cause, hint: 'check the path and its permissions' });
+    }
+    storage = new NodeFSStorageAdapter(join(options.dir, 'automerge'));
+  }
+  const repo = new Repo({
+    ...(storage ? { storage } : {}),
+    network: [...(options.network ?? [])],
+    peerId: `${hostId}-${random.hex(4)}` as PeerId,
+    // Announce only documents this store knows (avoids sync storms); peers may still request others.
+    sharePolicy: options.sharePolicy ?? (async (_peer, documentId) => documentId !== undefined && known.has(documentId)),
+  });
+  const findTimeout = options.findTimeoutMs ?? 30_000;
+  const find = async <T>(url: string): Promise<DocHandle<T>> => {
+    try {
+      const h = await repo.find<T>(url as AutomergeUrl, { signal: AbortSignal.timeout(findTimeout) });
+      known.add(h.documentId);
+      return h;
+    } catch (cause) {
+      throw storeError('KH-STORE-007', `document ${url} could not be loaded`, { cause, retryable: true, hint: 'check that a peer holding it is connected, or that the state directory is intact' });
+    }
+  };
+
+  let clusterUrl = options.clusterUrl;
+  if (clusterUrl === undefined && options.dir !== undefined) {
+    try {
+      clusterUrl = (JSON.parse(await readFile(join(options.dir, POINTER), 'utf8')) as { cluster: string }).cluster;
+    } catch {
+      clusterUrl = undefined;
+    }
+  }
+  let clusterHandle: DocHandle<ClusterDoc>;
+  if (clusterUrl !== undefined) {
+    clusterHandle = await find<ClusterDoc>(clusterUrl);
+  } else {
+    clusterHandle = repo.create<ClusterDoc>(initialClusterDoc());
+    known.add(clusterHandle.documentId);
+    if (options.dir !== undefined) {
+      await repo.flush([clusterHandle.documentId]);
+      const tmp = join(options.dir, `${POINTER}.tmp`);
+      await writeFile(tmp, JSON.stringify({ cluster: clusterHandle.url }));
+      await rename(tmp, join(options.dir, POINTER));
+    }
+  }
+  const cluster = new ClusterImpl(clusterHandle.url, handleBackend(clusterHandle), hostId, clock);
+  const functions = options.functions ?? createFunctionRegistry();
+  const ctx: DeploymentContext = { hostId, clock, random, functions, ...(options.logger ? { logger: options.logger } : {}) };
+  return new StoreImpl(repo, cluster, ctx, find, known);
+}
+
+class StoreImpl implements Store {
+  readonly hostId: HostId;
+  readonly clock: Clock;
+  readonly cluster: ClusterImpl;
+  readonly functions: FunctionRegistry;
+  readonly #repo: Repo;
+  readonly #ctx: DeploymentContext;
+  readonly #find: <T>(url: string) => Promise<DocHandle<T>>;
+  readonly #known: Set<DocumentId>;
+  readonly #open = new Map<string, Promise<DeploymentImpl>>();
+  #closed = false;
+
+  constructor(repo: Repo, cluster: ClusterImpl, ctx: DeploymentContext, find: <T>(url: string) => Promise<DocHandle<T>>, known: Set<DocumentId>) {
+    this.#repo = repo;
+    this.cluster = cluster;
+    this.#ctx = ctx;
+    this.hostId = ctx.hostId;
+    this.clock = ctx.clock;
+    this.functions = ctx.functions;
+    this.#find = find;
+    this.#known = known;
+  }
+
+  #check(): void {
+    if (this.#closed) throw storeError('KH-STORE-013', 'the store is closed', { hint: 'open the store again' });
+  }
+
+  async createDeployment(name: string): Promise<Deployment> {
+    this.#check();
+    const n = parseDeploymentName(name);
+    if (this.cluster.deployments().some((d) => d.name === n)) {
+      throw storeError('KH-STORE-008', `deployment ${n} already exists`, { hint: 'pick another name or delete it first' });
+    }
+    const handle = this.#repo.create<DeploymentDoc>(initialDeploymentDoc(n, this.clock.now()));
+    this.#known.add(handle.documentId);
+    try {
+      await this.cluster.addDeployment(n, handle.url);
+    } catch (e) {
+      this.#known.delete(handle.documentId);
+      this.#repo.delete(handle.documentId);
+      throw e;
+    }
+    const dep = new DeploymentImpl(n, handle.url, handleBackend(handle), this.#ctx);
+    this.#open.set(n, Promise.resolve(dep));
+    return dep;
+  }
+
+  listDeployments(): DeploymentInfo[] {
+    this.#check();
+    return this.cluster.deployments();
+  }
+
+  openDeployment(name: string): Promise<Deployment> {
+    try {
+      this.#check();
+      const n = parseDeploymentName(name);
+      let p = this.#open.get(n);
+      if (!p) {
+        p = this.#load(n);
+        this.#open.set(n, p);
+        p.catch(() => this.#open.delete(n));
+      }
+      return p;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async #load(name: string): Promise<DeploymentImpl> {
+    const info = this.cluster.deployments().find((d) => d.name === name);
+    if (!info) throw storeError('KH-STORE-007', `deployment ${name} not found`, { hint: 'list deployments with listDeployments()' });
+    const handle = await this.#find<DeploymentDoc>(info.url);
+    const doc = handle.doc();
+    if (typeof doc?.v !== 'number' || doc.v > SCHEMA_VERSION || typeof doc.e !== 'object') {
+      throw storeError('KH-STORE-022', `deployment ${name} has schema ${String(doc?.v)}; this build reads ${SCHEMA_VERSION}`, { hint: 'upgrade Khutulun' });
+    }
+    return new DeploymentImpl(info.name, info.url, handleBackend(handle), this.#ctx);
+  }
+
+  async deleteDeployment(name: string): Promise<void> {
+    this.#check();
+    const n = parseDeploymentName(name);
+    const info = this.cluster.deployments().find((d) => d.name === n);
+    if (!info) throw storeError('KH-STORE-007', `deployment ${n} not found`);
+    await this.cluster.removeDeployment(n);
+    const open = this.#open.get(n);
+    this.#open.delete(n);
+    if (open) (await open.catch(() => undefined))?.close();
+    const handle = await this.#find<DeploymentDoc>(info.url).catch(() => undefined);
+    if (handle) {
+      this.#known.delete(handle.documentId);
+      this.#repo.delete(handle.documentId);
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.#check();
+    await this.#commitAll();
+    try {
+      await this.#repo.flush();
+    } catch (cause) {
+      throw asKhutulunError(storeError('KH-STORE-014', 'could not save to storage', { cause, retryable: true }));
+    }
+  }
+
+  async #commitAll(): Promise<void> {
+    await this.cluster.flush();
+    for (const p of this.#open.values()) {
+      const d = await p.catch(() => undefined);
+      await d?.flush();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#commitAll();
+    this.#closed = true;
+    for (const p of this.#open.values()) (await p.catch(() => undefined))?.close();
+    this.cluster.close();
+    await this.#repo.flush();
+    await this.#repo.shutdown();
+  }
 }

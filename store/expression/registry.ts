@@ -12,6 +12,8 @@ export interface CallSite {
   readonly deployment?: string;
   readonly entity?: EntityId;
   readonly property?: string;
+  /** The property's current value (for preparers, which coerce/validate it). */
+  readonly value?: Expression;
 }
 
 export interface CallContext {
