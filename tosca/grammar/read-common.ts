@@ -87,9 +87,6 @@ export function readPropertyDef(
   if (value !== undefined && mapping !== undefined) {
     g.report(n.pos, Codes.Shape, `${what} has both "value" and "mapping": keep one (they are mutually exclusive)`);
   }
-  if (required === false && def !== undefined && !g.legacy && flavor !== 'attribute') {
-    g.report(def.pos, Codes.ValueInvalid, `${what} is not required, so it must not have a default (9.4): remove "default" or "required: false"`);
-  }
   const validation = get(n, 'validation') ?? (g.legacy ? get(n, 'constraints') : undefined);
   const keySchema = readSchema(g, get(n, 'key_schema'), `the key_schema of ${what}`);
   const entrySchema = readSchema(g, get(n, 'entry_schema'), `the entry_schema of ${what}`);

@@ -102,7 +102,7 @@ function readRepository(g: GrammarContext, name: string, n: PNode): RepositoryDe
   if (isString(n)) return { name, pos: n.pos, url: n.value };
   const m = g.map(n, what);
   if (!m) return undefined;
-  g.keys(m, ['description', 'metadata', 'url', ...(g.legacy ? ['credential'] : [])], ['url'], what);
+  g.keys(m, ['description', 'metadata', 'url', 'credential'], ['url'], what);
   const url = g.str(get(m, 'url'), `the url of ${what}`);
   const description = g.text(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));

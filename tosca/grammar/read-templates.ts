@@ -67,7 +67,7 @@ function readRequirementAssignment(g: GrammarContext, name: string, n: PNode): R
         g.report(node.pos, Codes.Shape, `the node of ${what} must be a name or a [node_template, index] pair`);
       } else {
         const idx = node.items[1]!;
-        if (!(isScalar(idx) && typeof idx.value === 'number' && Number.isInteger(idx.value) && !idx.float) && !isMap(idx)) {
+        if (!(isScalar(idx) && typeof idx.value === 'number' && Number.isInteger(idx.value) && !idx.float) && !isMap(idx) && !(isString(idx) && idx.value.startsWith('$'))) {
           g.report(idx.pos, Codes.Shape, `the index in the node of ${what} must be an integer, not ${describe(idx)}`);
         }
         out.node = { name: node.items[0].value, pos: node.items[0].pos };

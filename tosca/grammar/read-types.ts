@@ -46,14 +46,14 @@ export const KIND_SECTION: Record<TypeKind, string> = {
   policy: 'policy_types',
 };
 
-export function readCapabilityDef(g: GrammarContext, name: string, n: PNode): CapabilityDef | undefined {
+export function readCapabilityDef(g: GrammarContext, name: string, n: PNode, refinement = false): CapabilityDef | undefined {
   const what = `the capability definition "${name}"`;
   if (isString(n)) return { name, pos: n.pos, type: { name: n.value, pos: n.pos }, properties: new Map(), attributes: new Map() };
   const m = g.map(n, what);
   if (!m) return undefined;
   const allowed = ['type', 'description', 'metadata', 'properties', 'attributes', 'valid_source_node_types', 'valid_relationship_types'];
   if (g.legacy) allowed.push('occurrences', 'valid_source_types');
-  g.keys(m, allowed, ['type'], what);
+  g.keys(m, allowed, refinement ? [] : ['type'], what);
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
   const description = g.text(get(m, 'description'), 'a description');
   const vsnt = g.refList(get(m, 'valid_source_node_types') ?? get(m, 'valid_source_types'), 'valid_source_node_types');
@@ -176,7 +176,7 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
   }
   const description = g.str(get(m, 'description'), `the description of ${what}`);
   const metadata = g.metadata(get(m, 'metadata'));
-  const propsFlavor = 'property';
+  const propsFlavor = derivedFrom ? 'refinement' : 'property';
   const def: {
     -readonly [K in keyof TypeDef]: TypeDef[K];
   } = {
@@ -189,7 +189,7 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
     ...(description !== undefined && { description }),
     ...(metadata && { metadata }),
     properties: readPropertyDefs(g, get(m, 'properties'), propsFlavor, `the properties of ${what}`),
-    attributes: readPropertyDefs(g, get(m, 'attributes'), 'attribute', `the attributes of ${what}`),
+    attributes: readPropertyDefs(g, get(m, 'attributes'), derivedFrom ? 'refinement' : 'attribute', `the attributes of ${what}`),
     requirements: [],
     capabilities: new Map(),
     interfaces: new Map(),
@@ -250,7 +250,7 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
       break;
     }
     case 'node': {
-      def.capabilities = g.named(get(m, 'capabilities'), `the capabilities of ${what}`, (c, v) => readCapabilityDef(g, c, v));
+      def.capabilities = g.named(get(m, 'capabilities'), `the capabilities of ${what}`, (c, v) => readCapabilityDef(g, c, v, derivedFrom !== undefined));
       def.requirements = g.sequenced(get(m, 'requirements'), `the requirements of ${what}`, (r, v) =>
         readRequirementDef(g, r, v, derivedFrom !== undefined),
       );

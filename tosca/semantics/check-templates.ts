@@ -28,7 +28,7 @@ function checkAssignments(
       continue;
     }
     if (d.value !== undefined) ctx.sink.report(v.pos, Codes.ValueInvalid, `"${k}" has a fixed value in ${owner.name} and cannot be assigned`);
-    const t = d.type && scope ? scope.find(d.type.name) : undefined;
+    const t = d.type && scope ? scope.find(d.type.name, 'data') : undefined;
     checkValue(v, t?.kind === 'data' ? t : undefined, d, ctx, `"${k}" (${what})`);
   }
   if (!requireAll) return;
@@ -86,12 +86,12 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, ctx: 
       }
       counts.set(r.name, (counts.get(r.name) ?? 0) + (r.count?.value ?? 1));
       if (r.node && !nodes.has(r.node.name)) {
-        const nodeType = scope.find(r.node.name);
+        const nodeType = scope.find(r.node.name, 'node');
         if (!nodeType) ctx.sink.report(r.node.pos, Codes.TemplateUnknown, `requirement "${r.name}" targets "${r.node.name}", which is neither a node template nor a node type`);
         else if (nodeType.kind !== 'node') ctx.sink.report(r.node.pos, Codes.TypeKind, `requirement "${r.name}" targets "${r.node.name}", a ${nodeType.kind} type`);
       }
       if (r.relationshipType) scope.resolve(r.relationshipType, 'relationship', ctx.sink, `the relationship of requirement "${r.name}"`);
-      if (r.relationshipTemplate && !st.relationshipTemplates.has(r.relationshipTemplate.name) && !scope.find(r.relationshipTemplate.name)) {
+      if (r.relationshipTemplate && !st.relationshipTemplates.has(r.relationshipTemplate.name) && !scope.find(r.relationshipTemplate.name, 'relationship')) {
         ctx.sink.report(r.relationshipTemplate.pos, Codes.TemplateUnknown, `relationship "${r.relationshipTemplate.name}" is neither a relationship template nor a relationship type`);
       }
     }
@@ -110,7 +110,7 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, ctx: 
         ctx.sink.report(ca.pos, Codes.NameUndeclared, `the node type ${t.name} has no capability "${cn}"`);
         continue;
       }
-      const ct = cd.type ? h.scopeOf(chain.find((c) => c.capabilities.has(cn))!)?.find(cd.type.name) : undefined;
+      const ct = cd.type ? h.scopeOf(chain.find((c) => c.capabilities.has(cn))!)?.find(cd.type.name, 'capability') : undefined;
       if (ct?.kind === 'capability') {
         checkAssignments(ca.properties, h.effective(ct, 'properties'), ct, { ...ctx, at: ca.pos }, `capability "${cn}" of "${name}"`, false);
       }

@@ -15,10 +15,10 @@ function refs(scope: Scope, list: readonly Ref[] | undefined, kind: TypeKind, ct
 /** Checks a property/attribute/parameter definition in the given scope; returns its data type. */
 export function checkPropertyDef(p: PropertyDef, scope: Scope, ctx: ValueContext, what: string, parent?: PropertyDef): TypeDef | undefined {
   const h = ctx.hierarchy;
-  const t = p.type ? scope.resolve(p.type, 'data', ctx.sink, `the type of ${what}`) : parent?.type ? scope.find(parent.type.name) : undefined;
+  const t = p.type ? scope.resolve(p.type, 'data', ctx.sink, `the type of ${what}`) : parent?.type ? scope.find(parent.type.name, 'data') : undefined;
   if (p.type && t && parent?.type) {
     // 6.4.2: a refined definition may only change the type to a type derived from the original.
-    const pt = scope.find(parent.type.name);
+    const pt = scope.find(parent.type.name, 'data');
     if (pt && pt.kind === 'data' && !h.derivesFrom(t, pt)) {
       ctx.sink.report(p.type.pos, Codes.Refinement, `${what} refines the type ${parent.type.name} to ${t.name}, which does not derive from it`);
     }
@@ -38,7 +38,7 @@ export function checkPropertyDef(p: PropertyDef, scope: Scope, ctx: ValueContext
     }
     if (root !== 'map' && p.keySchema) ctx.sink.report(p.keySchema.pos, Codes.Shape, `${what} is not a map, so it takes no key_schema`);
     if (p.keySchema) {
-      const kt = scope.find(p.keySchema.type.name);
+      const kt = scope.find(p.keySchema.type.name, 'data');
       if (kt && kt.kind === 'data' && h.builtinRoot(kt)?.name !== 'string') {
         ctx.sink.report(p.keySchema.pos, Codes.Shape, `the key_schema of ${what} must be string or derived from string (9.3)`);
       }
@@ -145,7 +145,7 @@ export function checkType(t: TypeDef, scope: Scope, ctx: ValueContext): void {
       break;
     case 'policy':
       for (const r of t.targets ?? []) {
-        const x = scope.find(r.name);
+        const x = (scope.find(r.name, 'node') ?? scope.find(r.name, 'group') ?? scope.find(r.name));
         if (!x) ctx.sink.report(r.pos, Codes.TypeUnknown, `the target type "${r.name}" is not defined`);
         else if (x.kind !== 'node' && x.kind !== 'group') ctx.sink.report(r.pos, Codes.TypeKind, `policy targets must be node or group types; "${r.name}" is a ${x.kind} type`);
       }
@@ -164,7 +164,7 @@ export function checkType(t: TypeDef, scope: Scope, ctx: ValueContext): void {
   for (const r of t.requirements) {
     const node = r.node ? scope.resolve(r.node, 'node', ctx.sink, `the node type of requirement "${r.name}"`) : undefined;
     if (r.capability) {
-      const ct = scope.find(r.capability.name);
+      const ct = scope.find(r.capability.name, 'capability');
       const capNames = node ? [...h.chain(node)].some((n) => n.capabilities.has(r.capability!.name)) : false;
       if (!capNames) {
         if (!ct) ctx.sink.report(r.capability.pos, Codes.TypeUnknown, `the capability "${r.capability.name}" of requirement "${r.name}" is neither a capability type nor a capability of its node type`);

@@ -30,7 +30,7 @@ export class Hierarchy {
     if (!t.derivedFrom) return undefined;
     const scope = this.#scopeOf.get(t);
     if (t.file === BUILTIN_FILE) {
-      const p = scope?.find(t.derivedFrom.name) ?? BUILTIN_TYPES.get(t.derivedFrom.name);
+      const p = scope?.find(t.derivedFrom.name, 'data') ?? BUILTIN_TYPES.get(t.derivedFrom.name);
       this.#parent.set(t, p ?? null);
       return p;
     }
@@ -49,7 +49,7 @@ export class Hierarchy {
       if (next === null) break;
       if (next === undefined) {
         const s = this.#scopeOf.get(cur);
-        cur = s?.find(cur.derivedFrom.name);
+        cur = s?.find(cur.derivedFrom.name, t.kind);
         if (cur && cur.kind !== t.kind) break;
       } else cur = next;
     }

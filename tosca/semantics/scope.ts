@@ -9,6 +9,11 @@ import type { LoadedFile } from '../loader/index.js';
 import { KIND_SECTION } from '../grammar/index.js';
 import { BUILTIN_TYPES, LEGACY_TYPES } from './builtins.js';
 
+/** Types are keyed by kind and name: each kind is its own set of names. */
+export function typeKey(kind: TypeKind, name: string): string {
+  return `${kind}|${name}`;
+}
+
 export class Scope {
   readonly types = new Map<string, TypeDef>();
   readonly functions = new Map<string, FunctionDef>();
@@ -16,16 +21,27 @@ export class Scope {
 
   constructor(readonly legacy: boolean) {}
 
-  /** Finds a type by (possibly namespace-qualified) name, of any kind. */
-  find(name: string, depth = 0): TypeDef | undefined {
-    const local = this.types.get(name);
-    if (local) return local;
-    if (depth === 0) {
+  /**
+   * Finds a type by (possibly namespace-qualified) name. Each kind has its own names (6.8.4 lists
+   * them apart), so a node type and a capability type may share one; without `kind` the first
+   * kind in TYPE_KINDS order wins, with data types first.
+   */
+  find(name: string, kind?: TypeKind, depth = 0): TypeDef | undefined {
+    if (kind !== undefined) {
+      const local = this.types.get(typeKey(kind, name));
+      if (local) return local;
+    } else {
+      for (const k of TYPE_KINDS) {
+        const local = this.types.get(typeKey(k, name));
+        if (local) return local;
+      }
+    }
+    if (depth === 0 && (kind === undefined || kind === 'data')) {
       const b = BUILTIN_TYPES.get(name) ?? (this.legacy ? LEGACY_TYPES.get(name) : undefined);
       if (b) return b;
     }
     const i = name.indexOf(':');
-    if (i > 0 && depth < 32) return this.namespaces.get(name.slice(0, i))?.find(name.slice(i + 1), depth + 1);
+    if (i > 0 && depth < 32) return this.namespaces.get(name.slice(0, i))?.find(name.slice(i + 1), kind, depth + 1);
     return undefined;
   }
 
@@ -40,7 +56,7 @@ export class Scope {
   /** Looks up a type of one kind, reporting unknown names and kind mismatches. */
   resolve(ref: Ref | undefined, kind: TypeKind, sink: ProblemSink, what: string): TypeDef | undefined {
     if (!ref) return undefined;
-    const t = this.find(ref.name);
+    const t = this.find(ref.name, kind) ?? this.find(ref.name);
     if (!t) {
       sink.report(ref.pos, Codes.TypeUnknown, `${what} "${ref.name}" is not defined: declare it under ${KIND_SECTION[kind]} or import the file or profile that defines it`);
       return undefined;
@@ -66,12 +82,12 @@ function put<T extends { pos: { file: string; line: number; column: number } }>(
     map.set(name, def);
     return;
   }
-  sink.report(def.pos, Codes.Duplicate, `${what} "${name}" is already defined in this namespace (at ${prev.pos.file}:${prev.pos.line}): rename one or import it into a namespace`);
+  sink.report(def.pos, Codes.Duplicate, `${what} is already defined in this namespace (at ${prev.pos.file}:${prev.pos.line}): rename one or import it into a namespace`);
 }
 
 function merge(into: Scope, from: Scope, sink: ProblemSink, depth: number): void {
-  for (const [n, t] of from.types) put(into.types, n, t, sink, `the ${t.kind} type`);
-  for (const [n, f] of from.functions) put(into.functions, n, f, sink, 'the function');
+  for (const [n, t] of from.types) put(into.types, n, t, sink, `the ${t.kind} type "${t.name}"`);
+  for (const [n, f] of from.functions) put(into.functions, n, f, sink, `the function "${n}"`);
   for (const [n, s] of from.namespaces) {
     let target = into.namespaces.get(n);
     if (target === s) continue;
@@ -99,8 +115,8 @@ export function buildScopes(files: ReadonlyMap<string, LoadedFile>, sink: Proble
     building.add(key);
     const scope = new Scope(f.def.legacy);
     // Own definitions first, so a clash with an import is reported on the import side consistently.
-    for (const kind of TYPE_KINDS) for (const [n, t] of f.def.types[kind]) put(scope.types, n, t, sink, `the ${kind} type`);
-    for (const [n, fn] of f.def.functions) put(scope.functions, n, fn, sink, 'the function');
+    for (const kind of TYPE_KINDS) for (const [n, t] of f.def.types[kind]) put(scope.types, typeKey(kind, n), t, sink, `the ${kind} type "${n}"`);
+    for (const [n, fn] of f.def.functions) put(scope.functions, n, fn, sink, `the function "${n}"`);
     for (const e of f.edges) {
       if (e.target === undefined) continue;
       const child = build(e.target);

@@ -105,7 +105,7 @@ export function checkValue(
         else if (!units.has(p.unit)) ctx.sink.report(n.pos, Codes.ValueType, `${what}: unknown unit "${p.unit}" for ${type.name}; use one of ${[...units].slice(0, 12).join(', ')}`);
         else {
           const dt = h.inherited(type, 'dataType');
-          const dtType = dt ? h.scopeOf(type)?.find(dt.name) : undefined;
+          const dtType = dt ? h.scopeOf(type)?.find(dt.name, 'data') : undefined;
           if (dtType && h.builtinRoot(dtType)?.name === 'integer' && !p.integer) bad('a scalar with an integer number');
         }
         break;
@@ -155,7 +155,7 @@ export function checkValue(
       ctx.sink.report(e.key.pos, Codes.NameUndeclared, `"${k}" is not a property of the data type ${type.name}; declared: ${[...props.keys()].join(', ') || 'none'}`);
       continue;
     }
-    const pt = p.type && scope ? scope.find(p.type.name) : undefined;
+    const pt = p.type && scope ? scope.find(p.type.name, 'data') : undefined;
     checkValue(e.value, pt?.kind === 'data' ? pt : undefined, p, ctx, `the field "${k}" of ${what}`, depth + 1);
   }
   for (const [k, p] of props) {
@@ -168,7 +168,7 @@ export function checkValue(
 /** Resolves a schema's type in the scope of the type (or definition) that declared it. */
 export function resolveSchemaType(s: SchemaDef, owner: TypeDef | Scope, h: Hierarchy, ctx: ValueContext): TypeDef | undefined {
   const scope = 'kind' in owner && 'name' in owner && 'file' in owner ? h.scopeOf(owner) : (owner as Scope);
-  const t = scope?.find(s.type.name);
+  const t = scope?.find(s.type.name, 'data');
   return t?.kind === 'data' ? t : undefined;
   void ctx;
 }
