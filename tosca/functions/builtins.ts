@@ -4,10 +4,10 @@
  * `tosca:<name>` (the compiler turns `$name` into a call of `tosca:name`).
  */
 import type { Expression, FunctionImpl, MaybePromise } from '../../store/index.js';
-import { isList, isMap, isCustom } from '../../store/index.js';
+import { isList, isMap } from '../../store/index.js';
 import { arity, expectBoolean, expectInteger, expectList, expectString, isPromise, withArgs } from './args.js';
 import { toscaCompare, toscaEquals, typeName } from './compare.js';
-import { functionError, isScalar, rescale, scalarParts, SCALAR } from './typed-values.js';
+import { functionError, isScalar, rescale, scalarParts } from './typed-values.js';
 
 function entriesOf(fn: string, v: Expression): Expression[] {
   if (isList(v)) return [...v];
@@ -283,4 +283,3 @@ function floatArg(fn: string, v: Expression): number {
   return v;
 }
 
-export { SCALAR, isCustom };

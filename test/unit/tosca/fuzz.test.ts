@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { validateFile } from '../../../tosca/index.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'kh-tosca-fuzz-'));
+let n = 0;
+async function check(text: string): Promise<void> {
+  const f = `f${n++}.yaml`;
+  writeFileSync(path.join(dir, f), text);
+  const r = await validateFile(f, { cwd: dir });
+  for (const p of r.problems) {
+    expect(p.line).toBeGreaterThanOrEqual(0);
+    expect(p.column).toBeGreaterThanOrEqual(0);
+    expect(p.code).toMatch(/^TOSCA-[A-Z-]+$/);
+    expect(p.message.length).toBeGreaterThan(0);
+  }
+}
+
+const HEADER = 'tosca_definitions_version: tosca_2_0\n';
+const conf = path.resolve(__dirname, '../../../../shared/tosca/conformance');
+
+describe('TOSCA reader/validator robustness', () => {
+  it('never crashes on random text', async () => {
+    await fc.assert(fc.asyncProperty(fc.string({ maxLength: 300 }), async (s) => check(s)), { numRuns: 60 });
+  });
+
+  it('never crashes on random YAML values under TOSCA keys', async () => {
+    const key = fc.constantFrom('node_types', 'data_types', 'service_template', 'imports', 'capability_types', 'functions', 'profile', 'repositories');
+    const yamlish = fc.jsonValue({ maxDepth: 4 });
+    await fc.assert(
+      fc.asyncProperty(key, yamlish, async (k, v) => check(`${HEADER}${k}: ${JSON.stringify(v)}\n`)),
+      { numRuns: 80 },
+    );
+  });
+
+  it.skipIf(!existsSync(conf))('never crashes on mutated conformance files', async () => {
+    const files = ['scalar/s69.yaml', 'node-template/s48a.yaml', 'requirement-count/requirement-count-types.yaml', 'function-syntax/s93.yaml'];
+    const texts = files.map((f) => readFileSync(path.join(conf, f), 'utf8'));
+    await fc.assert(
+      fc.asyncProperty(fc.nat(texts.length - 1), fc.nat(5000), fc.nat(40), fc.string({ maxLength: 8 }), async (i, at, del, ins) => {
+        const t = texts[i]!;
+        const p = at % (t.length + 1);
+        await check(t.slice(0, p) + ins + t.slice(p + del));
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('handles deep nesting and huge scalars with a problem, not a crash', async () => {
+    await check(`${HEADER}metadata: ${'['.repeat(3000)}${']'.repeat(3000)}\n`);
+    await check(`${HEADER}description: "${'x'.repeat(2_000_000)}"\n`);
+  });
+
+  it('reports import cycles, self-derivation and missing files with positions', async () => {
+    writeFileSync(path.join(dir, 'a.yaml'), `${HEADER}imports: [b.yaml]\nnode_types:\n  A: { derived_from: B }\n`);
+    writeFileSync(path.join(dir, 'b.yaml'), `${HEADER}imports: [a.yaml]\nnode_types:\n  B: { derived_from: A }\n  C: { derived_from: C }\n`);
+    const r = await validateFile('a.yaml', { cwd: dir });
+    expect(r.valid).toBe(false);
+    expect(r.problems.some((p) => p.code === 'TOSCA-TYPE-CYCLE')).toBe(true);
+    writeFileSync(path.join(dir, 'm.yaml'), `${HEADER}imports: [nowhere.yaml]\n`);
+    const m = await validateFile('m.yaml', { cwd: dir });
+    expect(m.problems[0]).toMatchObject({ code: 'TOSCA-IMPORT-MISSING', file: 'm.yaml', line: 2 });
+  });
+});
