@@ -6,6 +6,7 @@
  * running a workload without the limits it asked for would be a silent lie.
  */
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResourceLimits } from '../workload.js';
 import { cgroupUnavailable } from './errors.js';
@@ -153,6 +154,18 @@ export function prepareCgroups(workload: string, group: string, limits: Resource
     throw cgroupUnavailable(workload, wanted, `writing the limits failed: ${(error as Error).message}`);
   }
   return placement;
+}
+
+/** A v2 group with no limits, only for `cgroup.kill`; made off the main thread. Never throws. */
+export async function prepareTrackingGroup(group: string, layout: CgroupLayout): Promise<CgroupPlacement> {
+  if (!layout.v2) return { dirs: [], enforced: [] };
+  const dir = join(layout.v2.mount, 'khutulun', group);
+  try {
+    await mkdir(dir, { recursive: true });
+    return { dirs: [dir], enforced: [], ...(existsSync(join(dir, 'cgroup.kill')) ? { killDir: dir } : {}) };
+  } catch {
+    return { dirs: [], enforced: [] };
+  }
 }
 
 /** Moves a process into the groups (the agent does it right after spawn when no wrapper is used). */

@@ -15,7 +15,7 @@ import type { Clock, Logger, TimerHandle } from '../../common/index.js';
 import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
 import type { ObservedWorkload, ProcessSpec, WorkloadId, WorkloadSpec } from '../workload.js';
 import { fetchArtifact } from '../artifacts/index.js';
-import { detectCgroups, joinCgroups, prepareCgroups, removeCgroups, requestedControllers } from './cgroups.js';
+import { detectCgroups, joinCgroups, prepareCgroups, prepareTrackingGroup, removeCgroups, requestedControllers } from './cgroups.js';
 import type { CgroupLayout, CgroupPlacement } from './cgroups.js';
 import { resolveCommand } from './command-path.js';
 import { adapterClosed, badSpec, cgroupUnavailable } from './errors.js';
@@ -50,6 +50,13 @@ export interface ProcessAdapterOptions {
   cgroups?: 'auto' | 'off';
   /** Override of the cgroup mount root (tests point it at a scratch tree). */
   cgroupRoot?: string;
+  /**
+   * How the process tree is tracked for stop/kill when no limits are requested:
+   * `cgroup` (default) — a v2 group joined right after spawn (cheap; a child forked and setsid'd
+   * within the first moment escapes it), `cgroup-strict` — joined before exec through a wrapper
+   * (exact, one extra exec), `process-group` — no cgroup. Limits always use the strict way.
+   */
+  treeTracking?: 'cgroup' | 'cgroup-strict' | 'process-group';
 }
 
 interface Entry {
@@ -75,6 +82,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
   readonly #defaultStopMs: number;
   readonly #cgroupMode: 'auto' | 'off';
   readonly #cgroupRoot: string | undefined;
+  readonly #tracking: 'cgroup' | 'cgroup-strict' | 'process-group';
   readonly #scope: string;
   readonly #entries = new Map<WorkloadId, Entry>();
   readonly #listeners = new Set<(event: RuntimeEvent) => void>();
@@ -95,6 +103,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     this.#defaultStopMs = options.defaultStopTimeoutMs ?? 10_000;
     this.#cgroupMode = options.cgroups ?? 'auto';
     this.#cgroupRoot = options.cgroupRoot;
+    this.#tracking = options.cgroups === 'off' ? 'process-group' : (options.treeTracking ?? 'cgroup');
     // Groups are named per state dir so parallel adapters (tests, several agents) never collide.
     this.#scope = createHash('sha256').update(this.#stateDir).digest('hex').slice(0, 8);
   }
@@ -267,17 +276,20 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     const wanted = requestedControllers(spec.limits);
     const layout = this.cgroupLayout();
     const group = `${this.#scope}-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
-    const placement: CgroupPlacement =
-      wanted.length > 0 || layout.v2 ? prepareCgroups(id, group, spec.limits, layout) : { dirs: [], enforced: [] };
+    // Limits (and strict tracking) need the groups before the program runs; plain tracking creates
+    // its group while the process spawns and joins it right after (children forked within that
+    // first moment stay reachable through the process group).
+    const strict = wanted.length > 0 || (this.#tracking === 'cgroup-strict' && layout.v2 !== undefined);
+    let placement: CgroupPlacement = strict ? prepareCgroups(id, group, spec.limits, layout) : { dirs: [], enforced: [] };
+    const pendingTracking = !strict && this.#tracking === 'cgroup' && layout.v2 ? prepareTrackingGroup(group, layout) : undefined;
     const warnings: string[] = [];
-    if (placement.killDir === undefined) warnings.push('no writable cgroup v2: the tree is stopped through its process group only');
 
     const logs = logPaths(workDir);
     // The process must be in its groups before it runs a single instruction (limits hold from the
     // start, and children forked at once are tracked): a wrapper joins them, then execs the program.
     // Only with a user and no setpriv does the agent move it after spawn (a short race, documented).
     const setpriv = user ? findSetpriv() : undefined;
-    const viaWrapper = placement.dirs.length > 0 && (!user || setpriv !== undefined);
+    const viaWrapper = strict && placement.dirs.length > 0 && (!user || setpriv !== undefined);
     let child: ChildProcess;
     try {
       child = await launch({
@@ -293,9 +305,12 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
       });
     } catch (error) {
       removeCgroups(placement.dirs);
+      if (pendingTracking) removeCgroups((await pendingTracking).dirs);
       throw error;
     }
     const pid = child.pid ?? -1;
+    if (pendingTracking) placement = await pendingTracking;
+    if (placement.killDir === undefined) warnings.push('no cgroup v2 tracking: the tree is stopped through its process group only');
     if (!viaWrapper && placement.dirs.length > 0) {
       try {
         joinCgroups(placement.dirs, pid);

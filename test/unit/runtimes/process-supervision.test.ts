@@ -133,20 +133,25 @@ describe('process details', () => {
     expect((await codeOf(a.ensure('d/ghost', { kind: 'process', command: 'true', user: 'kh-ghost-user' }))).code).toBe('KH-PROC-USER-UNKNOWN');
   });
 
-  it('remove stops the whole tree, including a child that left the process group', async () => {
-    const a = s.adapter();
-    const pidFile = join(s.stateDir, 'escapee.pid');
-    await a.ensure('d/tree', { kind: 'process', command: 'sh', args: ['-c', `sleep 300 & setsid sleep 301 & echo $! > ${pidFile}; wait`] });
-    const escapee = await waitFor(() => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() ? Number(readFileSync(pidFile, 'utf8')) : undefined), 'grandchild');
-    const layout = a.cgroupLayout();
-    await a.remove('d/tree');
-    if (layout.v2) {
-      await waitFor(() => (!alive(escapee) ? true : undefined), 'setsid child killed through the cgroup', 3_000);
-    } else {
-      // Without a writable cgroup the escapee is out of reach: clean it up ourselves.
-      if (alive(escapee)) process.kill(escapee, 'SIGKILL');
-    }
-  });
+  for (const [tracking, delay] of [['cgroup-strict', ''], ['cgroup', 'sleep 0.3; ']] as const) {
+    it(`remove stops the whole tree, including a child that left the process group (${tracking})`, async () => {
+      const a = s.adapter({ treeTracking: tracking });
+      const pidFile = join(s.stateDir, `escapee-${tracking}.pid`);
+      // strict: the escapee is forked at once; default: after a moment (the documented window).
+      await a.ensure('d/tree', { kind: 'process', command: 'sh', args: ['-c', `sleep 300 & ${delay}setsid sleep 301 & echo $! > ${pidFile}; wait`] });
+      const escapee = await waitFor(() => (existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() ? Number(readFileSync(pidFile, 'utf8')) : undefined), 'grandchild');
+      const layout = a.cgroupLayout();
+      const observed = await a.observe('d/tree');
+      await a.remove('d/tree');
+      if (layout.v2) {
+        expect(observed?.info?.['treeKill']).toBe('cgroup.kill');
+        await waitFor(() => (!alive(escapee) ? true : undefined), 'setsid child killed through the cgroup', 3_000);
+      } else if (alive(escapee)) {
+        // Without a writable cgroup the escapee is out of reach: clean it up ourselves.
+        process.kill(escapee, 'SIGKILL');
+      }
+    });
+  }
 
   it('coded errors: not executable, taken port (with the pid), bad cwd', async () => {
     const a = s.adapter();
