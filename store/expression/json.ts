@@ -3,7 +3,7 @@
  * objects; bigint becomes a number when it is a safe integer (else a decimal string tagged
  * {"$int": "..."}); blobs {"$blob": base64}; other maps {"$map": [[k, v]...]};
  * calls {"$call": fn, "args": [...], "mode": m}; custom {"$custom": kind, "value": v}.
- * fromJson reads integral JSON numbers as bigint (option `integers: 'number'` keeps floats):
+ * fromJson reads safe-integer JSON numbers as bigint (option `integers: 'number'` keeps floats):
  * the plain view cannot tell 1.0 from 1, so use encodeExpression for lossless storage.
  */
 import { storeError } from '../errors.js';
@@ -47,7 +47,8 @@ function convert(j: unknown, ints: 'bigint' | 'number', path: string, depth: num
   if (j === null || typeof j === 'boolean' || typeof j === 'string') return j;
   if (typeof j === 'number') {
     if (!Number.isFinite(j)) throw storeError('KH-STORE-020', `${path}: not a finite number`);
-    return ints === 'bigint' && Number.isInteger(j) ? BigInt(j) : j;
+    // Only safe integers become bigint: larger integral numbers were floats (big ints use $int).
+    return ints === 'bigint' && Number.isSafeInteger(j) ? BigInt(j) : j;
   }
   if (Array.isArray(j)) return j.map((x, i) => convert(x, ints, `${path}[${i}]`, depth + 1));
   if (typeof j === 'object') {
