@@ -67,7 +67,9 @@ export function readPropertyDef(
   flavor: PropertyFlavor,
 ): PropertyDef | undefined {
   const what = `the ${flavor === 'refinement' ? 'property' : flavor} definition "${name}"`;
-  if (!isMap(n)) {
+  const isCallMap = isMap(n) && n.entries.length === 1 && isString(n.entries[0]!.key) && /^\$[^$]/.test(String(n.entries[0]!.key.value));
+  if (!isMap(n) || isCallMap) {
+    // Single-line parameter form: the value itself (possibly a function call).
     if (flavor === 'parameter') return { name, pos: n.pos, value: n };
     g.report(n.pos, Codes.Shape, `${what} must be a map with at least "type", not ${describe(n)}`);
     return undefined;

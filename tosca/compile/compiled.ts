@@ -1,0 +1,116 @@
+/**
+ * The compiled form of a service template: plain data, independent of YAML and of the store.
+ * The pure compiler produces it; write-templates.ts puts it into a deployment as Floria templates;
+ * instantiate.ts turns it into vertexes and edges. `khutulun compile` prints it.
+ */
+import type { Expression } from '../../store/index.js';
+
+export interface CompiledProperty {
+  readonly name: string;
+  /** TOSCA properties are set once (read-only); attributes stay writable. */
+  readonly readOnly: boolean;
+  readonly value?: Expression;
+  /** A computed value: an eager call (evaluated at instantiation and on floria:update). */
+  readonly updater?: Expression;
+  readonly type?: string;
+  readonly description?: string;
+}
+
+export interface CompiledHandler {
+  /** `<plugin-id>:<function>` */
+  readonly fn: string;
+  /** [operation inputs as a map] */
+  readonly args: readonly Expression[];
+}
+
+export interface CompiledArtifact {
+  readonly name: string;
+  readonly type?: string;
+  readonly file?: string;
+  readonly checksum?: string;
+  readonly checksumAlgorithm?: string;
+  readonly deployPath?: string;
+}
+
+export interface CompiledRequirement {
+  readonly name: string;
+  /** Occurrence slots this entry creates (an assignment's `count`, default 1). */
+  readonly count: number;
+  /** True when the requirement may stay unfulfilled (`optional` or a count_range lower bound of 0 with no assignment). */
+  readonly optional: boolean;
+  /** Target node template name, when the assignment names one. */
+  readonly nodeTemplate?: string;
+  /** Target node type (the candidate's type must derive from it). */
+  readonly nodeType?: string;
+  /** Target capability: by name on the target, or by type. */
+  readonly capabilityName?: string;
+  readonly capabilityType?: string;
+  readonly relationshipType?: string;
+  readonly relationshipClasses: readonly string[];
+  readonly properties: readonly CompiledProperty[];
+  readonly handlers: Readonly<Record<string, readonly CompiledHandler[]>>;
+  /** A boolean condition evaluated with SELF = the candidate target node. */
+  readonly nodeFilter?: Expression;
+  /** Capability property -> amount this relationship allocates. */
+  readonly allocation?: Readonly<Record<string, Expression>>;
+}
+
+export interface CompiledCapability {
+  readonly name: string;
+  readonly type: string;
+  readonly classes: readonly string[];
+  /** Allocatable limits: property name -> total (for allocation checks). */
+  readonly properties: readonly CompiledProperty[];
+}
+
+export interface CompiledNode {
+  readonly name: string;
+  readonly type: string;
+  /** The type and every ancestor (Floria classes). */
+  readonly classes: readonly string[];
+  readonly directives: readonly string[];
+  /** `count` (an integer, or an expression evaluated at instantiation). */
+  readonly count: Expression;
+  readonly properties: readonly CompiledProperty[];
+  readonly capabilities: readonly CompiledCapability[];
+  readonly requirements: readonly CompiledRequirement[];
+  /** Event (`Standard.start`) -> handlers. */
+  readonly handlers: Readonly<Record<string, readonly CompiledHandler[]>>;
+  readonly artifacts: readonly CompiledArtifact[];
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface CompiledPolicy {
+  readonly name: string;
+  readonly type: string;
+  readonly classes: readonly string[];
+  readonly properties: readonly CompiledProperty[];
+  /** Node template (or group) names the policy applies to. */
+  readonly targets: readonly string[];
+  readonly triggers: readonly string[];
+}
+
+export interface CompiledGroup {
+  readonly name: string;
+  readonly type: string;
+  readonly classes: readonly string[];
+  readonly members: readonly string[];
+  readonly properties: readonly CompiledProperty[];
+}
+
+export interface CompiledWorkflow {
+  readonly name: string;
+  readonly steps: readonly { readonly name: string; readonly target?: string; readonly activities: readonly string[]; readonly onSuccess: readonly string[] }[];
+}
+
+export interface CompiledService {
+  readonly description?: string;
+  readonly inputs: readonly CompiledProperty[];
+  readonly outputs: readonly CompiledProperty[];
+  readonly nodes: readonly CompiledNode[];
+  readonly policies: readonly CompiledPolicy[];
+  readonly groups: readonly CompiledGroup[];
+  readonly workflows: readonly CompiledWorkflow[];
+  /** Every node/relationship/capability type used, with its ancestors (root last). */
+  readonly classes: Readonly<Record<string, readonly string[]>>;
+}
