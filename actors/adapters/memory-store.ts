@@ -5,12 +5,16 @@ import type { ActorStorePort, EdgeView, GraphView, StoredStatus, VertexView } fr
 
 export class MemoryActorStore implements ActorStorePort {
   readonly #graphs = new Map<string, GraphView>();
+  /** deployment -> vertex id -> the stored vertex (writes are O(1), not a scan). */
+  readonly #index = new Map<string, Map<string, VertexView>>();
   /** Status writes in order (for assertions). */
   statusWrites = 0;
 
   /** Adds or replaces a deployment (the graph is copied). */
   put(deployment: string, graph: { vertexes: VertexView[]; edges: EdgeView[] }): void {
-    this.#graphs.set(deployment, structuredClone(graph));
+    const copy = structuredClone(graph);
+    this.#graphs.set(deployment, copy);
+    this.#index.set(deployment, new Map(copy.vertexes.map((v) => [v.id, v])));
   }
 
   async deployments(): Promise<string[]> {
@@ -35,13 +39,13 @@ export class MemoryActorStore implements ActorStorePort {
   }
 
   status(deployment: string, vertex: string): StoredStatus | undefined {
-    return this.#graphs.get(deployment)?.vertexes.find((v) => v.id === vertex)?.status;
+    return this.#index.get(deployment)?.get(vertex)?.status;
   }
 
   async close(): Promise<void> {}
 
   #vertex(deployment: string, vertex: string): VertexView {
-    const v = this.#graphs.get(deployment)?.vertexes.find((x) => x.id === vertex);
+    const v = this.#index.get(deployment)?.get(vertex);
     if (!v) throw actorError(ActorErrorCode.unknownDeployment, `no vertex ${deployment}/${vertex}`, { hint: 'load the deployment again' });
     return v;
   }

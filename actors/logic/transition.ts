@@ -195,9 +195,13 @@ function matches(inFlight: InFlight | undefined, op: Operation, step: number): b
   return inFlight !== undefined && inFlight.op === op && inFlight.step === step;
 }
 
+/**
+ * Clears optional fields. They are set to undefined rather than deleted: `delete` would turn the
+ * state into a slow dictionary-mode object on a hot path (JSON drops undefined fields anyway).
+ */
 function omit<K extends keyof ActorState>(state: ActorState, ...keys: K[]): ActorState {
   const copy = { ...state };
-  for (const k of keys) delete copy[k];
+  for (const k of keys) (copy as Record<K, undefined>)[k] = undefined;
   return copy;
 }
 

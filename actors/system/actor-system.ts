@@ -120,15 +120,28 @@ export class ActorSystem implements ActorHost {
 
   // --- ActorHost -------------------------------------------------------------------------------
 
+  /**
+   * One scope object reused for every transition (transitions are synchronous, so the actor it
+   * points at cannot change mid-call): no closures allocated per event on the hot path.
+   */
+  readonly #scope: TransitionScope & { graph: DeploymentGraph | undefined; vertex: string } = {
+    now: 0,
+    random: () => this.#opts.random.next(),
+    stepsOf: (op) => this.#scope.graph?.stepCount(this.#scope.vertex, op) ?? 0,
+    retry: DEFAULT_RETRY_POLICY,
+    maxRestarts: 3,
+    graph: undefined,
+    vertex: '',
+  };
+
   scope(actor: Actor): TransitionScope {
-    const graph = this.#graphs.get(actor.deployment);
-    return {
-      now: this.#opts.clock.now(),
-      random: () => this.#opts.random.next(),
-      stepsOf: (op) => graph?.steps(actor.vertex, op).length ?? 0,
-      retry: this.#retry,
-      maxRestarts: this.#opts.maxRestarts ?? 3,
-    };
+    const scope = this.#scope;
+    scope.now = this.#opts.clock.now();
+    scope.graph = this.#graphs.get(actor.deployment);
+    scope.vertex = actor.vertex;
+    scope.retry = this.#retry;
+    scope.maxRestarts = this.#opts.maxRestarts ?? 3;
+    return scope;
   }
 
   async writeStatus(actor: Actor, state: ActorState): Promise<void> {

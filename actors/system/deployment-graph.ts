@@ -45,7 +45,8 @@ export class DeploymentGraph {
   readonly edges: ReadonlyMap<string, EdgeView>;
   readonly #out = new Map<string, EdgeView[]>();
   readonly #in = new Map<string, EdgeView[]>();
-  readonly #steps = new Map<string, OperationStep[]>();
+  /** vertex -> steps per operation (memoised on first use; edges sorted, so indexes are stable). */
+  readonly #steps = new Map<string, Partial<Record<Operation, OperationStep[]>>>();
 
   constructor(name: string, view: GraphView) {
     this.name = name;
@@ -68,13 +69,16 @@ export class DeploymentGraph {
 
   /** The ordered handler calls of `op` for a vertex (memoised; empty = nothing to do). */
   steps(vertex: string, op: Operation): readonly OperationStep[] {
-    const key = `${vertex}\u0000${op}`;
-    let steps = this.#steps.get(key);
-    if (!steps) {
-      steps = this.#computeSteps(vertex, op);
-      this.#steps.set(key, steps);
+    let perOp = this.#steps.get(vertex);
+    if (!perOp) {
+      perOp = {};
+      this.#steps.set(vertex, perOp);
     }
-    return steps;
+    return (perOp[op] ??= this.#computeSteps(vertex, op));
+  }
+
+  stepCount(vertex: string, op: Operation): number {
+    return this.steps(vertex, op).length;
   }
 
   #computeSteps(vertex: string, op: Operation): OperationStep[] {

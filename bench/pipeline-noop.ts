@@ -1,0 +1,95 @@
+/**
+ * pipeline.noop: 10,000 node instances across 10 deployments through the whole pipeline —
+ * status write -> actor event -> Wasm plugin call in the piscina pool (khutulun.noop, batched per
+ * tick) -> noop runtime intent -> status write. Instances/s (create, configure and start per node).
+ * Baseline, same run: the same pipeline with in-process JS plugins (FakePluginHost), which shows
+ * what the Wasm pool costs. Store: the actor layer's in-memory port (the Automerge adapter's cost
+ * is measured by the store benchmarks).
+ */
+import { existsSync } from 'node:fs';
+import { HostEngine, MemoryActorStore } from '../actors/index.js';
+import type { GraphView, VertexView, EdgeView } from '../actors/index.js';
+import { builtinPlugins } from '../plugins/builtin/index.js';
+import { FakePluginHost, PluginHost } from '../plugins/host/index.js';
+import type { PluginHostLike } from '../plugins/host/index.js';
+import { NoopRuntime } from '../runtimes/noop/index.js';
+import type { Benchmark, BenchResult } from './types.js';
+import { withBaseline } from './types.js';
+
+const STANDARD = ['create', 'configure', 'start', 'stop', 'delete'];
+
+/** `nodes` vertexes in `waves` layers; each node requires one node of the layer below. */
+export function benchGraph(deployment: string, nodes: number, waves: number): GraphView {
+  const perWave = Math.ceil(nodes / waves);
+  const vertexes: VertexView[] = [];
+  const edges: EdgeView[] = [];
+  for (let i = 0; i < nodes; i++) {
+    const id = `${deployment}/n${i}`;
+    const handlers: Record<string, string[]> = {};
+    for (const op of STANDARD) handlers[`Standard.${op}`] = [`khutulun.noop:${op}`];
+    vertexes.push({ id, classes: [], properties: {}, handlers });
+    if (i >= perWave) edges.push({ id: `${id}-dep`, name: 'dependency', source: id, target: `${deployment}/n${i - perWave}`, classes: [], properties: {}, handlers: {} });
+  }
+  return { vertexes, edges };
+}
+
+async function deployAll(plugins: PluginHostLike, deployments: number, perDeployment: number): Promise<{ seconds: number; started: number }> {
+  const store = new MemoryActorStore();
+  const names = Array.from({ length: deployments }, (_, i) => `d${i}`);
+  for (const name of names) store.put(name, benchGraph(name, perDeployment, 4));
+  const noop = new NoopRuntime();
+  const engine = new HostEngine({ hostId: 'bench', store, plugins, runtimes: [noop] });
+  await engine.start();
+  const t0 = performance.now();
+  const reports = await Promise.all(names.map((n) => engine.deploy(n)));
+  const seconds = (performance.now() - t0) / 1000;
+  const failed = reports.filter((r) => !r.ok);
+  if (failed.length > 0) throw new Error(`deploy failed: ${failed[0]!.error?.message}`);
+  const started = (await noop.list()).length;
+  await engine.close();
+  await noop.close();
+  return { seconds, started };
+}
+
+function fakeNoop(): FakePluginHost {
+  const host = new FakePluginHost();
+  host.define('khutulun.noop', {
+    create: () => [],
+    configure: () => [],
+    start: (_e, v) => [{ type: 'intent', intent: { action: 'ensure', runtime: 'noop', workload: v.id, spec: { kind: 'noop' } } }],
+    stop: (_e, v) => [{ type: 'intent', intent: { action: 'remove', runtime: 'noop', workload: v.id } }],
+    delete: (_e, v) => [{ type: 'intent', intent: { action: 'remove', runtime: 'noop', workload: v.id } }],
+  });
+  return host;
+}
+
+export const pipelineNoop: Benchmark = {
+  name: 'pipeline.noop',
+  async run(ctx): Promise<BenchResult[]> {
+    const deployments = 10;
+    const perDeployment = ctx.quick ? 200 : 1000;
+    const total = deployments * perDeployment;
+    const wasm = builtinPlugins().find((p) => p.id === 'khutulun.noop')!;
+    if (!existsSync(wasm.path)) throw new Error(`${wasm.path} is missing: run npm run build first`);
+
+    const base = await deployAll(fakeNoop(), deployments, perDeployment);
+    ctx.log(`in-process plugins: ${total} instances in ${base.seconds.toFixed(2)} s`);
+
+    const host = await PluginHost.create({ threads: 2 });
+    try {
+      await host.register({ id: 'khutulun.noop', url: wasm.path });
+      await deployAll(host, 1, 200); // warm the workers (load + JIT) outside the measurement
+      const run = await deployAll(host, deployments, perDeployment);
+      ctx.log(`wasm plugins: ${run.started} started in ${run.seconds.toFixed(2)} s`);
+      if (run.started !== total) throw new Error(`expected ${total} running workloads, got ${run.started}`);
+      return [
+        withBaseline(
+          { name: 'pipeline.noop.instances_per_s', value: Math.round(total / run.seconds), unit: 'instances/s', extra: { instances: total, deployments, pluginCalls: total * 3, seconds: Number(run.seconds.toFixed(3)), target: '>= 5000/s' } },
+          { name: 'pipeline.noop.in_process_plugins', value: Math.round(total / base.seconds), unit: 'instances/s' },
+        ),
+      ];
+    } finally {
+      await host.close();
+    }
+  },
+};
