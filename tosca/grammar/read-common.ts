@@ -31,13 +31,14 @@ const PROPERTY_KEYS = [
 const LEGACY_PROPERTY_KEYS = ['constraints', 'external-schema'];
 
 /** A schema: a type name, or a map with `type` and optional nested schemas. */
-export function readSchema(g: GrammarContext, n: PNode | undefined, what: string): SchemaDef | undefined {
+export function readSchema(g: GrammarContext, n: PNode | undefined, what: string, refinement = false): SchemaDef | undefined {
   if (n === undefined) return undefined;
   if (isString(n)) return { pos: n.pos, type: { name: n.value, pos: n.pos } };
   const m = g.map(n, what);
   if (!m) return undefined;
-  g.keys(m, g.legacy ? [...SCHEMA_KEYS, 'constraints'] : SCHEMA_KEYS, ['type'], what);
-  const type = g.ref(get(m, 'type'), `the type of ${what}`);
+  g.keys(m, g.legacy ? [...SCHEMA_KEYS, 'constraints'] : SCHEMA_KEYS, refinement ? [] : ['type'], what);
+  // A refinement in a derived type may leave the type out: the parent's schema type applies.
+  const type = g.ref(get(m, 'type'), `the type of ${what}`) ?? (refinement && !get(m, 'type') ? { name: '', pos: m.pos } : undefined);
   if (!type) return undefined;
   const description = g.text(get(m, 'description'), 'a description');
   const validation = get(m, 'validation') ?? (g.legacy ? get(m, 'constraints') : undefined);
@@ -90,8 +91,8 @@ export function readPropertyDef(
     g.report(n.pos, Codes.Shape, `${what} has both "value" and "mapping": keep one (they are mutually exclusive)`);
   }
   const validation = get(n, 'validation') ?? (g.legacy ? get(n, 'constraints') : undefined);
-  const keySchema = readSchema(g, get(n, 'key_schema'), `the key_schema of ${what}`);
-  const entrySchema = readSchema(g, get(n, 'entry_schema'), `the entry_schema of ${what}`);
+  const keySchema = readSchema(g, get(n, 'key_schema'), `the key_schema of ${what}`, flavor === 'refinement');
+  const entrySchema = readSchema(g, get(n, 'entry_schema'), `the entry_schema of ${what}`, flavor === 'refinement');
   const status = g.str(get(n, 'status'), `the status of ${what}`);
   if (status !== undefined && !['supported', 'unsupported', 'experimental', 'deprecated'].includes(status)) {
     g.report(get(n, 'status')!.pos, Codes.ValueInvalid, `status must be one of supported, unsupported, experimental, deprecated`);

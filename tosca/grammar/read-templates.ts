@@ -99,7 +99,8 @@ function readRequirementAssignment(g: GrammarContext, name: string, n: PNode): R
     if (g.map(alloc, `the allocation of ${what}`)) out.allocation = alloc;
   }
   const count = get(m, 'count');
-  if (count !== undefined) {
+  const countIsCall = isMap(count) && count.entries.length === 1 && isString(count.entries[0]!.key) && count.entries[0]!.key.value.startsWith('$');
+  if (count !== undefined && !countIsCall) {
     const c = g.int(count, `the count of ${what}`);
     if (c !== undefined) {
       if (c < 0) g.report(count.pos, Codes.ValueInvalid, `the count of ${what} must not be negative`);

@@ -168,10 +168,9 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
   let version: string | undefined;
   if (versionNode !== undefined) {
     if (isScalar(versionNode) && (typeof versionNode.value === 'string' || typeof versionNode.value === 'number')) {
-      version = String(versionNode.value);
-      if (typeof versionNode.value === 'number' && versionNode.float && /^\d+\.\d+$/.test(String(versionNode.value)) === false) {
-        version = String(versionNode.value);
-      }
+      // YAML reads `1.0` as a float; keep its written form so "1.0" stays a valid version.
+      const v = versionNode.value;
+      version = typeof v === 'number' && versionNode.float && Number.isInteger(v) ? `${v}.0` : String(v);
     } else g.report(versionNode.pos, Codes.Shape, `the version of ${what} must be a version string, not ${describe(versionNode)}`);
   }
   const description = g.str(get(m, 'description'), `the description of ${what}`);

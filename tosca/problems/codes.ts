@@ -59,6 +59,8 @@ export const Codes = {
   Csar: 'TOSCA-CSAR',
   /** A workflow is malformed. */
   Workflow: 'TOSCA-WORKFLOW',
+  /** A structural problem found while compiling the model (used by tosca/compile). */
+  Structure: 'TOSCA-STRUCTURE',
   /** A substitution mapping is malformed. */
   Substitution: 'TOSCA-SUBSTITUTION',
 } as const;

@@ -126,6 +126,11 @@ export function parseYaml(text: string, file: string, sink: ProblemSink): Parsed
         const raw = n.range ? text.slice(n.range[0], n.range[1]).trim() : String(v);
         return withAnchor({ kind: 'scalar', value: v, float: !INT_RE.test(raw), quoted, pos }, n.anchor);
       }
+      if (typeof v === 'boolean' && n.range) {
+        // 9.1.1.4: only the unquoted lowercase words are booleans; `True`, `FALSE` stay strings.
+        const raw = text.slice(n.range[0], n.range[1]).trim();
+        if (raw !== 'true' && raw !== 'false') return withAnchor({ kind: 'scalar', value: raw, float: false, quoted, pos }, n.anchor);
+      }
       if (typeof v === 'bigint') return { kind: 'scalar', value: Number(v), float: false, quoted, pos };
       if (typeof v === 'string' || typeof v === 'boolean' || v === null) {
         return withAnchor({ kind: 'scalar', value: v, float: false, quoted, pos }, n.anchor);

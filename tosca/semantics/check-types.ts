@@ -6,7 +6,7 @@ import { Codes } from '../problems/index.js';
 import type { PropertyDef, Ref, TypeDef, TypeKind } from '../model/index.js';
 import type { Hierarchy } from './hierarchy.js';
 import type { Scope } from './scope.js';
-import { checkValue, type ValueContext } from './values.js';
+import { checkValue, VERSION, type ValueContext } from './values.js';
 
 function refs(scope: Scope, list: readonly Ref[] | undefined, kind: TypeKind, ctx: ValueContext, what: string): void {
   for (const r of list ?? []) scope.resolve(r, kind, ctx.sink, what);
@@ -27,7 +27,7 @@ export function checkPropertyDef(p: PropertyDef, scope: Scope, ctx: ValueContext
     ctx.sink.report(p.value.pos, Codes.Refinement, `${what} has a fixed value in the parent type: it cannot be changed`);
   }
   for (const s of [p.keySchema, p.entrySchema]) {
-    if (s) scope.resolve(s.type, 'data', ctx.sink, `the schema type of ${what}`);
+    if (s && s.type.name !== '') scope.resolve(s.type, 'data', ctx.sink, `the schema type of ${what}`);
     if (s?.entrySchema) scope.resolve(s.entrySchema.type, 'data', ctx.sink, `the schema type of ${what}`);
     if (s?.keySchema) scope.resolve(s.keySchema.type, 'data', ctx.sink, `the schema type of ${what}`);
   }
@@ -43,7 +43,8 @@ export function checkPropertyDef(p: PropertyDef, scope: Scope, ctx: ValueContext
         ctx.sink.report(p.keySchema.pos, Codes.Shape, `the key_schema of ${what} must be string or derived from string (9.3)`);
       }
     }
-    const schemas = { keySchema: p.keySchema ?? parent?.keySchema, entrySchema: p.entrySchema ?? parent?.entrySchema };
+    const pick = (mine: typeof p.keySchema, theirs: typeof p.keySchema) => (mine && mine.type.name !== '' ? mine : theirs ?? mine);
+    const schemas = { keySchema: pick(p.keySchema, parent?.keySchema), entrySchema: pick(p.entrySchema, parent?.entrySchema) };
     if (p.default !== undefined) checkValue(p.default, t, schemas, ctx, `the default of ${what}`);
     if (p.value !== undefined) checkValue(p.value, t, schemas, ctx, `the value of ${what}`);
   }
@@ -125,6 +126,9 @@ function checkDataType(t: TypeDef, ctx: ValueContext): void {
 export function checkType(t: TypeDef, scope: Scope, ctx: ValueContext): void {
   const h = ctx.hierarchy;
   h.parent(t);
+  if (t.version !== undefined && !VERSION.test(t.version)) {
+    ctx.sink.report(t.pos, Codes.ValueInvalid, `the version "${t.version}" of ${t.name} is not <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]`);
+  }
   checkProps(t, scope, 'properties', ctx);
   checkProps(t, scope, 'attributes', ctx);
   switch (t.kind) {

@@ -10,9 +10,9 @@ import type { Hierarchy } from './hierarchy.js';
 import { isCall, toValue, type FunctionContext } from './functions.js';
 import type { Scope } from './scope.js';
 
-const TIMESTAMP =
-  /^\d{4}-\d{1,2}-\d{1,2}(([Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(\.\d*)?([ \t]*(Z|[-+]\d{1,2}(:\d{2})?))?)?$/;
-const VERSION = /^\d+\.\d+(\.\d+(\.[0-9A-Za-z_]+(-\d+)?)?)?$/;
+/** RFC 3339 date-time (9.1.2.1): no space separator, offset required (Z or ±hh:mm). */
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[-+]\d{2}:\d{2})$/;
+export const VERSION = /^\d+\.\d+(\.\d+(\.[0-9A-Za-z_]+(-\d+)?)?)?$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_DEPTH = 100;
 
@@ -89,7 +89,7 @@ export function checkValue(
         if (!(scalar && scalar.value === null)) bad('null');
         break;
       case 'timestamp':
-        if (!(scalar && typeof scalar.value === 'string' && TIMESTAMP.test(scalar.value) && !Number.isNaN(Date.parse(scalar.value.replace(' ', 'T').replace(/[ \t]+(Z|[-+])/, '$1'))))) bad('a timestamp (YAML/ISO 8601, e.g. 2024-01-31T12:00:00Z)');
+        if (!(scalar && typeof scalar.value === 'string' && TIMESTAMP.test(scalar.value) && !Number.isNaN(Date.parse(scalar.value)))) bad('a timestamp (YAML/ISO 8601, e.g. 2024-01-31T12:00:00Z)');
         break;
       case 'version':
         if (!(scalar && (typeof scalar.value === 'string' || typeof scalar.value === 'number') && VERSION.test(String(scalar.value)))) bad('a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]');
@@ -167,8 +167,7 @@ export function checkValue(
 
 /** Resolves a schema's type in the scope of the type (or definition) that declared it. */
 export function resolveSchemaType(s: SchemaDef, owner: TypeDef | Scope, h: Hierarchy, ctx: ValueContext): TypeDef | undefined {
-  const scope = 'kind' in owner && 'name' in owner && 'file' in owner ? h.scopeOf(owner) : (owner as Scope);
+  const scope = ('kind' in owner && 'name' in owner && 'file' in owner ? h.scopeOf(owner) : (owner as Scope)) ?? ctx.scope;
   const t = scope?.find(s.type.name, 'data');
   return t?.kind === 'data' ? t : undefined;
-  void ctx;
 }
