@@ -13,6 +13,7 @@ export const ProcessErrorCodes = {
   userUnknown: 'KH-PROC-USER-UNKNOWN',
   spawnFailed: 'KH-PROC-SPAWN',
   stateCorrupt: 'KH-PROC-STATE',
+  stateBusy: 'KH-PROC-STATE-BUSY',
   closed: 'KH-PROC-CLOSED',
 } as const;
 

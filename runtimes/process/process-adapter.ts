@@ -28,6 +28,7 @@ import { isSameLiveProcess, readProcStat } from './proc-stat.js';
 import { decideRestart, defaultBackoff } from './restart-policy.js';
 import type { BackoffConfig, ExitFacts } from './restart-policy.js';
 import { specHash, validateProcessSpec } from './spec.js';
+import { acquireStateLock } from './state-lock.js';
 import { encodeId, StateStore } from './state-file.js';
 import type { ProcessStateRecord } from './state-file.js';
 import { killTree, terminateTree } from './terminate.js';
@@ -91,6 +92,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
   #loaded: Promise<void> | undefined;
   #tick: TimerHandle | undefined;
   #closed = false;
+  #unlock: (() => void) | undefined;
 
   constructor(options: ProcessAdapterOptions) {
     this.#stateDir = resolve(options.stateDir);
@@ -195,6 +197,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     this.#tick?.cancel();
     for (const entry of this.#entries.values()) entry.restartTimer?.cancel();
     this.#listeners.clear();
+    this.#unlock?.();
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -218,6 +221,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
 
   #load(): Promise<void> {
     this.#loaded ??= Promise.resolve().then(() => {
+      this.#unlock = acquireStateLock(this.#stateDir);
       const { records, corrupt } = this.#store.readAll();
       for (const name of corrupt) this.#log.log('warn', 'unreadable process state file skipped', { file: name, code: 'KH-PROC-STATE' });
       for (const record of records) {
@@ -309,6 +313,8 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
       throw error;
     }
     const pid = child.pid ?? -1;
+    // Listen now: the awaits below may let a quick exit happen before the entry exists.
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
     if (pendingTracking) placement = await pendingTracking;
     if (placement.killDir === undefined) warnings.push('no cgroup v2 tracking: the tree is stopped through its process group only');
     if (!viaWrapper && placement.dirs.length > 0) {
@@ -343,7 +349,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     this.#entries.set(id, entry);
     if (placement.killDir) record.killDir = placement.killDir;
     this.#store.write(record);
-    child.once('exit', (code, signal) => {
+    void exited.then(({ code, signal }) => {
       const ranMs = this.#clock.now() - (record.startedAt ?? this.#clock.now());
       this.#onExit(entry, child, { codeKnown: true, ranMs, ...(code !== null ? { exitCode: code } : {}), ...(signal !== null ? { signal } : {}) });
     });

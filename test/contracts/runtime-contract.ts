@@ -191,6 +191,7 @@ export function runRuntimeAdapterTests(name: string, setup: () => Promise<Runtim
       // and the re-attached adapter can stop it (no orphan left behind)
       await b.remove(id);
       expect(await b.observe(id)).toBeUndefined();
+      await b.close();
       const c = await open();
       expect((await c.list()).some((x) => x.id === id)).toBe(false);
     });

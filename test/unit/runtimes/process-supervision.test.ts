@@ -178,6 +178,17 @@ describe('process details', () => {
     expect((await codeOf(a.ensure('e/cwd', { kind: 'process', command: 'true', cwd: 'no/such/dir' }))).code).toBe('KH-PROC-BAD-SPEC');
   });
 
+  it('a second adapter over the same state directory is refused until the first closes', async () => {
+    const a = s.adapter();
+    expect(await a.list()).toEqual([]);
+    const b = s.adapter();
+    expect((await codeOf(b.list())).code).toBe('KH-PROC-STATE-BUSY');
+    await a.close();
+    const c = s.adapter();
+    expect(await c.list()).toEqual([]);
+    await c.close();
+  });
+
   it('ensure again after an exit starts a new run; state files do not pile up', async () => {
     const a = s.adapter();
     await a.ensure('d/again', { kind: 'process', command: 'sh', args: ['-c', 'exit 0'] });
