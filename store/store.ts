@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Repo } from '@automerge/automerge-repo';
+import { Repo, parseAutomergeUrl } from '@automerge/automerge-repo';
 import type { AutomergeUrl, DocHandle, DocumentId, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
 import { asKhutulunError, systemClock, systemRandom } from '../common/index.js';
@@ -48,14 +48,35 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     sharePolicy: options.sharePolicy ?? (async (_peer, documentId) => documentId !== undefined && known.has(documentId)),
   });
   const findTimeout = options.findTimeoutMs ?? 30_000;
+  // A peer may not be connected yet, or may answer "unavailable" first: retry with backoff until
+  // the deadline (bounded by findTimeoutMs).
   const find = async <T>(url: string): Promise<DocHandle<T>> => {
+    const deadline = clock.now() + findTimeout;
+    let lastError: unknown;
+    // Known before asking, so the share policy lets the sync with peers for it proceed.
     try {
-      const h = await repo.find<T>(url as AutomergeUrl, { signal: AbortSignal.timeout(findTimeout) });
-      known.add(h.documentId);
-      return h;
+      known.add(parseAutomergeUrl(url as AutomergeUrl).documentId);
     } catch (cause) {
-      throw storeError('KH-STORE-007', `document ${url} could not be loaded`, { cause, retryable: true, hint: 'check that a peer holding it is connected, or that the state directory is intact' });
+      throw storeError('KH-STORE-024', `malformed document URL ${url}`, { cause, hint: 'use the automerge:... URL from the deployment index' });
     }
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const left = deadline - clock.now();
+      if (left <= 0) break;
+      try {
+        const h = await repo.find<T>(url as AutomergeUrl, { signal: AbortSignal.timeout(left) });
+        known.add(h.documentId);
+        return h;
+      } catch (cause) {
+        lastError = cause;
+        if ((options.network ?? []).length === 0) break;
+        await new Promise((r) => setTimeout(r, Math.min(50 * (attempt + 1), 500)));
+      }
+    }
+    throw storeError('KH-STORE-007', `document ${url} could not be loaded`, {
+      cause: lastError instanceof Error ? lastError : new Error(String(lastError)),
+      retryable: true,
+      hint: 'check that a peer holding it is connected, or that the state directory is intact',
+    });
   };
 
   let clusterUrl = options.clusterUrl;
