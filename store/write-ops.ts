@@ -180,8 +180,16 @@ export function setClasses(doc: DeploymentDoc, kind: EntityKind, path: string, c
   if (!rec.cls) rec.cls = {};
   const cls = rec.cls;
   let changed = false;
-  for (const k of Object.keys(cls)) if (!want.has(k)) (delete cls[k], (changed = true));
-  for (const k of want) if (!(k in cls)) ((cls[k] = true), (changed = true));
+  for (const k of Object.keys(cls)) {
+    if (want.has(k)) continue;
+    delete cls[k];
+    changed = true;
+  }
+  for (const k of want) {
+    if (k in cls) continue;
+    cls[k] = true;
+    changed = true;
+  }
   return changed ? [[keyOf(kind, path), 'classIds']] : [];
 }
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as A from '@automerge/automerge';
 import { KhutulunError, ManualClock, seededRandom } from '../../../common/index.js';
-import { call, openStore, parseEntityId, stringMap } from '../../../store/index.js';
+import { call, openStore, parseEntityId } from '../../../store/index.js';
 import type { ChangeEvent, Deployment, Store } from '../../../store/index.js';
 import type { DeploymentImpl } from '../../../store/deployment.js';
 
