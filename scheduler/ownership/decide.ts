@@ -1,24 +1,39 @@
 /**
  * What one host does with the vertexes it knows, each tick: a pure function of its view and the
- * merged cluster document. The caller performs the result (start/stop workloads, write claims).
+ * merged cluster document. The caller performs the result (start/stop workloads, publish its
+ * report, write claims). Rules:
  *
- * - Run a vertex only if the merged claims resolve to self, self may run (see `mayRunOwned`), and
- *   no other host that self cannot yet count as lost still reports running it (a handover waits
- *   for the previous runner to stop, or to be lost and therefore stopped by its own policy).
- * - Stop every running vertex that resolves to another host.
+ * - Stop every running vertex whose merged claims resolve to another host, or that self may not
+ *   run any more (cut off longer than stopOnClientAfter).
+ * - Start a vertex that resolves to self only when every other host that may still run it (it
+ *   holds a claim or reports running it) has published that it yields to self's claim and runs
+ *   nothing, or is lost (so it has stopped by its own policy). In fenced mode (replace with a
+ *   stopOnClientAfter) also a majority of members must have acknowledged self's claim, so that a
+ *   claim written just before a partition cannot start a second copy next to the older owner.
  * - On losing sight of a quorum, renew own claims once (see claims-table.ts).
  */
 import type { HostId, VertexId } from '../ids.js';
-import { resolveOwner } from './owner-claim.js';
+import { claimKey, maxEpoch, resolveOwner } from './owner-claim.js';
 import type { OwnerClaim } from './owner-claim.js';
 import { peerStatus, seesQuorum } from './liveness.js';
-import type { HostView } from './liveness.js';
+import type { LivenessView } from './liveness.js';
+import type { DisconnectPolicy } from './disconnect-policy.js';
+
+/** What another host last published about one vertex. */
+export interface PeerReport {
+  readonly host: HostId;
+  readonly running: boolean;
+  /** The claim key that host resolves the vertex's owner to (absent: it knows no claim). */
+  readonly owner?: string;
+  /** The highest claim epoch that host had seen for the vertex when it reported. */
+  readonly seenEpoch?: number;
+}
 
 export interface VertexOwnershipView {
   readonly vertex: VertexId;
   readonly claims: readonly OwnerClaim[];
-  /** Hosts other than self whose last published status says they run this vertex. */
-  readonly reportedRunningOn: readonly HostId[];
+  /** Reports of hosts other than self (hosts that published nothing about it are absent). */
+  readonly reports: readonly PeerReport[];
 }
 
 export interface LocalState {
@@ -29,15 +44,24 @@ export interface LocalState {
   readonly renewedSinceQuorumLoss: boolean;
 }
 
+export type WaitReason = 'handover' | 'quorum-ack';
+
 export interface HostDecision {
   readonly start: VertexId[];
   readonly stop: VertexId[];
-  /** Owned vertexes held back, with the hosts that may still run them. */
-  readonly waiting: { vertex: VertexId; on: HostId[] }[];
+  /** Owned vertexes held back, and on whom. */
+  readonly waiting: { vertex: VertexId; reason: WaitReason; on: HostId[] }[];
+  /** What self publishes per vertex with its running set: resolved owner key and highest epoch seen. */
+  readonly owners: Map<VertexId, { owner: string; seenEpoch: number }>;
   /** True when self should re-put its own claims now. */
   readonly renewClaims: boolean;
   /** The value to keep as lastQuorumAt for the next tick. */
   readonly lastQuorumAt: number | undefined;
+}
+
+/** Replacement with a cut-off: the user asked that no workload ever runs twice. */
+export function isFenced(policy: DisconnectPolicy): boolean {
+  return policy.replace && policy.stopOnClientAfterMs !== null;
 }
 
 /**
@@ -45,22 +69,26 @@ export interface HostDecision {
  * after it last saw one (forever when that is null). A host that restarted into isolation with a
  * cut-off set starts nothing until it sees a quorum: it cannot know how long it has been cut off.
  */
-export function mayRunOwned(view: HostView, lastQuorumAt: number | undefined): boolean {
+export function mayRunOwned(view: LivenessView, lastQuorumAt: number | undefined): boolean {
   if (seesQuorum(view)) return true;
   const limit = view.policy.stopOnClientAfterMs;
   if (limit === null) return true;
   return lastQuorumAt !== undefined && view.now - lastQuorumAt < limit;
 }
 
-export function decide(view: HostView, vertexes: readonly VertexOwnershipView[], local: LocalState): HostDecision {
+export function decide(view: LivenessView, vertexes: readonly VertexOwnershipView[], local: LocalState): HostDecision {
   const quorum = seesQuorum(view);
   const lastQuorumAt = quorum ? view.now : local.lastQuorumAt;
   const mayRun = mayRunOwned(view, lastQuorumAt);
+  const fenced = isFenced(view.policy);
   const start: VertexId[] = [];
   const stop: VertexId[] = [];
-  const waiting: { vertex: VertexId; on: HostId[] }[] = [];
+  const waiting: HostDecision['waiting'] = [];
+  const owners = new Map<VertexId, { owner: string; seenEpoch: number }>();
   for (const v of vertexes) {
     const owner = resolveOwner(v.claims, view.policy.reconcile);
+    const epoch = maxEpoch(v.claims);
+    if (owner !== undefined) owners.set(v.vertex, { owner: claimKey(owner), seenEpoch: epoch });
     const mine = owner !== undefined && owner.host === view.self;
     const running = local.running.has(v.vertex);
     if (!mine || !mayRun) {
@@ -68,15 +96,35 @@ export function decide(view: HostView, vertexes: readonly VertexOwnershipView[],
       continue;
     }
     if (running) continue;
-    const others = v.reportedRunningOn.filter((h) => h !== view.self && peerStatus(view, h) !== 'lost');
-    if (others.length > 0) waiting.push({ vertex: v.vertex, on: others });
-    else start.push(v.vertex);
+    const key = claimKey(owner);
+    const report = new Map(v.reports.map((r) => [r.host, r]));
+    const suspects = new Set<HostId>();
+    for (const c of v.claims) if (c.host !== view.self) suspects.add(c.host);
+    for (const r of v.reports) if (r.running && r.host !== view.self) suspects.add(r.host);
+    const blockers = [...suspects]
+      .filter((h) => {
+        const r = report.get(h);
+        // A yield counts only if the reporter had seen every claim self sees: an older report
+        // may predate the reporter's own claim (and the workload it started under it).
+        const yields = r !== undefined && !r.running && r.owner === key && (r.seenEpoch ?? 0) >= epoch;
+        return !yields && peerStatus(view, h) !== 'lost';
+      })
+      .sort();
+    if (blockers.length > 0) {
+      waiting.push({ vertex: v.vertex, reason: 'handover', on: blockers });
+      continue;
+    }
+    if (fenced) {
+      // Only fresh reports count: a stale one may predate a claim written elsewhere.
+      const acks =
+        1 + v.reports.filter((r) => r.host !== view.self && r.owner === key && view.members.includes(r.host) && peerStatus(view, r.host) === 'ready').length;
+      if (acks * 2 <= view.members.length) {
+        const missing = view.members.filter((m) => m !== view.self && report.get(m)?.owner !== key).sort();
+        waiting.push({ vertex: v.vertex, reason: 'quorum-ack', on: missing });
+        continue;
+      }
+    }
+    start.push(v.vertex);
   }
-  return {
-    start,
-    stop,
-    waiting,
-    renewClaims: !quorum && !local.renewedSinceQuorumLoss,
-    lastQuorumAt,
-  };
+  return { start, stop, waiting, owners, renewClaims: !quorum && !local.renewedSinceQuorumLoss, lastQuorumAt };
 }
