@@ -15,7 +15,7 @@ export type {
   PortBinding,
 } from './docker-api.js';
 export { ContainerErrorCode, classifyEngineError } from './errors.js';
-export { containerName, podName, specHash, toCreateBody, validateContainerSpec, canonicalJson, labelKeys } from './container-spec.js';
+export { containerName, podName, specHash as containerSpecHash, toCreateBody, validateContainerSpec, labelKeys } from './container-spec.js';
 export { toObserved, mapState, observedPorts } from './observed.js';
 export { splitImageRef, ensureImage } from './image-source.js';
 export { demuxDockerStream } from './stream-demux.js';

@@ -3,19 +3,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KhutulunError } from '../../../common/index.js';
 import {
-  canonicalJson,
   classifyEngineError,
   containerName,
   demuxDockerStream,
   mapState,
   podmanConfig,
-  specHash,
   splitImageRef,
   toCreateBody,
   toObserved,
   validateContainerSpec,
 } from '../../../runtimes/container/index.js';
 import type { ContainerInspect } from '../../../runtimes/container/index.js';
+import { canonicalJson, specHash } from '../../../runtimes/container/container-spec.js';
 import { toLibpodSpec } from '../../../runtimes/container/libpod-spec.js';
 import type { ContainerSpec } from '../../../runtimes/workload.js';
 
