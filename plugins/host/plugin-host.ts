@@ -139,7 +139,8 @@ export class PluginHost implements PluginHostLike {
       });
     }
     const spec: LoadSpec = { id, hash: transpiled.hash, dir: transpiled.dir, imports: transpiled.imports, grants: { ...grants } };
-    const reply = await this.#runTask<DescribeReply>({ kind: 'describe', plugin: spec }, this.#loadTimeoutMs);
+    const progress = new SharedArrayBuffer(4 * PROGRESS_SLOTS);
+    const reply = await this.#runTask<DescribeReply>({ kind: 'describe', plugin: spec, progress }, this.#loadTimeoutMs, progress);
     if (isErrorData(reply)) throw fromErrorData(reply);
     if (!reply.ok) throw fromErrorData(reply.error);
     this.#plugins.set(id, { spec, manifest: reply.manifest });

@@ -1,10 +1,10 @@
 /**
  * Cuts a task whose current call is stuck. The worker bumps a shared counter before each call;
  * the watchdog checks it every quarter timeout and fires when it has not moved for a full one.
- * Loading (counter still 0) gets its own, longer budget.
+ * Loading (counter still 0) gets its own, longer budget; a task still queued gets none.
  */
 import type { Clock, TimerHandle } from '../../common/index.js';
-import { PROGRESS_STARTED } from './wire.js';
+import { PROGRESS_BEGUN, PROGRESS_STARTED } from './wire.js';
 
 export interface WatchOptions {
   clock: Clock;
@@ -26,6 +26,12 @@ export function watchProgress(options: WatchOptions): { stop(): void } {
     if (stopped) return;
     const now = clock.now();
     const current = progress ? Atomics.load(progress, PROGRESS_STARTED) : 0;
+    if (progress && Atomics.load(progress, PROGRESS_BEGUN) === 0) {
+      // Still queued: the budget starts when a worker picks the task up.
+      since = now;
+      timer = clock.setTimeout(check, tick);
+      return;
+    }
     if (current !== seen) {
       seen = current;
       since = now;

@@ -14,11 +14,13 @@ export interface LoadSpec {
 
 /**
  * Progress slots shared with the worker (Int32Array over a SharedArrayBuffer):
- * [0] = number of calls started (0 while loading plugins). The host's watchdog reads it to cut
- * a stuck call without losing the rest of the batch.
+ * [0] = number of calls started (0 while loading plugins); [1] = 1 once a worker picked the task
+ * up (time spent queued behind other tasks is not the plugin's fault). The host's watchdog reads
+ * them to cut a stuck call without losing the rest of the batch.
  */
 export const PROGRESS_STARTED = 0;
-export const PROGRESS_SLOTS = 1;
+export const PROGRESS_BEGUN = 1;
+export const PROGRESS_SLOTS = 2;
 
 export interface BatchTask {
   kind: 'batch';
@@ -31,6 +33,7 @@ export interface BatchTask {
 export interface DescribeTask {
   kind: 'describe';
   plugin: LoadSpec;
+  progress: SharedArrayBuffer;
 }
 
 export type WorkerTask = BatchTask | DescribeTask;

@@ -9,7 +9,7 @@ import type { PluginCallResult } from './call.js';
 import { PluginErrorCode, pluginErrorData } from './errors.js';
 import { loadPlugin, runCall, runDescribe } from './instance.js';
 import type { LoadedPlugin } from './instance.js';
-import { PROGRESS_STARTED } from './wire.js';
+import { PROGRESS_BEGUN, PROGRESS_STARTED } from './wire.js';
 import type { BatchReply, BatchTask, DescribeReply, DescribeTask, WorkerTask } from './wire.js';
 
 // QuickJS components use extended-const; Node 20 ships it behind a flag that NODE_OPTIONS refuses.
@@ -17,6 +17,7 @@ v8.setFlagsFromString('--experimental-wasm-extended-const');
 
 async function runBatch(task: BatchTask): Promise<BatchReply> {
   const progress = new Int32Array(task.progress);
+  Atomics.store(progress, PROGRESS_BEGUN, 1);
   const loaded = new Map<string, LoadedPlugin | PluginCallResult>();
   for (const call of task.calls) {
     if (loaded.has(call.plugin)) continue;
@@ -59,6 +60,7 @@ async function runBatch(task: BatchTask): Promise<BatchReply> {
 }
 
 async function runDescribeTask(task: DescribeTask): Promise<DescribeReply> {
+  Atomics.store(new Int32Array(task.progress), PROGRESS_BEGUN, 1);
   try {
     return { ok: true, manifest: runDescribe(await loadPlugin(task.plugin), task.plugin) };
   } catch (error) {

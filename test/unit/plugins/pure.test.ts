@@ -59,9 +59,12 @@ describe('names and grants', () => {
 describe('watchdog (ManualClock)', () => {
   it('fires only when the counter stalls for a full call timeout, and uses the load budget at 0', () => {
     const clock = new ManualClock(0);
-    const progress = new Int32Array(new SharedArrayBuffer(4));
+    const progress = new Int32Array(new SharedArrayBuffer(8));
     let fired = 0;
     const watch = watchProgress({ clock, progress, callTimeoutMs: 100, loadTimeoutMs: 1000, onStuck: () => fired++ });
+    clock.advance(5000); // queued behind other tasks: no budget runs
+    expect(fired).toBe(0);
+    progress[1] = 1; // a worker picked it up
     clock.advance(500); // loading: under the load budget
     expect(fired).toBe(0);
     progress[0] = 1;
