@@ -231,7 +231,11 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
       break;
     }
     case 'interface': {
-      def.inputs = readPropertyDefs(g, get(m, 'inputs'), 'parameter', `the inputs of ${what}`);
+      // Interface types declare their inputs: a bare value here is not a definition.
+      const inputsNode = get(m, 'inputs');
+      const im = g.map(inputsNode, `the inputs of ${what}`);
+      if (im) for (const e of im.entries) if (!isMap(e.value)) g.report(e.value.pos, Codes.Shape, `the input "${String(isScalar(e.key) ? e.key.value : '?')}" of ${what} must be a parameter definition (a map), not ${describe(e.value)}`);
+      def.inputs = readPropertyDefs(g, inputsNode, 'parameter', `the inputs of ${what}`);
       def.operations = g.named(get(m, 'operations'), `the operations of ${what}`, (op, v) => readOperation(g, op, v, false, false));
       def.notifications = g.named(get(m, 'notifications'), `the notifications of ${what}`, (op, v) =>
         readOperation(g, op, v, true, false),

@@ -9,6 +9,7 @@ import type { Scope } from './scope.js';
 import { checkPropertyDef } from './check-types.js';
 import { toValue } from './functions.js';
 import { checkValue, type ValueContext } from './values.js';
+import { checkWorkflows } from './check-workflows.js';
 
 /** Checks assignments against effective definitions: declared, typed, required ones present. */
 function checkAssignments(
@@ -115,6 +116,22 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, ctx: 
         checkAssignments(ca.properties, h.effective(ct, 'properties'), ct, { ...ctx, at: ca.pos }, `capability "${cn}" of "${name}"`, false);
       }
     }
+    if (!abstract) {
+      // Required capability properties need a value too (9.5), from the template or a default.
+      for (const [cn, cd] of capDefs) {
+        const owner = chain.find((c) => c.capabilities.has(cn));
+        const ct = cd.type && owner ? h.scopeOf(owner)?.find(cd.type.name, 'capability') : undefined;
+        if (ct?.kind !== 'capability') continue;
+        const defs = h.effective(ct, 'properties');
+        for (const [pn, pd] of cd.properties) defs.set(pn, { ...defs.get(pn), ...pd } as PropertyDef);
+        const given = nt.capabilities.get(cn)?.properties ?? new Map<string, PNode>();
+        for (const [pn, pd] of defs) {
+          if (!given.has(pn) && pd.required !== false && pd.default === undefined && pd.value === undefined) {
+            ctx.sink.report(nt.capabilities.get(cn)?.pos ?? nt.pos, Codes.ValueRequired, `the required property "${pn}" of capability "${cn}" (${ct.name}) has no value and no default in node template "${name}"`);
+          }
+        }
+      }
+    }
     const ifaceDefs = new Set<string>();
     for (const c of chain) for (const k of c.interfaces.keys()) ifaceDefs.add(k);
     for (const [iname, ia] of nt.interfaces) {
@@ -140,5 +157,6 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, ctx: 
     checkPropertyDef(o, scope, ctx, `the output "${n}"`);
     if (o.value) checkGetInput(o.value, st.inputs);
   }
+  checkWorkflows(st, scope, ctx);
   if (st.substitutionMappings?.nodeType) scope.resolve(st.substitutionMappings.nodeType, 'node', ctx.sink, 'the substituted node type');
 }

@@ -67,8 +67,9 @@ function checkScalar(t: TypeDef, ctx: ValueContext): void {
   const dt = dtRef && scope ? scope.resolve(dtRef, 'data', ctx.sink, 'the data_type') : undefined;
   const dtRoot = dt ? h.builtinRoot(dt)?.name : 'float';
   if (dt && dtRoot !== 'float' && dtRoot !== 'integer') ctx.sink.report(dtRef!.pos, Codes.Scalar, `the data_type of ${t.name} must be float or integer (or derive from them)`);
-  if (t.dataType && parent && parent.name !== 'scalar' && h.inherited(parent, 'dataType') !== undefined && h.inherited(parent, 'dataType')!.name !== t.dataType.name) {
-    ctx.sink.report(t.dataType.pos, Codes.Scalar, `data_type must not be changed when deriving from ${parent.name}`);
+  const parentDt = parent && parent.name !== 'scalar' ? (h.inherited(parent, 'dataType')?.name ?? 'float') : undefined;
+  if (t.dataType && parentDt !== undefined && parentDt !== t.dataType.name) {
+    ctx.sink.report(t.dataType.pos, Codes.Scalar, `data_type must not be changed when deriving from ${parent?.name ?? "its parent"}`);
   }
   if (t.canonicalUnit && parent && h.inherited(parent, 'canonicalUnit') !== undefined) {
     ctx.sink.report(t.canonicalUnit.pos, Codes.Scalar, `canonical_unit is set by ${parent.name} and must not be changed or added`);
@@ -81,6 +82,12 @@ function checkScalar(t: TypeDef, ctx: ValueContext): void {
   }
   if (dtRoot === 'integer') {
     for (const [k, v] of t.units ?? []) if (v.float || !Number.isInteger(v.value)) ctx.sink.report(v.pos, Codes.Scalar, `the multiplier of unit "${k}" must be an integer because the data_type is integer`);
+  }
+  for (const m of [t.units, t.prefixes]) {
+    for (const [k, v] of m ?? []) {
+      if (!(v.value > 0)) ctx.sink.report(v.pos, Codes.Scalar, `the multiplier of "${k}" must be positive`);
+      else if (dtRoot === 'integer' && m === t.prefixes && (v.float || !Number.isInteger(v.value))) ctx.sink.report(v.pos, Codes.Scalar, `the prefix "${k}" must have an integer multiplier because the data_type is integer`);
+    }
   }
   const ones = [...units].filter(([, v]) => v.value === 1).map(([k]) => k);
   if (ones.length === 0) ctx.sink.report(where, Codes.Scalar, `one unit of ${t.name} must have the multiplier 1`);

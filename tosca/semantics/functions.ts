@@ -93,10 +93,9 @@ function checkCall(call: CallVal, ctx: FunctionContext): void {
   }
   if (ctx.legacy && LEGACY_FUNCTIONS.has(call.name)) return;
   const def = ctx.scope?.findFunction(call.name);
-  if (!def) {
-    ctx.sink.report(call.pos, Codes.FunctionUnknown, `unknown function $${call.name}: declare it under "functions", or write $$ to mean a literal "$"`);
-    return;
-  }
+  // 10.1: signatures of custom functions are optional, so an undeclared name is not an error;
+  // it is evaluated (or rejected) at run time.
+  if (!def) return;
   // Arity against the declared signatures: one must accept the argument count.
   const n = call.args.length;
   const ok = def.signatures.some((s) => {
