@@ -85,9 +85,9 @@ function put<T extends { pos: { file: string; line: number; column: number } }>(
   sink.report(def.pos, Codes.Duplicate, `${what} is already defined in this namespace (at ${prev.pos.file}:${prev.pos.line}): rename one or import it into a namespace`);
 }
 
-function merge(into: Scope, from: Scope, sink: ProblemSink, depth: number): void {
-  for (const [n, t] of from.types) put(into.types, n, t, sink, `the ${t.kind} type "${t.name}"`);
-  for (const [n, f] of from.functions) put(into.functions, n, f, sink, `the function "${n}"`);
+function merge(into: Scope, from: Scope, sink: ProblemSink, depth: number, own?: ReadonlySet<string>): void {
+  for (const [n, t] of from.types) if (!own?.has(n)) put(into.types, n, t, sink, `the ${t.kind} type "${t.name}"`);
+  for (const [n, f] of from.functions) if (!own?.has(`function|${n}`)) put(into.functions, n, f, sink, `the function "${n}"`);
   for (const [n, s] of from.namespaces) {
     let target = into.namespaces.get(n);
     if (target === s) continue;
@@ -117,6 +117,9 @@ export function buildScopes(files: ReadonlyMap<string, LoadedFile>, sink: Proble
     // Own definitions first, so a clash with an import is reported on the import side consistently.
     for (const kind of TYPE_KINDS) for (const [n, t] of f.def.types[kind]) put(scope.types, typeKey(kind, n), t, sink, `the ${kind} type "${n}"`);
     for (const [n, fn] of f.def.functions) put(scope.functions, n, fn, sink, `the function "${n}"`);
+    // A file's own definitions shadow same-named imports into its root namespace (6.8.4 makes
+    // only duplicates within one file an error); clashes between two imports stay errors.
+    const own = new Set<string>([...scope.types.keys(), ...[...scope.functions.keys()].map((k) => `function|${k}`)]);
     for (const e of f.edges) {
       if (e.target === undefined) continue;
       const child = build(e.target);
@@ -128,7 +131,7 @@ export function buildScopes(files: ReadonlyMap<string, LoadedFile>, sink: Proble
           scope.namespaces.set(e.def.namespace, ns);
         }
         merge(ns, child, sink, 0);
-      } else merge(scope, child, sink, 0);
+      } else merge(scope, child, sink, 0, own);
     }
     building.delete(key);
     scopes.set(key, scope);
