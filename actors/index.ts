@@ -6,6 +6,7 @@ export { HostEngine, dependencyWaves } from './engine/index.js';
 export type { HostEngineOptions, DeploymentReport, VertexReport } from './engine/index.js';
 export { ActorSystem, DeploymentGraph, RuntimeRegistry, PluginBatcher } from './system/index.js';
 export type { InspectionEvent, InspectionListener, OperationStep } from './system/index.js';
-export { MemoryActorStore, FileActorStore } from './adapters/index.js';
+export { MemoryActorStore, FileActorStore, FloriaActorStore } from './adapters/index.js';
+export type { FloriaActorStoreOptions } from './adapters/index.js';
 export type { ActorStorePort, GraphView, VertexView, EdgeView, StoredStatus } from './ports.js';
 export { ActorErrorCode } from './errors.js';

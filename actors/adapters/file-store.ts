@@ -18,7 +18,18 @@ export class FileActorStore implements ActorStorePort {
 
   constructor(path: string) {
     this.#path = path;
-    this.#data = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as FileShape) : {};
+    this.#data = existsSync(path) ? FileActorStore.#read(path) : {};
+  }
+
+  static #read(path: string): FileShape {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as FileShape;
+    } catch (error) {
+      throw actorError(ActorErrorCode.statusWrite, `cannot read the actor store ${path}: ${(error as Error).message}`, {
+        hint: 'the file is not valid JSON: restore it from a backup or remove it to start empty',
+        cause: error,
+      });
+    }
   }
 
   /** Adds or replaces a deployment and saves at once. */

@@ -1,10 +1,13 @@
 /**
  * Child process for the crash test: runs a HostEngine on a store file and a journaled noop runtime.
- *   node --import tsx restart-child.ts <store.json> <journal.jsonl> deploy <delayMs>
- *   node --import tsx restart-child.ts <store.json> <journal.jsonl> finish
+ *   node --import tsx restart-child.ts <store> <journal.jsonl> deploy <delayMs>
+ *   node --import tsx restart-child.ts <store> <journal.jsonl> finish
+ * <store> is a directory (the Automerge store, store/) or a `.json` file (FileActorStore).
  * Prints one JSON line per transition, then a final `{"done": ...}` line.
  */
-import { FileActorStore, HostEngine } from '../../../actors/index.js';
+import { FileActorStore, FloriaActorStore, HostEngine } from '../../../actors/index.js';
+import type { ActorStorePort } from '../../../actors/index.js';
+import { openStore } from '../../../store/index.js';
 import type { WorkloadId, WorkloadSpec, ObservedWorkload } from '../../../runtimes/workload.js';
 import { NoopRuntime } from '../../../runtimes/noop/index.js';
 import { wasmNoopHost } from './wasm-noop.js';
@@ -26,7 +29,8 @@ if (!storePath || !journalPath || (mode !== 'deploy' && mode !== 'finish')) {
 }
 const out = (value: unknown): void => void process.stdout.write(JSON.stringify(value) + '\n');
 
-const store = new FileActorStore(storePath);
+const floria = storePath.endsWith('.json') ? undefined : await openStore({ hostId: 'h1', dir: storePath });
+const store: ActorStorePort = floria ? new FloriaActorStore(floria) : new FileActorStore(storePath);
 const noop = new SlowNoop(journalPath, Number(delay ?? 0));
 const plugins = await wasmNoopHost(1);
 const engine = new HostEngine({ hostId: 'h1', store, plugins, runtimes: [noop] });
@@ -41,6 +45,7 @@ if (mode === 'finish') {
 }
 await engine.close();
 await store.close();
+await floria?.close();
 await plugins.close();
 await noop.close();
 out({ done: true });

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileActorStore } from '../../../actors/index.js';
+import { FileActorStore, FloriaActorStore } from '../../../actors/index.js';
+import type { GraphView } from '../../../actors/index.js';
+import { openStore } from '../../../store/index.js';
 import type { NoopJournalEntry } from '../../../runtimes/noop/index.js';
 import { NoopRuntime } from '../../../runtimes/noop/index.js';
 import { layeredGraph } from './helpers.js';
@@ -79,25 +81,47 @@ async function journal(path: string): Promise<NoopJournalEntry[]> {
     });
 }
 
-describe('restart after kill -9 mid-deployment', () => {
+/** Puts the graph into the real store through its API (vertex ids are store paths). */
+async function seedFloria(path: string, graph: GraphView): Promise<void> {
+  const store = await openStore({ hostId: 'h1', dir: path });
+  const dep = await store.createDeployment('d');
+  for (const v of graph.vertexes) void dep.create('vertex', { id: v.id, handlers: Object.fromEntries(Object.entries(v.handlers).map(([e, fns]) => [e, fns.map((fn) => ({ fn }))])) });
+  for (const e of graph.edges) void dep.create('edge', { id: `e/${e.id}`, source: e.source, target: e.target });
+  await store.close();
+}
+
+async function loadGraph(kind: 'floria' | 'file', path: string): Promise<GraphView> {
+  if (kind === 'file') return new FileActorStore(path).load('d');
+  const store = await openStore({ hostId: 'h1', dir: path });
+  try {
+    const graph = await new FloriaActorStore(store).load('d');
+    return { ...graph, vertexes: graph.vertexes.filter((v) => v.id.startsWith('n')) }; // not the service vertex
+  } finally {
+    await store.close();
+  }
+}
+
+describe.each<'floria' | 'file'>(process.env.KH_RESTART_FILE_STORE ? ['floria', 'file'] : ['floria'])('restart after kill -9 mid-deployment (%s store)', (kind) => {
   it('resumes every actor from its stored state without re-running completed operations', async () => {
     dir = await mkdtemp(join(tmpdir(), 'kh-actors-restart-'));
-    const storePath = join(dir, 'store.json');
+    const storePath = join(dir, kind === 'file' ? 'store.json' : 'store');
     const journalPath = join(dir, 'noop.jsonl');
     const graph = layeredGraph(4, 6, 'khutulun.noop');
-    await new FileActorStore(storePath).put('d', graph);
+    if (kind === 'file') await new FileActorStore(storePath).put('d', graph);
+    else await seedFloria(storePath, graph);
 
     // 1. Deploy slowly and kill the process once 8 of 24 nodes are started.
     const first = await runChild([storePath, journalPath, 'deploy', '150'], (_l, all) => all.filter((x) => x.to === 'started').length >= 8);
     expect(first.signal).toBe('SIGKILL');
     expect(first.lines.some((l) => l.deployed !== undefined)).toBe(false); // really mid-deployment
 
-    const atKill = await new FileActorStore(storePath).load('d');
+    const atKill = await loadGraph(kind, storePath);
     const phaseAtKill = new Map(atKill.vertexes.map((v) => [v.id, v.status?.state ?? 'initial']));
     const startedAtKill = [...phaseAtKill].filter(([, p]) => p === 'started').map(([v]) => v);
     const busyAtKill = [...phaseAtKill].filter(([, p]) => p.endsWith('ing')).map(([v]) => v);
     // The stream reports a transition before its status is on disk: some of the 8 may not be stored.
     expect(startedAtKill.length).toBeGreaterThanOrEqual(1);
+    expect(atKill.vertexes.length).toBe(24);
     expect(startedAtKill.length).toBeLessThan(24);
     expect(busyAtKill.length).toBeGreaterThan(0); // some start was in flight (ensure takes 150 ms)
     const journalAtKill = (await journal(journalPath)).length;
@@ -128,7 +152,7 @@ describe('restart after kill -9 mid-deployment', () => {
     const replay = new NoopRuntime({ journal: journalPath });
     expect(await replay.list()).toEqual([]);
     await replay.close();
-    const final = await new FileActorStore(storePath).load('d');
+    const final = await loadGraph(kind, storePath);
     expect(final.vertexes.every((v) => v.status?.state === 'deleted')).toBe(true);
   });
 });

@@ -1,0 +1,131 @@
+/**
+ * The ActorStorePort over the real store (store/: Floria in Automerge). Vertex status carries the
+ * lifecycle phase in `state` and the actor's full restorable state in `observed.actor`. Status
+ * writes are batched by the store into one change per tick; with `durable` (default) a write also
+ * waits for the store's flush to disk, one flush shared by every write of the tick.
+ */
+import type { JsonValue } from '../../plugins/effects.js';
+import type { Deployment, Store } from '../../store/index.js';
+import { formatEntityId, fromJson, parseEntityId, toJson } from '../../store/index.js';
+import type { Edge, Vertex } from '../../store/index.js';
+import type { ActorState } from '../logic/index.js';
+import type { ActorStorePort, EdgeView, GraphView, StoredStatus, VertexView } from '../ports.js';
+
+export interface FloriaActorStoreOptions {
+  /** Wait for the store to save to disk before a status write resolves (default true). */
+  durable?: boolean;
+}
+
+export class FloriaActorStore implements ActorStorePort {
+  readonly #store: Store;
+  readonly #durable: boolean;
+  readonly #open = new Map<string, Promise<Deployment>>();
+  #flushing: Promise<void> | undefined;
+
+  constructor(store: Store, options: FloriaActorStoreOptions = {}) {
+    this.#store = store;
+    this.#durable = options.durable ?? true;
+  }
+
+  async deployments(): Promise<string[]> {
+    return this.#store.listDeployments().map((d) => d.name);
+  }
+
+  async load(deployment: string): Promise<GraphView> {
+    const dep = await this.#deployment(deployment);
+    return { vertexes: dep.list('vertex').map(vertexView), edges: dep.list('edge').map(edgeView) };
+  }
+
+  async writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void> {
+    const dep = await this.#deployment(deployment);
+    // JSON round trip: Automerge refuses undefined fields, the actor state may hold some.
+    const actor = status.actor ? (JSON.parse(JSON.stringify(status.actor)) as JsonValue) : undefined;
+    if (dep.get('vertex', vertex)?.owner === undefined) {
+      // Unplaced vertexes run locally until the scheduler lands; the store lets only the owner
+      // write status, so this host claims the vertex first (same tick, same change).
+      void dep.setOwner(vertex, this.#store.hostId);
+    }
+    const write = dep.setStatus(vertex, {
+      state: status.state,
+      at: status.at,
+      ...(status.reason !== undefined ? { reason: status.reason } : {}),
+      ...(status.error ? { error: JSON.parse(JSON.stringify(status.error)) } : {}),
+      ...(actor !== undefined ? { observed: { actor } } : {}),
+    });
+    await write;
+    if (this.#durable) await this.#flush();
+  }
+
+  async setProperty(deployment: string, vertex: string, name: string, value: JsonValue): Promise<void> {
+    const dep = await this.#deployment(deployment);
+    await dep.setProperty(parseEntityId('vertex', vertex), name, fromJson(value));
+  }
+
+  async close(): Promise<void> {
+    await this.#flushing;
+  }
+
+  #deployment(name: string): Promise<Deployment> {
+    let dep = this.#open.get(name);
+    if (!dep) {
+      dep = this.#store.openDeployment(name);
+      dep.catch(() => this.#open.delete(name));
+      this.#open.set(name, dep);
+    }
+    return dep;
+  }
+
+  /** One store flush for all the writes of a tick. */
+  #flush(): Promise<void> {
+    this.#flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#store.flush())
+      .finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+}
+
+function handlers(h: Vertex['handlers']): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [event, list] of Object.entries(h)) out[event] = list.map((x) => x.fn);
+  return out;
+}
+
+function properties(p: Vertex['properties']): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [name, prop] of Object.entries(p)) if (prop.value !== undefined) out[name] = toJson(prop.value) as JsonValue;
+  return out;
+}
+
+function vertexView(v: Vertex): VertexView {
+  const observed = v.status?.observed as { actor?: ActorState } | undefined;
+  const status: StoredStatus | undefined = v.status
+    ? {
+        state: v.status.state,
+        at: v.status.at,
+        ...(v.status.reason !== undefined ? { reason: v.status.reason } : {}),
+        ...(v.status.error ? { error: v.status.error } : {}),
+        ...(observed?.actor && typeof observed.actor.phase === 'string' ? { actor: observed.actor } : {}),
+      }
+    : undefined;
+  return {
+    id: formatEntityId(v.id),
+    ...(v.origin !== undefined ? { template: v.origin } : {}),
+    classes: [...v.classIds],
+    properties: properties(v.properties),
+    handlers: handlers(v.handlers),
+    ...(v.owner !== undefined ? { owner: v.owner } : {}),
+    ...(status ? { status } : {}),
+  };
+}
+
+function edgeView(e: Edge): EdgeView {
+  return {
+    id: formatEntityId(e.id),
+    name: e.origin ?? e.id.name,
+    source: e.source,
+    target: e.target,
+    classes: [...e.classIds],
+    properties: properties(e.properties),
+    handlers: handlers(e.handlers),
+  };
+}
