@@ -159,6 +159,8 @@ stop_all() {
 case "${1:-}" in
   start)
     T0=$(date +%s)
+    # Restarting over a previous start: stop exactly what that start recorded first.
+    if ls "$BASE"/pids/*.pid >/dev/null 2>&1; then stop_all; fi
     : > "$BASE/daemons.env"
     start_dbus
     start_firewalld          # slow to come up: start it first, wait for it last

@@ -13,7 +13,7 @@ import { KhutulunError } from '../../common/index.js';
 import { createPodmanAdapter } from '../../runtimes/container/index.js';
 import type { ContainerAdapter } from '../../runtimes/container/index.js';
 import { probePort } from '../../runtimes/ports/index.js';
-import type { ContainerSpec, ObservedWorkload } from '../../runtimes/workload.js';
+import type { ObservedWorkload } from '../../runtimes/workload.js';
 import { waitFor } from '../contracts/index.js';
 import { busyboxImage, podmanSocket, requirePodman } from './container-env.js';
 

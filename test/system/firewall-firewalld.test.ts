@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KhutulunError } from '../../common/index.js';
+import type { KhutulunError } from '../../common/index.js';
 import { detectFirewalld, FirewalldClient, FirewallGuard } from '../../runtimes/firewall/index.js';
 import type { PortSpec } from '../../runtimes/workload.js';
 
