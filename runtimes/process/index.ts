@@ -13,3 +13,5 @@ export type { ProcStat } from './proc-stat.js';
 export { isPortFree, findPortOwner, checkPortsFree, socketInodesForPort } from './ports.js';
 export { lookupUser, parsePasswd, parseGroups } from './user.js';
 export type { UserIds } from './user.js';
+export { encodeId } from './state-file.js';
+export type { ProcessStateRecord, SupervisedStatus } from './state-file.js';

@@ -262,12 +262,13 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     spec: ProcessSpec,
     hash: string,
     workDir: string,
-    options: Pick<EnsureOptions, 'sourceDir' | 'signal'>,
+    /** Absent on restarts: the artifacts are already in the workload directory. */
+    options: Pick<EnsureOptions, 'sourceDir' | 'signal'> | undefined,
     counters: { restarts: number; streak: number },
   ): Promise<ProcessStateRecord> {
     mkdirSync(workDir, { recursive: true });
-    for (const artifact of spec.artifacts ?? []) {
-      await fetchArtifact(artifact, { workDir, ...(options.sourceDir !== undefined ? { sourceDir: options.sourceDir } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+    for (const artifact of options ? (spec.artifacts ?? []) : []) {
+      await fetchArtifact(artifact, { workDir, ...(options?.sourceDir !== undefined ? { sourceDir: options.sourceDir } : {}), ...(options?.signal ? { signal: options.signal } : {}) });
     }
     const cwd = resolve(workDir, spec.cwd ?? '.');
     if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw badSpec(id, `cwd ${cwd} is not a directory`);
@@ -405,7 +406,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     const r = entry.record;
     if (this.#closed || entry.stopping || r.status !== 'backoff' || this.#entries.get(r.id) !== entry) return;
     try {
-      await this.#start(r.id, r.spec, r.specHash, r.workDir, {}, { restarts: r.restarts + 1, streak: r.streak });
+      await this.#start(r.id, r.spec, r.specHash, r.workDir, undefined, { restarts: r.restarts + 1, streak: r.streak });
     } catch (error) {
       // The program may have vanished meanwhile: stay supervised and try again later if retryable.
       const data = toErrorData(error);

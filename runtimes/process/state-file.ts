@@ -4,6 +4,7 @@
  * Written atomically (temp file + rename) so a crash never leaves half a file.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { ErrorData } from '../../common/index.js';
 import type { ProcessSpec, WorkloadId } from '../workload.js';
@@ -40,9 +41,11 @@ export interface ProcessStateRecord {
   warnings: string[];
 }
 
+/** A file-name-safe, unique name for an id (the id itself is kept inside the record). */
 export function encodeId(id: WorkloadId): string {
-  // encodeURIComponent keeps the name reversible; '.' at the start would hide the file.
-  return encodeURIComponent(id).replace(/^\./, '%2E').replace(/\*/g, '%2A');
+  // '.' at the start would hide the file; names stay far below the 255-byte limit of file systems.
+  const name = encodeURIComponent(id).replace(/^\./, '%2E').replace(/\*/g, '%2A');
+  return name.length <= 160 ? name : `${name.slice(0, 100)}~${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
 }
 
 export class StateStore {

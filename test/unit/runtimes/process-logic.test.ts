@@ -16,6 +16,7 @@ import {
   specHash,
   validateProcessSpec,
   lookupUser,
+  encodeId,
 } from '../../../runtimes/index.js';
 
 describe('restart policy', () => {
@@ -131,5 +132,20 @@ describe('/proc and /etc parsing', () => {
   });
   it('plans rotations oldest first', () => {
     expect(rotationPlan('/l/out.log', 3)).toEqual({ drop: '/l/out.log.3', moves: [['/l/out.log.2', '/l/out.log.3'], ['/l/out.log.1', '/l/out.log.2']] });
+  });
+});
+
+describe('state file names', () => {
+  it('property: any id maps to a safe, bounded, distinct file name', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 200, unit: 'binary' }), { minLength: 2, maxLength: 5 }), (ids) => {
+        const names = ids.map(encodeId);
+        for (const n of names) {
+          if (n.includes('/') || n.includes('\0') || n.startsWith('.') || Buffer.byteLength(n) > 200) return false;
+        }
+        return new Set(names).size === names.length;
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -189,6 +189,23 @@ describe('process details', () => {
     await c.close();
   });
 
+  it('unreadable state files are skipped (logged), never a crash; long ids work', async () => {
+    const a = s.adapter();
+    expect(await a.list()).toEqual([]);
+    await a.close();
+    writeFileSync(join(s.stateDir, 'workloads', 'garbage.json'), '{not json');
+    writeFileSync(join(s.stateDir, 'workloads', 'wrong.json'), JSON.stringify({ version: 99 }));
+    const b = s.adapter();
+    expect(await b.list()).toEqual([]);
+    const longId = `deploy/${'ü'.repeat(190)}`;
+    const o = await b.ensure(longId, { kind: 'process', command: 'sleep', args: ['5'] });
+    expect(o.state).toBe('running');
+    await b.close();
+    const c = s.adapter();
+    expect((await c.list()).map((w) => w.id)).toEqual([longId]);
+    await c.remove(longId);
+  });
+
   it('ensure again after an exit starts a new run; state files do not pile up', async () => {
     const a = s.adapter();
     await a.ensure('d/again', { kind: 'process', command: 'sh', args: ['-c', 'exit 0'] });
