@@ -149,6 +149,8 @@ stop_all() {
     fi
     rm -f "$f"
   done
+  # podman's overlay driver leaves a private mount of its graphroot: drop it so $BASE can be deleted.
+  mountpoint -q "$BASE/podman/root/overlay" 2>/dev/null && umount "$BASE/podman/root/overlay" 2>/dev/null || true
   if [ -f "$BASE/netns.list" ]; then
     while read -r ns; do [ -n "$ns" ] && ip netns delete "$ns" 2>/dev/null || true; done < "$BASE/netns.list"
     rm -f "$BASE/netns.list"
