@@ -21,7 +21,8 @@ export class ProfileCatalog {
   /** Registers one file under a profile name (later duplicates are kept as candidates). */
   add(name: string, loc: Location): void {
     const list = this.#byName.get(name) ?? [];
-    if (!list.some((l) => l.path === loc.path && l.store === loc.store)) list.push(loc);
+    // The same file reached through two folders (e.g. profiles/ given again with --profiles) counts once.
+    if (!list.some((l) => l.path === loc.path && (l.store === loc.store || (l.store instanceof FsStore && loc.store instanceof FsStore)))) list.push(loc);
     this.#byName.set(name, list);
   }
 

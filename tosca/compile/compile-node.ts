@@ -132,7 +132,7 @@ function compileRequirement(
 ): CompiledRequirement {
   // `node` names a template (assignment) or a type; `capability` a capability name or type.
   const nodeRef = a?.node ?? a?.nodeCapability ?? def?.node;
-  const isTemplate = nodeRef !== undefined && a !== undefined && (a.node ?? a.nodeCapability) === nodeRef && ctx.type(nodeRef.name, 'node', owners) === undefined;
+  const isTemplate = nodeRef !== undefined && a !== undefined && (a.node ?? a.nodeCapability) === nodeRef && ctx.templateNames.has(nodeRef.name);
   const capRef = a?.capability ?? def?.capability;
   const capType = capRef ? ctx.type(capRef.name, 'capability', owners) : undefined;
   const relType = ctx.ref(a?.relationshipType, 'relationship', owners) ?? ctx.ref(def?.relationship?.type, 'relationship', owners);

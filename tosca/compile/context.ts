@@ -9,6 +9,8 @@ import type { CompiledHandler, CompiledProperty } from './compiled.js';
 export class CompileContext implements TypeResolver {
   /** Type name -> its classes (itself and ancestors), collected while compiling. */
   readonly classes = new Map<string, readonly string[]>();
+  /** Node template names of the service (a requirement's `node` may name one or a type). */
+  readonly templateNames = new Set<string>();
 
   constructor(
     readonly hierarchy: Hierarchy,

@@ -22,7 +22,7 @@ export { toscaBuiltins, graphFunctions };
 export { toscaEquals, toscaCompare, typeName } from './compare.js';
 export {
   SCALAR, VERSION, TIMESTAMP, scalarValue, scalarParts, isScalar, versionValue, timestampValue,
-  parseVersion, compareVersions, timestampKey,
+  parseVersion, compareVersions, timestampKey, rescale,
 } from './typed-values.js';
 export type { ScalarParts } from './typed-values.js';
 export { resolvePath, dig } from './path.js';

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { openStore, toJson } from '../../../store/index.js';
+import type { Store } from '../../../store/index.js';
+import { buildCatalog } from '../../../tosca/index.js';
+import { compileFile, instantiateService, matchRequirements, readOutputs } from '../../../tosca/compile/index.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures', 'compile');
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+async function compile(file: string, inputs?: Record<string, string>) {
+  const catalog = await buildCatalog([], process.cwd());
+  return compileFile(join(fixtures, file), { catalog, ...(inputs && { inputs }) });
+}
+
+describe('requirement matching', () => {
+  it('finds the assignment a greedy pass misses (capacity forces backtracking)', () => {
+    const cand = [
+      { target: 'big', capability: 'cpu' },
+      { target: 'small', capability: 'cpu' },
+    ];
+    const caps = new Map([
+      ['big|cpu|cores', 3],
+      ['small|cpu|cores', 2],
+    ]);
+    const r = matchRequirements(
+      [
+        { key: 'a', optional: false, candidates: cand, allocation: { cores: 2 } },
+        { key: 'b', optional: false, candidates: cand, allocation: { cores: 3 } },
+      ],
+      caps,
+    );
+    expect(r.unfulfilled).toEqual([]);
+    expect(r.chosen.get('a')?.target).toBe('small');
+    expect(r.chosen.get('b')?.target).toBe('big');
+  });
+
+  it('reports what cannot fit, and leaves optional slots empty', () => {
+    const cand = [{ target: 't', capability: 'c' }];
+    const r = matchRequirements(
+      [
+        { key: 'x', optional: false, candidates: cand, allocation: { n: 2 } },
+        { key: 'y', optional: false, candidates: cand, allocation: { n: 2 } },
+        { key: 'z', optional: true, candidates: [] },
+      ],
+      new Map([['t|c|n', 3]]),
+    );
+    expect(r.unfulfilled.map((u) => u.key)).toEqual(['y']);
+    expect(r.chosen.has('z')).toBe(false);
+  });
+});
+
+describe('compile + instantiate', () => {
+  it('compiles the Khutulun profile types into classes, handlers and typed properties', async () => {
+    const r = await compile('two-tier.yaml', { replicas: '3' });
+    expect(r.problems).toEqual([]);
+    const web = r.service!.nodes.find((n) => n.name === 'web')!;
+    expect(web.classes).toEqual(['Process', 'Service', 'Root']);
+    expect(web.handlers['Standard.start']).toEqual([{ fn: 'khutulun.process:start', args: [{ $: 'map', entries: [] }] }]);
+    expect(web.requirements.map((q) => [q.name, q.nodeTemplate])).toEqual([['connection', 'db']]);
+  });
+
+  it('instantiates counts, edges on both ends, computed properties and outputs', async () => {
+    const r = await compile('two-tier.yaml', { replicas: '3' });
+    store = await openStore({ hostId: 'h1' });
+    const d = await store.createDeployment('t');
+    const inst = await instantiateService(d, r.service!);
+    expect(inst.problems).toEqual([]);
+    expect(inst.nodes).toEqual(['nodes/db', 'nodes/web-0', 'nodes/web-1', 'nodes/web-2']);
+    const db = d.require('vertex', 'nodes/db');
+    expect(db.incoming).toHaveLength(3);
+    expect(toJson(db.properties['ports']!.value!)).toEqual([{ name: 'pg', protocol: 'tcp', port: 5432 }]);
+    expect(d.require('vertex', 'nodes/web-1').properties['args']!.value).toEqual(['10']);
+    expect(d.require('vertex', 'nodes/web-1').metadata['tosca:index']).toBe(1n);
+    expect((await readOutputs(d)).outputs).toEqual({ db_command: '/bin/sleep', web_count: 2 });
+    await expect(instantiateService(d, r.service!)).rejects.toMatchObject({ code: 'KH-TOSCA-ALREADY-INSTANTIATED' });
+  });
+
+  it('rejects a bad input value with a positioned problem', async () => {
+    const r = await compile('two-tier.yaml', { replicas: 'three' });
+    expect(r.ok).toBe(false);
+    expect(r.problems[0]).toMatchObject({ file: '--input replicas' });
+    const unknown = await compile('two-tier.yaml', { nope: '1' });
+    expect(unknown.problems.map((p) => p.code)).toContain('TOSCA-INPUT-UNKNOWN');
+  });
+
+  it('fulfils requirements globally under capability allocation and evaluates paths through them', async () => {
+    const r = await compile('allocation.yaml');
+    expect(r.problems).toEqual([]);
+    store = await openStore({ hostId: 'h1' });
+    const d = await store.createDeployment('alloc');
+    const inst = await instantiateService(d, r.service!);
+    expect(inst.problems).toEqual([]);
+    const target = (n: string) => d.require('edge', d.require('vertex', n).outgoing[0]!).target;
+    expect(target('nodes/a')).toBe('nodes/small');
+    expect(target('nodes/b')).toBe('nodes/big');
+    expect(d.require('vertex', 'nodes/b').properties['label']!.value).toBe('3');
+  });
+});
