@@ -8,6 +8,8 @@ import { describe, isScalar, keyText, type PNode } from '../reader/index.js';
 import type { SchemaDef, TypeDef } from '../model/index.js';
 import type { Hierarchy } from './hierarchy.js';
 import { isCall, toValue, type FunctionContext } from './functions.js';
+import { evaluateClause, UNKNOWN } from './evaluate.js';
+import { toPlain } from '../reader/index.js';
 import type { Scope } from './scope.js';
 
 /** RFC 3339 date-time (9.1.2.1): no space separator, offset required (Z or ±hh:mm). */
@@ -46,8 +48,64 @@ export function scalarUnits(t: TypeDef, h: Hierarchy): Set<string> {
   return out;
 }
 
-/** Checks one value. `what` names it in messages ("the property \"port\""). */
+/**
+ * Checks one value. `what` names it in messages ("the property \"port\""). Besides the type, the
+ * validation clauses of the type chain and of the definition (`extra`) are evaluated on literals.
+ */
 export function checkValue(
+  n: PNode,
+  type: TypeDef | undefined,
+  schemas: { keySchema?: SchemaDef | undefined; entrySchema?: SchemaDef | undefined; validation?: PNode | undefined },
+  ctx: ValueContext,
+  what: string,
+  depth = 0,
+): void {
+  const before = ctx.sink.count;
+  checkShape(n, type, schemas, ctx, what, depth);
+  if (ctx.sink.count !== before || !type || containsCall(n)) return;
+  const clauses = [...ctx.hierarchy.validations(type), ...(schemas.validation ? [schemas.validation] : [])];
+  if (clauses.length === 0) return;
+  const units = ctx.hierarchy.builtinRoot(type)?.name === 'scalar' ? scalarFactors(type, ctx.hierarchy) : undefined;
+  const conv = units ? (s: string) => {
+    const p = parseScalar(s);
+    const f = p ? units.get(p.unit) : undefined;
+    return p && f !== undefined ? p.number * f : undefined;
+  } : undefined;
+  const self = toPlain(n);
+  const quiet = { ...ctx, sink: { report: () => undefined, count: 0 } as unknown as ValueContext['sink'] };
+  for (const c of clauses) {
+    const r = evaluateClause(toValue(c, quiet), self, conv);
+    if (r === false) {
+      ctx.sink.report(n.pos, Codes.ValueInvalid, `${what} does not satisfy the validation clause at ${c.pos.file}:${c.pos.line} (type ${type.name})`);
+      return;
+    }
+    void UNKNOWN;
+  }
+}
+
+function containsCall(n: PNode, depth = 0): boolean {
+  if (depth > MAX_DEPTH) return true;
+  if (isCall(n)) return true;
+  if (n.kind === 'list') return n.items.some((i) => containsCall(i, depth + 1));
+  if (n.kind === 'map') return n.entries.some((e) => containsCall(e.value, depth + 1));
+  return false;
+}
+
+/** Unit string -> multiplier to the canonical unit (prefixes applied). */
+export function scalarFactors(t: TypeDef, h: Hierarchy): Map<string, number> {
+  const out = new Map<string, number>();
+  const prefixes = new Map<string, number>();
+  for (const c of h.chain(t)) for (const [k, v] of c.prefixes ?? []) prefixes.set(k, v.value);
+  for (const c of h.chain(t)) {
+    for (const [u, v] of c.units ?? []) {
+      out.set(u, v.value);
+      for (const [p, pv] of prefixes) out.set(p + u, v.value * pv);
+    }
+  }
+  return out;
+}
+
+function checkShape(
   n: PNode,
   type: TypeDef | undefined,
   schemas: { keySchema?: SchemaDef | undefined; entrySchema?: SchemaDef | undefined },
@@ -65,8 +123,10 @@ export function checkValue(
   }
   const h = ctx.hierarchy;
   const root = h.builtinRoot(type);
-  const bad = (expected: string): void =>
+  const bad = (expected: string): void => {
     ctx.sink.report(n.pos, Codes.ValueType, `${what} must be ${expected} (type ${type.name}), not ${describe(n)}`);
+    toValue(n, ctx); // still report malformed functions inside the wrong-typed value
+  };
   const scalar = isScalar(n) ? n : undefined;
   if (root) {
     switch (root.name) {
@@ -117,7 +177,7 @@ export function checkValue(
         }
         const es = schemas.entrySchema ?? h.inherited(type, 'entrySchema');
         const et = es ? resolveSchemaType(es, type, h, ctx) : undefined;
-        n.items.forEach((item, i) => checkValue(item, et, { keySchema: es?.keySchema, entrySchema: es?.entrySchema }, ctx, `entry ${i} of ${what}`, depth + 1));
+        n.items.forEach((item, i) => checkValue(item, et, { keySchema: es?.keySchema, entrySchema: es?.entrySchema, validation: es?.validation }, ctx, `entry ${i} of ${what}`, depth + 1));
         break;
       }
       case 'map': {
@@ -130,9 +190,9 @@ export function checkValue(
         const et = es ? resolveSchemaType(es, type, h, ctx) : undefined;
         const kt = ks ? resolveSchemaType(ks, type, h, ctx) : undefined;
         for (const e of n.entries) {
-          if (kt) checkValue(e.key, kt, {}, ctx, `the key "${keyText(e.key)}" of ${what}`, depth + 1);
+          if (kt) checkValue(e.key, kt, { validation: ks?.validation }, ctx, `the key "${keyText(e.key)}" of ${what}`, depth + 1);
           else if (!(isScalar(e.key) && typeof e.key.value === 'string')) ctx.sink.report(e.key.pos, Codes.ValueType, `the keys of ${what} must be strings`);
-          checkValue(e.value, et, { keySchema: es?.keySchema, entrySchema: es?.entrySchema }, ctx, `the entry "${keyText(e.key)}" of ${what}`, depth + 1);
+          checkValue(e.value, et, { keySchema: es?.keySchema, entrySchema: es?.entrySchema, validation: es?.validation }, ctx, `the entry "${keyText(e.key)}" of ${what}`, depth + 1);
         }
         break;
       }

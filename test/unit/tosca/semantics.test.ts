@@ -1,0 +1,99 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateFile } from '../../../tosca/index.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'kh-tosca-sem-'));
+let n = 0;
+async function codes(body: string): Promise<string[]> {
+  const f = `t${n++}.yaml`;
+  writeFileSync(path.join(dir, f), `tosca_definitions_version: tosca_2_0\n${body}`);
+  const r = await validateFile(f, { cwd: dir });
+  return r.problems.map((p) => p.code);
+}
+
+const NODE = (props: string, value: string) => `
+data_types:
+  Port:
+    derived_from: integer
+    validation: { $and: [ { $greater_or_equal: [ $value, 1 ] }, { $less_or_equal: [ $value, 65535 ] } ] }
+  Size:
+    derived_from: scalar
+    data_type: integer
+    units: { B: 1, kB: 1000, MB: 1000000 }
+    canonical_unit: B
+node_types:
+  N:
+    properties:
+${props}
+service_template:
+  node_templates:
+    n:
+      type: N
+      properties:
+${value}
+`;
+
+describe('TOSCA semantics', () => {
+  it('accepts a well-typed template', async () => {
+    expect(await codes(NODE('      p: { type: Port }\n      s: { type: Size }', '        p: 8080\n        s: 10 kB'))).toEqual([]);
+  });
+
+  it('has no implicit conversions', async () => {
+    expect(await codes(NODE('      p: { type: integer }', '        p: 1.0'))).toEqual(['TOSCA-VALUE-TYPE']);
+    expect(await codes(NODE('      p: { type: string }', '        p: 1'))).toEqual(['TOSCA-VALUE-TYPE']);
+    expect(await codes(NODE('      p: { type: boolean }', '        p: True'))).toEqual(['TOSCA-VALUE-TYPE']);
+    expect(await codes(NODE('      p: { type: timestamp }', '        p: "2001-12-14 21:59:43.10"'))).toEqual(['TOSCA-VALUE-TYPE']);
+  });
+
+  it('evaluates validation clauses on literal values, with scalar units', async () => {
+    expect(await codes(NODE('      p: { type: Port }', '        p: 70000'))).toEqual(['TOSCA-VALUE-INVALID']);
+    const lt = '      s: { type: Size, validation: { $less_than: [ $value, 1 MB ] } }';
+    expect(await codes(NODE(lt, '        s: 999 kB'))).toEqual([]);
+    expect(await codes(NODE(lt, '        s: 2 MB'))).toEqual(['TOSCA-VALUE-INVALID']);
+    expect(await codes(NODE('      s: { type: Size }', '        s: 1.5 kB'))).toEqual(['TOSCA-VALUE-TYPE']);
+    expect(await codes(NODE('      s: { type: Size }', '        s: 3 GB'))).toEqual(['TOSCA-VALUE-TYPE']);
+  });
+
+  it('checks list and map schemas', async () => {
+    expect(await codes(NODE('      l: { type: list, entry_schema: integer }', '        l: [1, two, 3]'))).toEqual(['TOSCA-VALUE-TYPE']);
+    expect(await codes(NODE('      m: { type: map, entry_schema: Port }', '        m: { a: 1, b: 0 }'))).toEqual(['TOSCA-VALUE-INVALID']);
+  });
+
+  it('reports required properties, undeclared ones and fixed values', async () => {
+    expect(await codes(NODE('      p: { type: string }', '        {}'))).toEqual(['TOSCA-VALUE-REQUIRED']);
+    expect(await codes(NODE('      p: { type: string, required: false }', '        q: x'))).toEqual(['TOSCA-NAME-UNDECLARED']);
+    expect(await codes(NODE('      p: { type: string, value: fixed }', '        p: other'))).toEqual(['TOSCA-VALUE-INVALID']);
+  });
+
+  it('enforces derivation rules', async () => {
+    expect(await codes('node_types:\n  A: { derived_from: B }\n  B: { derived_from: A }\n')).toContain('TOSCA-TYPE-CYCLE');
+    expect(await codes('capability_types:\n  C: {}\nnode_types:\n  A: { derived_from: C }\n')).toEqual(['TOSCA-TYPE-KIND']);
+    expect(await codes('data_types:\n  S:\n    derived_from: string\n    properties:\n      x: { type: string }\n')).toEqual(['TOSCA-TYPE-KIND']);
+    expect(
+      await codes('node_types:\n  A:\n    properties:\n      p: { type: integer }\n  B:\n    derived_from: A\n    properties:\n      p: { type: string }\n'),
+    ).toEqual(['TOSCA-TYPE-REFINEMENT']);
+  });
+
+  it('checks requirement count ranges and targets', async () => {
+    const body = `capability_types:\n  Svc: {}\nrelationship_types:\n  Uses: {}\nnode_types:\n  S:\n    capabilities:\n      svc: Svc\n  C:\n    requirements:\n      - svc: { capability: Svc, relationship: Uses, count_range: [1, 2] }\nservice_template:\n  node_templates:\n    s1: { type: S }\n    c:\n      type: C\n      requirements:\n        - svc: s1\n        - svc: s1\n        - svc: s1\n        - other: s1\n        - svc: nowhere\n`;
+    const c = await codes(body);
+    expect(c).toContain('TOSCA-REQUIREMENT-COUNT');
+    expect(c).toContain('TOSCA-NAME-UNDECLARED');
+    expect(c).toContain('TOSCA-TEMPLATE-UNKNOWN');
+  });
+
+  it('checks function syntax and built-in arity', async () => {
+    expect(await codes(NODE('      p: { type: string }', '        p: { $concat: [a, b], x: 1 }'))).toContain('TOSCA-FUNCTION');
+    expect(await codes(NODE('      p: { type: integer }', '        p: { $round: [1, 2] }'))).toEqual(['TOSCA-FUNCTION']);
+    expect(await codes(NODE('      p: { type: string }', '        p: $$literal'))).toEqual([]);
+    expect(await codes(`topology: 1\n`)).toEqual(['TOSCA-KEY-UNKNOWN']);
+  });
+
+  it('forbids a service template in a profile and checks scalar definitions', async () => {
+    expect(await codes('profile: a.b\nservice_template:\n  node_templates: {}\n')).toContain('TOSCA-PROFILE-TEMPLATE');
+    expect(await codes('data_types:\n  L:\n    derived_from: scalar\n    units: { m: 2 }\n')).toEqual(['TOSCA-SCALAR']);
+    expect(await codes('data_types:\n  L:\n    derived_from: scalar\n    units: { m: 1, M: 1 }\n')).toEqual(['TOSCA-SCALAR']);
+  });
+});
