@@ -31,7 +31,7 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** A host whose heartbeat is older than this counts as disconnected. Default 3 heartbeats. */
   staleAfterMs?: number;
-  /** Peer reconnect period (ms). Default 2000. */
+  /** Peer reconnect period (ms), at least 250. Default 2000. */
   reconnectMs?: number;
   /** Upper bound on outgoing peer connections (bounded fan-out). Default 8. */
   maxPeers?: number;
@@ -114,6 +114,10 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
   if (token !== undefined && token.length < 8) throw bad('the cluster token is too short', 'use at least 8 characters, e.g. `openssl rand -hex 16`');
   const heartbeatMs = o.heartbeatMs ?? 5000;
   if (!(heartbeatMs >= 10)) throw bad(`heartbeat ${heartbeatMs} ms is too short`, 'use at least 10 ms');
+  const reconnectMs = o.reconnectMs ?? 2000;
+  // The WebSocket adapter re-dials every reconnectMs until a socket opens: a period shorter than a
+  // handshake on a loaded host would replace every socket before it opens.
+  if (!(reconnectMs >= 250)) throw bad(`reconnect period ${reconnectMs} ms is too short`, 'use at least 250 ms');
   const maxPeers = o.maxPeers ?? 8;
   if (!(maxPeers >= 1 && maxPeers <= 1024)) throw bad(`maxPeers ${maxPeers} out of range`, 'use 1..1024');
   return {
@@ -128,7 +132,7 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
     cluster: o.cluster ?? 'default',
     heartbeatMs,
     staleAfterMs: o.staleAfterMs ?? heartbeatMs * 3,
-    reconnectMs: o.reconnectMs ?? 2000,
+    reconnectMs,
     maxPeers,
     learnPeers: o.learnPeers ?? true,
     capacity: o.capacity,

@@ -24,6 +24,21 @@ export class PeerClientAdapter extends WebSocketClientAdapter {
     super.peerCandidate(remotePeerId, peerMetadata);
   }
 
+  override connect(peerId: PeerId, peerMetadata?: PeerMetadata): void {
+    super.connect(peerId, peerMetadata);
+    // The base class detaches its listeners from a socket it replaces (retry) or closes while that
+    // socket may still fail (401, ECONNRESET); an 'error' with no listener would crash the host.
+    this.socket?.addEventListener('error', () => undefined);
+  }
+
+  /** Closing a socket still connecting makes ws emit an error the base class no longer listens to. */
+  override disconnect(): void {
+    const socket = this.socket;
+    if (socket) socket.addEventListener('error', () => undefined);
+    if (!this.peerId) return; // never connected: the base class would assert
+    super.disconnect();
+  }
+
   override onError = (event: unknown): void => {
     this.#failures++;
     const error = (event as { error?: { message?: string; code?: string } }).error;

@@ -39,7 +39,7 @@ function waitFor<T>(handle: DocHandle<T>, check: () => boolean, timeoutMs: numbe
 
 async function pair(): Promise<[Agent, Agent]> {
   // Long heartbeats: the benchmark's own changes are the only traffic.
-  const common = { listen: '127.0.0.1:0', token: TOKEN, heartbeatMs: 600_000, reconnectMs: 100, learnPeers: false };
+  const common = { listen: '127.0.0.1:0', token: TOKEN, heartbeatMs: 600_000, reconnectMs: 1000, learnPeers: false };
   const a = await startAgent({ name: 'bench-a', ...common });
   const b = await startAgent({ name: 'bench-b', ...common, peers: [a.address] });
   await waitFor(b.cluster, () => Object.keys(b.cluster.doc().hosts).length === 2, 10_000);

@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AutomergeUrl } from '@automerge/automerge-repo';
+import { parseAutomergeUrl } from '@automerge/automerge-repo';
+import { ManualClock } from '../../../common/index.js';
 import { harness, until } from './helpers.js';
+import { fakeCompile, RecordingRunner, WEB_APP } from './fake-deployments.js';
 
 describe('agents on one cluster (real sync over loopback WebSockets)', () => {
   const h = harness();
@@ -25,7 +29,7 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
     const c = await h.start('gamma', { peers: [b.address] });
     await until(c.cluster, () => Object.keys(c.cluster.doc().hosts).length === 3, 10_000, 'gamma to see all');
     // alpha and gamma were never told about each other; one of them dials the other (smaller id dials).
-    await until(undefined, () => a.connectedPeers().includes(c.hostId) && c.connectedPeers().includes(a.hostId), 10_000, 'alpha<->gamma link');
+    await until(undefined, () => a.connectedPeers().includes(c.hostId) && c.connectedPeers().includes(a.hostId), 20_000, 'alpha<->gamma link');
   });
 
   it('a peer with the wrong token is refused and never syncs', async () => {
@@ -56,5 +60,36 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
     expect(a2.hostId).toBe(id);
     expect(Object.keys(a2.cluster.doc().hosts)).toEqual([id]);
     expect(a2.cluster.doc().hosts[id]?.labels).toEqual({ v: '2' });
+  });
+
+  it('pushes a deployment document only to hosts with a role in it (explicit share policy)', async () => {
+    let target = '';
+    const place = async (nodes: ReadonlyArray<{ id: string }>, local: string) => Object.fromEntries(nodes.map((n) => [n.id, n.id === 'db' && target ? target : local]));
+    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: new RecordingRunner(), place } });
+    const b = await h.start('beta', { peers: [a.address] });
+    const c = await h.start('gamma', { peers: [a.address] });
+    await until(a.cluster, () => Object.keys(a.cluster.doc().hosts).length === 3, 10_000, 'membership');
+    target = b.hostId; // db is placed on beta; gamma has no role
+    await a.deployments.deploy({ name: 'web', source: WEB_APP, inputs: {} });
+    await a.deployments.idle();
+    const url = a.cluster.doc().deployments['web']!.docUrl as AutomergeUrl;
+    const id = parseAutomergeUrl(url).documentId;
+    await until(b.cluster, () => b.cluster.doc().deployments['web'] !== undefined, 10_000, 'index on beta');
+    await until(c.cluster, () => c.cluster.doc().deployments['web'] !== undefined, 10_000, 'index on gamma');
+    await until(undefined, () => b.repo.handles[id]?.isReady() === true && b.repo.handles[id]?.doc()?.state === 'deployed', 10_000, 'beta to receive the document');
+    expect(c.repo.handles[id]).toBeUndefined();
+    // gamma may still ask for it (status from any host), and gets it.
+    expect((await c.deployments.status('web')).state).toBe('deployed');
+  });
+
+  it('writes heartbeats on the injected clock', async () => {
+    const clock = new ManualClock(1_000_000);
+    const a = await h.start('alpha', { clock, heartbeatMs: 5000 });
+    expect(a.cluster.doc().hosts[a.hostId]?.lastSeen).toBe(1_000_000);
+    clock.advance(5000);
+    expect(a.cluster.doc().hosts[a.hostId]?.lastSeen).toBe(1_005_000);
+    clock.advance(10_000);
+    expect(a.cluster.doc().hosts[a.hostId]?.lastSeen).toBe(1_015_000);
+    expect(a.hosts()[0]?.lastSeen).toBe(new Date(1_015_000).toISOString());
   });
 });

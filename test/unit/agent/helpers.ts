@@ -24,7 +24,7 @@ export function harness(): Harness {
       return d;
     },
     async start(name, extra = {}) {
-      const agent = await startAgent({ name, listen: '127.0.0.1:0', token: TOKEN, heartbeatMs: 200, reconnectMs: 100, ...extra });
+      const agent = await startAgent({ name, listen: '127.0.0.1:0', token: TOKEN, heartbeatMs: 200, reconnectMs: 1000, ...extra });
       agents.push(agent);
       return agent;
     },

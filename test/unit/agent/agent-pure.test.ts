@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as A from '@automerge/automerge';
+import { ManualClock, KhutulunError } from '../../../common/index.js';
+import { clusterDocumentId, clusterGenesis, dependencyWaves, parseHostPort, formatHostPort, parseLabels, resolveAgentOptions } from '../../../agent/index.js';
+import type { ClusterDoc } from '../../../agent/index.js';
+import { authorize, isLoopbackAddress, presentedToken } from '../../../agent/auth.js';
+import { heartbeat, upsertHost } from '../../../agent/cluster-doc.js';
+import { learnedDials } from '../../../agent/peer-plan.js';
+import { shouldAnnounce } from '../../../agent/share-policy.js';
+
+const host = (id: string, address: string, lastSeen = 0) => ({
+  id,
+  name: id,
+  addresses: [address],
+  labels: {},
+  capacity: { cpus: 2, memoryBytes: 1 },
+  startedAt: 0,
+  lastSeen,
+  peers: [],
+});
+
+describe('cluster document', () => {
+  it('every host derives the same id and a byte-identical genesis, so separate starts merge into one root', () => {
+    expect(clusterDocumentId('edge')).toBe(clusterDocumentId('edge'));
+    expect(clusterDocumentId('edge')).not.toBe(clusterDocumentId('core'));
+    expect(clusterGenesis()).toEqual(clusterGenesis());
+    let a = A.load<ClusterDoc>(clusterGenesis());
+    let b = A.load<ClusterDoc>(clusterGenesis());
+    a = A.change(a, (d) => upsertHost(d, host('h-a', 'a:1')));
+    b = A.change(b, (d) => upsertHost(d, host('h-b', 'b:1')));
+    const m = A.merge(a, b);
+    expect(Object.keys(m.hosts).sort()).toEqual(['h-a', 'h-b']);
+  });
+
+  it('a heartbeat touches only the host own record, on the injected clock', () => {
+    const clock = new ManualClock(1000);
+    let d = A.change(A.load<ClusterDoc>(clusterGenesis()), (x) => upsertHost(x, host('h-a', 'a:1', clock.now())));
+    clock.advance(5000);
+    d = A.change(d, (x) => heartbeat(x, 'h-a', clock.now(), ['h-c', 'h-b']));
+    expect(d.hosts['h-a']).toMatchObject({ lastSeen: 6000, peers: ['h-b', 'h-c'] });
+    const before = A.getHeads(d);
+    d = A.change(d, (x) => heartbeat(x, 'h-unknown', clock.now(), []));
+    expect(A.getHeads(d)).toEqual(before); // unknown host: no change recorded
+  });
+});
+
+describe('share policy', () => {
+  const cid = clusterDocumentId('default');
+  const deploymentUrl = 'automerge:2j9knpCseyhnK8izDmLpGP5WMdZQ';
+  const depId = deploymentUrl.slice('automerge:'.length) as ReturnType<typeof clusterDocumentId>;
+  const cluster: ClusterDoc = {
+    version: 1,
+    hosts: {},
+    deployments: { web: { name: 'web', docUrl: deploymentUrl, hosts: ['h-a', 'h-b'], createdAt: 0, createdBy: 'h-a' } },
+  };
+  it('announces the cluster document to everyone and a deployment only to hosts with a role', () => {
+    expect(shouldAnnounce(cid, cluster, 'h-z', cid)).toBe(true);
+    expect(shouldAnnounce(cid, cluster, 'h-b', depId)).toBe(true);
+    expect(shouldAnnounce(cid, cluster, 'h-z', depId)).toBe(false);
+    expect(shouldAnnounce(cid, cluster, 'h-a', clusterDocumentId('other'))).toBe(false);
+  });
+});
+
+describe('peer planning (bounded fan-out, no crossed dials)', () => {
+  it('dials only unknown, unconnected hosts with a larger id, within the budget', () => {
+    const cluster = { hosts: { 'h-1': host('h-1', 'x:1'), 'h-2': host('h-2', 'x:2'), 'h-3': host('h-3', 'x:3'), 'h-4': host('h-4', 'x:4') } };
+    expect(learnedDials({ selfId: 'h-2', cluster, connected: new Set(['h-3']), dialing: new Set(), maxPeers: 8 })).toEqual(['x:4']);
+    expect(learnedDials({ selfId: 'h-1', cluster, connected: new Set(), dialing: new Set(['x:9']), maxPeers: 2 })).toEqual(['x:2']);
+    expect(learnedDials({ selfId: 'h-4', cluster, connected: new Set(), dialing: new Set(), maxPeers: 8 })).toEqual([]);
+  });
+
+  it('property: never dials itself, a connected host, twice, or beyond maxPeers', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 30 }), { maxLength: 12 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 6 }), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), (ids, self, maxPeers, conn) => {
+        const hosts = Object.fromEntries(ids.map((i) => [`h-${String(i).padStart(2, '0')}`, host(`h-${String(i).padStart(2, '0')}`, `x:${i}`)]));
+        const selfId = `h-${String(self).padStart(2, '0')}`;
+        const connected = new Set(ids.filter((_, k) => conn[k]).map((i) => `h-${String(i).padStart(2, '0')}`));
+        const dials = learnedDials({ selfId, cluster: { hosts }, connected, dialing: new Set(), maxPeers });
+        expect(dials.length).toBeLessThanOrEqual(maxPeers);
+        expect(new Set(dials).size).toBe(dials.length);
+        expect(dials).not.toContain(`x:${self}`);
+        for (const d of dials) expect(connected.has(`h-${d.slice(2).padStart(2, '0')}`)).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('auth', () => {
+  const policy = { token: 'secret-token-123', allowLoopback: false };
+  it('needs the exact token; loopback only when allowed', () => {
+    expect(authorize(policy, '10.0.0.5', 'secret-token-123')).toEqual({ ok: true, via: 'token' });
+    expect(authorize(policy, '127.0.0.1', undefined)).toEqual({ ok: false, reason: 'missing-token' });
+    expect(authorize(policy, '127.0.0.1', 'secret-token-12')).toEqual({ ok: false, reason: 'bad-token' });
+    expect(authorize({ ...policy, allowLoopback: true }, '::ffff:127.0.0.1', undefined)).toEqual({ ok: true, via: 'loopback' });
+    expect(authorize({ ...policy, allowLoopback: true }, '10.1.1.1', undefined).ok).toBe(false);
+    expect(authorize({ token: undefined, allowLoopback: true }, '10.1.1.1', 'anything').ok).toBe(false);
+    expect(isLoopbackAddress('::1')).toBe(true);
+  });
+  it('reads Bearer headers and ?token= queries', () => {
+    expect(presentedToken({ headers: { authorization: 'Bearer abc' }, url: '/' })).toBe('abc');
+    expect(presentedToken({ headers: {}, url: '/sync?token=a%2Fb' })).toBe('a/b');
+    expect(presentedToken({ headers: {}, url: '/sync' })).toBeUndefined();
+  });
+});
+
+describe('options', () => {
+  it('parses addresses and labels, and rejects bad ones with coded errors', () => {
+    expect(parseHostPort('10.0.0.1:7700')).toEqual({ host: '10.0.0.1', port: 7700 });
+    expect(parseHostPort('[::1]:80')).toEqual({ host: '::1', port: 80 });
+    expect(formatHostPort({ host: '::1', port: 80 })).toBe('[::1]:80');
+    expect(parseLabels('zone=a, tier=edge')).toEqual({ zone: 'a', tier: 'edge' });
+    for (const bad of ['nohost', '1.2.3.4:99999', 'a:b']) expect(() => parseHostPort(bad)).toThrow(KhutulunError);
+    expect(() => parseLabels('novalue')).toThrow(/invalid label/);
+    const e = (() => {
+      try {
+        resolveAgentOptions({ name: 'x' });
+      } catch (error) {
+        return error as KhutulunError;
+      }
+      return undefined;
+    })();
+    expect(e?.code).toBe('KH-AGENT-001');
+    expect(e?.hint).toContain('--token');
+    expect(() => resolveAgentOptions({ name: 'bad name', token: '0123456789' })).toThrow(/invalid host name/);
+    expect(() => resolveAgentOptions({ name: 'x', token: 'short' })).toThrow(/too short/);
+  });
+});
+
+describe('dependency waves', () => {
+  it('orders by dependencies and rejects cycles and dangling requirements', () => {
+    const waves = dependencyWaves([
+      { id: 'proxy', dependsOn: ['app'] },
+      { id: 'app', dependsOn: ['db', 'cache'] },
+      { id: 'db', dependsOn: [] },
+      { id: 'cache', dependsOn: [] },
+    ]);
+    expect(waves.map((w) => w.map((n) => n.id))).toEqual([['cache', 'db'], ['app'], ['proxy']]);
+    expect(() => dependencyWaves([{ id: 'a', dependsOn: ['b'] }, { id: 'b', dependsOn: ['a'] }])).toThrow(/cycle/);
+    expect(() => dependencyWaves([{ id: 'a', dependsOn: ['ghost'] }])).toThrow(/unknown node/);
+  });
+});
