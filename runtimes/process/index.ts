@@ -15,3 +15,5 @@ export { lookupUser, parsePasswd, parseGroups } from './user.js';
 export type { UserIds } from './user.js';
 export { encodeId } from './state-file.js';
 export type { ProcessStateRecord, SupervisedStatus } from './state-file.js';
+export { detectSystemd, systemdUnavailable, SYSTEMD_NAME } from './systemd-detect.js';
+export type { SystemdAvailability } from './systemd-detect.js';
