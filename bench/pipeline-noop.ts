@@ -3,11 +3,13 @@
  * status write -> actor event -> Wasm plugin call in the piscina pool (khutulun.noop, batched per
  * tick) -> noop runtime intent -> status write. Instances/s (create, configure and start per node).
  * Baseline, same run: the same pipeline with in-process JS plugins (FakePluginHost), which shows
- * what the Wasm pool costs. Store: the actor layer's in-memory port (the Automerge adapter's cost
- * is measured by the store benchmarks).
+ * what the Wasm pool costs. Store: the actor layer's in-memory port for the 10k run; a second
+ * result runs the same pipeline on the real Automerge store (FloriaActorStore, in memory) at a
+ * smaller size, because every status write there is an Automerge change.
  */
 import { existsSync } from 'node:fs';
-import { HostEngine, MemoryActorStore } from '../actors/index.js';
+import { FloriaActorStore, HostEngine, MemoryActorStore } from '../actors/index.js';
+import { openStore } from '../store/index.js';
 import type { GraphView, VertexView, EdgeView } from '../actors/index.js';
 import { builtinPlugins } from '../plugins/builtin/index.js';
 import { FakePluginHost, PluginHost } from '../plugins/host/index.js';
@@ -33,10 +35,31 @@ export function benchGraph(deployment: string, nodes: number, waves: number): Gr
   return { vertexes, edges };
 }
 
-async function deployAll(plugins: PluginHostLike, deployments: number, perDeployment: number): Promise<{ seconds: number; started: number }> {
-  const store = new MemoryActorStore();
+async function automergeStore(names: string[], perDeployment: number): Promise<{ port: FloriaActorStore; close: () => Promise<void> }> {
+  const store = await openStore({ hostId: 'bench' });
+  for (const name of names) {
+    const dep = await store.createDeployment(name);
+    const graph = benchGraph(name, perDeployment, 4);
+    for (const v of graph.vertexes) void dep.create('vertex', { id: v.id, owner: 'bench', handlers: Object.fromEntries(Object.entries(v.handlers).map(([e, fns]) => [e, fns.map((fn) => ({ fn }))])) });
+    for (const e of graph.edges) void dep.create('edge', { id: `e/${e.id}`, source: e.source, target: e.target });
+    await dep.flush();
+  }
+  return { port: new FloriaActorStore(store, { durable: false }), close: () => store.close() };
+}
+
+async function deployAll(plugins: PluginHostLike, deployments: number, perDeployment: number, real = false): Promise<{ seconds: number; started: number }> {
   const names = Array.from({ length: deployments }, (_, i) => `d${i}`);
-  for (const name of names) store.put(name, benchGraph(name, perDeployment, 4));
+  let store: MemoryActorStore | FloriaActorStore;
+  let closeStore = async (): Promise<void> => {};
+  if (real) {
+    const opened = await automergeStore(names, perDeployment);
+    store = opened.port;
+    closeStore = opened.close;
+  } else {
+    const memory = new MemoryActorStore();
+    for (const name of names) memory.put(name, benchGraph(name, perDeployment, 4));
+    store = memory;
+  }
   const noop = new NoopRuntime();
   const engine = new HostEngine({ hostId: 'bench', store, plugins, runtimes: [noop] });
   await engine.start();
@@ -48,6 +71,7 @@ async function deployAll(plugins: PluginHostLike, deployments: number, perDeploy
   const started = (await noop.list()).length;
   await engine.close();
   await noop.close();
+  await closeStore();
   return { seconds, started };
 }
 
@@ -82,7 +106,14 @@ export const pipelineNoop: Benchmark = {
       const run = await deployAll(host, deployments, perDeployment);
       ctx.log(`wasm plugins: ${run.started} started in ${run.seconds.toFixed(2)} s`);
       if (run.started !== total) throw new Error(`expected ${total} running workloads, got ${run.started}`);
+      const realPer = ctx.quick ? 100 : 500;
+      const real = await deployAll(host, 2, realPer, true);
+      ctx.log(`wasm plugins + Automerge store: ${real.started} started in ${real.seconds.toFixed(2)} s`);
       return [
+        withBaseline(
+          { name: 'pipeline.noop.automerge_store_instances_per_s', value: Math.round((2 * realPer) / real.seconds), unit: 'instances/s', extra: { instances: 2 * realPer, deployments: 2, seconds: Number(real.seconds.toFixed(3)) } },
+          { name: 'pipeline.noop.instances_per_s', value: Math.round(total / run.seconds), unit: 'instances/s' },
+        ),
         withBaseline(
           { name: 'pipeline.noop.instances_per_s', value: Math.round(total / run.seconds), unit: 'instances/s', extra: { instances: total, deployments, pluginCalls: total * 3, seconds: Number(run.seconds.toFixed(3)), target: '>= 5000/s' } },
           { name: 'pipeline.noop.in_process_plugins', value: Math.round(total / base.seconds), unit: 'instances/s' },

@@ -21,6 +21,8 @@ export class FloriaActorStore implements ActorStorePort {
   readonly #durable: boolean;
   readonly #open = new Map<string, Promise<Deployment>>();
   #flushing: Promise<void> | undefined;
+  /** Vertexes known to be owned by this host (from load or a claim): no read on the write path. */
+  readonly #owned = new Map<string, Set<string>>();
 
   constructor(store: Store, options: FloriaActorStoreOptions = {}) {
     this.#store = store;
@@ -33,17 +35,23 @@ export class FloriaActorStore implements ActorStorePort {
 
   async load(deployment: string): Promise<GraphView> {
     const dep = await this.#deployment(deployment);
-    return { vertexes: dep.list('vertex').map(vertexView), edges: dep.list('edge').map(edgeView) };
+    const vertexes = dep.list('vertex').map(vertexView);
+    this.#owned.set(deployment, new Set(vertexes.filter((v) => v.owner === this.#store.hostId).map((v) => v.id)));
+    return { vertexes, edges: dep.list('edge').map(edgeView) };
   }
 
   async writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void> {
     const dep = await this.#deployment(deployment);
     // JSON round trip: Automerge refuses undefined fields, the actor state may hold some.
     const actor = status.actor ? (JSON.parse(JSON.stringify(status.actor)) as JsonValue) : undefined;
-    if (dep.get('vertex', vertex)?.owner === undefined) {
-      // Unplaced vertexes run locally until the scheduler lands; the store lets only the owner
-      // write status, so this host claims the vertex first (same tick, same change).
+    let owned = this.#owned.get(deployment);
+    if (!owned) this.#owned.set(deployment, (owned = new Set()));
+    if (!owned.has(vertex)) {
+      // Actors run only for vertexes owned here or not placed yet. The store lets only the owner
+      // write status, so this host claims an unplaced vertex first (same tick, same change).
+      // No dep.get() here: a read commits the queued writes, which would cost one change per write.
       void dep.setOwner(vertex, this.#store.hostId);
+      owned.add(vertex);
     }
     const write = dep.setStatus(vertex, {
       state: status.state,
