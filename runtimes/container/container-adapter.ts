@@ -17,6 +17,7 @@ import { EventFeed } from './event-feed.js';
 import { ensureImage } from './image-source.js';
 import { toObserved } from './observed.js';
 import { KhutulunError } from '../../common/index.js';
+import type { FirewallGuard } from '../firewall/index.js';
 
 export interface ContainerAdapterOptions {
   config: ContainerEngineConfig;
@@ -24,7 +25,15 @@ export interface ContainerAdapterOptions {
   api?: DockerApiLike;
   clock?: Clock;
   onError?: (error: unknown) => void;
+  /**
+   * Opens the workload's reserved ports that name a firewallZone after it starts and closes them
+   * when it is removed (runtimes/firewall). Absent = ports are not guarded.
+   */
+  firewall?: FirewallGuard;
 }
+
+/** Containers we are stopping ourselves: their exit is a stop, not a failure (bounded memory). */
+const MAX_STOPPING = 1024;
 
 const DEFAULT_STOP_MS = 10_000;
 
@@ -34,9 +43,12 @@ export class ContainerAdapter implements RuntimeAdapter {
   readonly #api: DockerApiLike;
   readonly #keys: ReturnType<typeof labelKeys>;
   readonly #feed: EventFeed;
+  readonly #firewall: FirewallGuard | undefined;
+  readonly #stopping = new Set<string>();
 
   constructor(options: ContainerAdapterOptions) {
     this.config = options.config;
+    this.#firewall = options.firewall;
     this.name = options.config.name;
     this.#api = options.api ?? new DockerodeApi(options.config.socketPath, { podman: options.config.name === 'podman' });
     this.#keys = labelKeys(options.config.labelPrefix);
@@ -49,9 +61,14 @@ export class ContainerAdapter implements RuntimeAdapter {
       workloadLabel: this.#keys.workload,
       observe: async (containerId, workload) => {
         const inspect = await this.#api.inspectContainer(containerId);
-        const observed: ObservedWorkload = inspect
+        let observed: ObservedWorkload = inspect
           ? this.#toObserved(inspect, workload)
           : { id: workload, runtime: this.name, state: 'stopped', handle: containerId };
+        if (this.#stopping.has(containerId) && (observed.state === 'failed' || observed.state === 'exited')) {
+          const { cause: _cause, ...rest } = observed;
+          observed = { ...rest, state: 'stopped' };
+        }
+        if (!inspect) this.#stopping.delete(containerId);
         return { workload, observed };
       },
       ...(options.onError ? { onError: options.onError } : {}),
@@ -92,8 +109,9 @@ export class ContainerAdapter implements RuntimeAdapter {
         if (!existing.State.Running && existing.State.Status !== 'restarting') {
           await this.#start(existing.Id, spec);
         }
-        return this.#observeByName(id, name);
+        return this.#guard(await this.#observeByName(id, name));
       }
+      if (this.#firewall) await this.#firewall.close(this.#toObserved(existing, id).ports);
       const oldTimeout = existing.Config.StopTimeout !== undefined ? existing.Config.StopTimeout * 1000 : undefined;
       await this.#removeContainer(existing.Id, oldTimeout ?? DEFAULT_STOP_MS);
     }
@@ -108,7 +126,13 @@ export class ContainerAdapter implements RuntimeAdapter {
       image: spec.image,
     });
     await this.#start(containerId, spec);
-    return this.#observeByName(id, name);
+    return this.#guard(await this.#observeByName(id, name));
+  }
+
+  /** Opens the guarded ports with the host ports the engine really bound (idempotent). */
+  async #guard(observed: ObservedWorkload): Promise<ObservedWorkload> {
+    if (this.#firewall && observed.state === 'running') await this.#firewall.open(observed.ports);
+    return observed;
   }
 
   async #start(containerId: string, spec: ContainerSpec): Promise<void> {
@@ -168,6 +192,8 @@ export class ContainerAdapter implements RuntimeAdapter {
   }
 
   async #removeContainer(containerId: string, stopTimeoutMs: number): Promise<void> {
+    if (this.#stopping.size >= MAX_STOPPING) this.#stopping.delete(this.#stopping.values().next().value!);
+    this.#stopping.add(containerId);
     await this.#call('stop', () => this.#api.stopContainer(containerId, Math.ceil(stopTimeoutMs / 1000)));
     await this.#call('remove', () => this.#api.removeContainer(containerId));
   }
@@ -176,6 +202,7 @@ export class ContainerAdapter implements RuntimeAdapter {
     const inspect = await this.#call('inspect', () => this.#api.inspectContainer(containerName(id)));
     if (!inspect) return;
     const pod = (inspect.Config.Labels ?? {})[this.#keys.pod];
+    if (this.#firewall) await this.#firewall.close(this.#toObserved(inspect, id).ports);
     const specTimeout = inspect.Config.StopTimeout !== undefined ? inspect.Config.StopTimeout * 1000 : undefined;
     await this.#removeContainer(inspect.Id, options.timeoutMs ?? specTimeout ?? DEFAULT_STOP_MS);
     if (pod) await this.#removePodIfEmpty(pod);

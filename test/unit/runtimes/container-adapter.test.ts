@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { KhutulunError, ManualClock } from '../../../common/index.js';
 import { ContainerAdapter, dockerConfig, podmanConfig } from '../../../runtimes/container/index.js';
+import { FirewallGuard } from '../../../runtimes/firewall/index.js';
+import type { FirewallLike, FirewallPortRule } from '../../../runtimes/firewall/index.js';
 import type { RuntimeEvent } from '../../../runtimes/runtime-adapter.js';
 import type { ContainerSpec } from '../../../runtimes/workload.js';
 import { FakeDockerApi } from './container-fake-api.js';
@@ -152,5 +154,35 @@ describe('ContainerAdapter (fake engine)', () => {
     api.exit(o.handle!, 0);
     expect(await codeOf(adapter.exec('d/x', ['true']))).toBe('KH-CONT-007');
     expect(await codeOf(adapter.logs('d/none'))).toBe('KH-CONT-006');
+  });
+
+  it('our own stop is reported as stopped, not as a failure', async () => {
+    const { adapter } = make();
+    const events: RuntimeEvent[] = [];
+    adapter.subscribe((e) => events.push(e));
+    await new Promise((r) => setImmediate(r));
+    await adapter.ensure('d/s', spec());
+    await adapter.remove('d/s');
+    await new Promise((r) => setTimeout(r, 10));
+    const states = events.filter((e) => e.workload === 'd/s').map((e) => e.observed.state);
+    expect(states).toContain('stopped');
+    expect(states).not.toContain('failed');
+  });
+
+  it('opens guarded ports after start and closes them on remove', async () => {
+    const open = new Set<string>();
+    const key = (r: FirewallPortRule): string => `${r.zone}/${r.protocol}/${r.port}`;
+    const fw: FirewallLike = {
+      addPort: async (r) => void open.add(key(r)),
+      removePort: async (r) => void open.delete(key(r)),
+      queryPort: async (r) => open.has(key(r)),
+      close: async () => undefined,
+    };
+    const api = new FakeDockerApi();
+    const adapter = new ContainerAdapter({ config: podmanConfig({ socketPath: '/x', hostId: 'h', env: {} }), api, firewall: new FirewallGuard(fw) });
+    await adapter.ensure('d/fw', spec({ ports: [{ name: 'h', protocol: 'tcp', containerPort: 80, hostPort: 8088, firewallZone: 'public' }, { name: 'p', protocol: 'tcp', containerPort: 81, hostPort: 8089 }] }));
+    expect([...open]).toEqual(['public/tcp/8088']);
+    await adapter.remove('d/fw');
+    expect(open.size).toBe(0);
   });
 });
