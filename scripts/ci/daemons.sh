@@ -85,7 +85,10 @@ start_podman() {
   rm -f "$BASE/podman.sock"
   nohup podman system service --time=0 "unix://$BASE/podman.sock" > "$BASE/podman-service.log" 2>&1 &
   echo $! > "$BASE/pids/podman.pid"
-  wait_for "podman API" 60 curl -sf --unix-socket "$BASE/podman.sock" http://d/_ping
+  if ! wait_for "podman API" 60 curl -sf --unix-socket "$BASE/podman.sock" http://d/_ping; then
+    tail -n 30 "$BASE/podman-service.log" 2>/dev/null || true
+    return 1
+  fi
   log "podman API up ($(grep runtime "$CONTAINERS_CONF" | tr -d ' '))"
 }
 
@@ -129,7 +132,10 @@ start_firewalld() {
 
 wait_firewalld() {
   # firewalld takes 10-30 s to start on 2 shared cores.
-  wait_for "firewalld" 180 sh -c 'firewall-cmd --state 2>/dev/null | grep -q running'
+  if ! wait_for "firewalld" 180 sh -c 'firewall-cmd --state 2>/dev/null | grep -q running'; then
+    tail -n 30 "$BASE/fw/firewalld.log" "$BASE/fw/stdout.log" 2>/dev/null || true
+    return 1
+  fi
   log "firewalld running in netns $FW_NETNS"
 }
 

@@ -185,4 +185,32 @@ describe('ContainerAdapter (fake engine)', () => {
     await adapter.remove('d/fw');
     expect(open.size).toBe(0);
   });
+
+  it('a dropped event stream is reopened with backoff on the injected clock', async () => {
+    const api = new FakeDockerApi();
+    const clock = new ManualClock();
+    const errors: unknown[] = [];
+    const adapter = new ContainerAdapter({ config: podmanConfig({ socketPath: '/x', hostId: 'h', env: {} }), api, clock, onError: (e) => errors.push(e) });
+    const events: RuntimeEvent[] = [];
+    adapter.subscribe((e) => events.push(e));
+    const tick = () => new Promise((r) => setImmediate(r));
+    await tick();
+    expect(api.eventListeners).toBe(1);
+    api.failEvents = 1;
+    api.dropEventStreams();
+    expect(api.eventListeners).toBe(0);
+    clock.advance(250); // first retry fails (engine still down)
+    await tick();
+    expect(api.eventListeners).toBe(0);
+    clock.advance(500); // second retry succeeds
+    await tick();
+    expect(api.eventListeners).toBe(1);
+    expect(errors.length).toBe(2);
+    const o = await adapter.ensure('d/r', spec());
+    api.exit(o.handle!, 9);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events.some((e) => e.workload === 'd/r' && e.observed.exitCode === 9)).toBe(true);
+    await adapter.close();
+    expect(api.eventListeners).toBe(0);
+  });
 });

@@ -40,6 +40,9 @@ export class FakeDockerApi implements DockerApiLike {
   calls: string[] = [];
   #seq = 0;
   #listeners = new Set<(e: EngineEvent) => void>();
+  #enders = new Set<(error?: unknown) => void>();
+  /** Fails the next events() calls (the engine is restarting). */
+  failEvents = 0;
 
   #check(call: string): void {
     this.calls.push(call);
@@ -178,10 +181,25 @@ export class FakeDockerApi implements DockerApiLike {
     this.#check('exec');
     return { exitCode: 0, stdout: command.join(' '), stderr: '' };
   }
-  async events(onEvent: (e: EngineEvent) => void): Promise<() => void> {
+  async events(onEvent: (e: EngineEvent) => void, onEnd: (error?: unknown) => void): Promise<() => void> {
     this.#check('events');
+    if (this.failEvents > 0) {
+      this.failEvents--;
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    }
     this.#listeners.add(onEvent);
-    return () => this.#listeners.delete(onEvent);
+    this.#enders.add(onEnd);
+    return () => {
+      this.#listeners.delete(onEvent);
+      this.#enders.delete(onEnd);
+    };
+  }
+  /** Drops every open event stream, as an engine restart would. */
+  dropEventStreams(): void {
+    const enders = [...this.#enders];
+    this.#listeners.clear();
+    this.#enders.clear();
+    for (const end of enders) end(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
   }
   get eventListeners(): number {
     return this.#listeners.size;
