@@ -13,6 +13,7 @@ import { PluginErrorCode, pluginErrorData } from './errors.js';
 import { parseInvokeOutput, parseManifest } from './output.js';
 import type { LoadSpec } from './wire.js';
 import { buildImports } from './wasi-imports.js';
+import { findDirectAbi } from './direct-abi.js';
 import { wasm } from './wasm-api.js';
 import type { WasmImports, WasmInstance, WasmMemory, WasmModule } from './wasm-api.js';
 
@@ -40,6 +41,7 @@ const instances = new Map<string, Promise<LoadedPlugin>>();
 async function instantiatePlugin(spec: LoadSpec): Promise<LoadedPlugin> {
   const glue = (await import(pathToFileURL(join(spec.dir, 'plugin.js')).href)) as Instantiate;
   const memories: WasmMemory[] = [];
+  const cores: { instance: WasmInstance; imports: WasmImports }[] = [];
   const getCoreModule = (name: string): Promise<WasmModule> => {
     const key = `${spec.hash}/${name}`;
     let module = modules.get(key);
@@ -52,6 +54,7 @@ async function instantiatePlugin(spec: LoadSpec): Promise<LoadedPlugin> {
   };
   const instantiateCore = async (module: WasmModule, imports: WasmImports): Promise<WasmInstance> => {
     const instance = await wasm.instantiate(module, imports);
+    cores.push({ instance, imports });
     for (const value of Object.values(instance.exports)) {
       if (value instanceof wasm.Memory) memories.push(value);
     }
@@ -63,7 +66,17 @@ async function instantiatePlugin(spec: LoadSpec): Promise<LoadedPlugin> {
       hint: 'build the component for the world `plugin` in plugins/wit/khutulun.wit',
     });
   }
-  return { exports, memories };
+  return { exports: directOrGlue(exports, findDirectAbi(cores)), memories };
+}
+
+/** Prefers the direct ABI when it answers `describe` exactly like the jco glue (a self-check). */
+function directOrGlue(glue: PluginExports, direct: PluginExports | undefined): PluginExports {
+  if (!direct || process.env.KHUTULUN_PLUGIN_DIRECT_ABI === '0') return glue;
+  try {
+    return direct.describe() === glue.describe() ? direct : glue;
+  } catch {
+    return glue;
+  }
 }
 
 /** Same bytes under different grants are different instances (their imports differ). */

@@ -126,4 +126,10 @@ describe('built-in plugins (real Wasm components through the host)', () => {
     expect(echo).toEqual({ ok: true, effects: [], value: { a: [1, 2] } });
     expect(none).toMatchObject({ ok: false, error: { code: 'KH-PLUGIN-NOFUNC' } });
   });
+
+  it('strings cross the boundary intact both ways (UTF-8, large, empty)', async () => {
+    const payload = { s: 'héllo ✓ 🌍 \u0000 "quoted"', big: 'x'.repeat(200_000), empty: '', list: [1.5, -2, true, null] };
+    const echo = await host.call({ ...call('khutulun.noop', 'echo'), event: { name: 'e', payload } });
+    expect(echo).toEqual({ ok: true, effects: [], value: payload });
+  });
 });

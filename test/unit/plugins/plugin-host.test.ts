@@ -13,14 +13,15 @@ describe('PluginHost with native (WAT) components', () => {
 
   beforeAll(async () => {
     cacheDir = mkdtempSync(join(tmpdir(), 'kh-plugin-cache-'));
-    host = await PluginHost.create({ threads: 2, callTimeoutMs: 300, cacheDir, maxMemoryMb: 64 });
+    // 1 s: generous for a loaded CI box, short enough for the loop test.
+    host = await PluginHost.create({ threads: 2, callTimeoutMs: 1000, cacheDir, maxMemoryMb: 64 });
     await host.register({ id: 'ok', bytes: await watPluginComponent({ response: OK }) });
     await host.register({ id: 'trap', bytes: await watPluginComponent({ invokePrelude: 'unreachable' }) });
     await host.register({ id: 'loop', bytes: await watPluginComponent({ invokePrelude: '(loop $l (br $l))' }) });
     await host.register({
       id: 'hog',
-      // Grows linear memory by 128 MiB (2048 pages) on every call.
-      bytes: await watPluginComponent({ invokePrelude: '(drop (memory.grow (i32.const 2048)))' }),
+      // Grows linear memory by 80 MiB (1280 pages) on every call.
+      bytes: await watPluginComponent({ invokePrelude: '(drop (memory.grow (i32.const 1280)))' }),
     });
     const random = await watPluginComponent({ useWasiRandom: true });
     await host.register({ id: 'wasi-denied', bytes: random });
@@ -91,6 +92,23 @@ describe('PluginHost with native (WAT) components', () => {
     await expect(host.register({ id: 'x:y', bytes: new Uint8Array([0]) })).rejects.toMatchObject({ code: PluginErrorCode.invalid });
     await expect(host.register({ id: 'junk', bytes: new Uint8Array([0, 97, 115, 109]) })).rejects.toMatchObject({ code: PluginErrorCode.load });
     await expect(host.register({ id: 'missing', url: '/nonexistent/p.wasm' })).rejects.toMatchObject({ code: PluginErrorCode.load });
+  });
+
+  it('the jco glue path (direct ABI switched off) gives the same answers', async () => {
+    process.env.KHUTULUN_PLUGIN_DIRECT_ABI = '0';
+    const glueHost = await PluginHost.create({ threads: 1, callTimeoutMs: 1000, cacheDir });
+    try {
+      await glueHost.register({ id: 'ok', bytes: await watPluginComponent({ response: OK }) });
+      await glueHost.register({ id: 'trap', bytes: await watPluginComponent({ invokePrelude: 'unreachable' }) });
+      await glueHost.register({ id: 'coded', bytes: await watPluginComponent({ fail: true, response: '{"code":"KH-APP-001","message":"no","retryable":true}' }) });
+      const batch = [call('ok'), call('trap'), call('coded'), call('ok')];
+      // Trap messages are worded differently by jco; everything else is identical.
+      const shape = (r: Awaited<ReturnType<PluginHost['call']>>) => (r.ok ? r : { ok: false, code: r.error.code, retryable: r.error.retryable });
+      expect((await glueHost.callBatch(batch)).map(shape)).toEqual((await host.callBatch(batch)).map(shape));
+    } finally {
+      delete process.env.KHUTULUN_PLUGIN_DIRECT_ABI;
+      await glueHost.close();
+    }
   });
 
   it('a big batch keeps order', async () => {

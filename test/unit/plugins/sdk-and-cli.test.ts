@@ -36,7 +36,7 @@ describe('SDK-built plugins and the plugin CLI', () => {
     const c = capture();
     expect(await main(['plugin', 'build', join(dir, 'greeter.ts'), '-o', wasm], c.io)).toBe(0);
     expect(c.out.join('')).toMatch(/built .*greeter\.wasm/);
-    host = await PluginHost.create({ threads: 2, callTimeoutMs: 500, cacheDir: join(dir, 'cache') });
+    host = await PluginHost.create({ threads: 2, callTimeoutMs: 1000, cacheDir: join(dir, 'cache') });
     await host.register({ id: 'user.greeter', url: wasm });
   }, 120_000);
   afterAll(async () => {
