@@ -49,8 +49,15 @@ function calls(v: Value, out: Array<Extract<Value, { kind: 'call' }>>): void {
   else if (v.kind === 'map') v.entries.forEach((e) => (calls(e.key, out), calls(e.value, out)));
 }
 
-export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, ctx: ValueContext): void {
+export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer: ValueContext): void {
+  const ctx: ValueContext = { ...outer, templates: st.nodeTemplates };
   const h = ctx.hierarchy;
+  const condition = (n: PNode | undefined, what: string): void => {
+    if (n === undefined) return;
+    const v = toValue(n, ctx);
+    // 2.0 filters are boolean conditions (8.6); 1.3 used property/capability maps.
+    if (v.kind !== 'call' && !ctx.legacy) ctx.sink.report(n.pos, Codes.Shape, `${what} must be a condition (a boolean function such as $and or $equal), not ${v.kind === 'map' ? 'a map' : 'a value'}`);
+  };
   const inputTypes = new Map<string, TypeDef | undefined>();
   for (const [n, p] of st.inputs) inputTypes.set(n, checkPropertyDef(p, scope, ctx, `the input "${n}"`));
   const checkGetInput = (n: PNode, declared: ReadonlyMap<string, unknown>): void => {
@@ -72,6 +79,13 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, ctx: 
       for (const v of nt.properties.values()) toValue(v, ctx);
       continue;
     }
+    condition(nt.nodeFilter, `the node_filter of node template "${name}"`);
+    for (const r of nt.requirements) {
+      condition(r.nodeFilter, `the node_filter of requirement "${r.name}"`);
+      if (r.allocation) toValue(r.allocation, ctx);
+      for (const v of r.relationshipProperties.values()) toValue(v, ctx);
+    }
+    if (nt.count !== undefined) toValue(nt.count, ctx);
     const abstract = nt.directives.includes('select') || nt.directives.includes('substitute') || nt.copy !== undefined;
     checkAssignments(nt.properties, h.effective(t, 'properties'), t, { ...ctx, at: nt.pos }, `properties of node template "${name}"`, !abstract);
     checkAssignments(nt.attributes, h.effective(t, 'attributes'), t, { ...ctx, at: nt.pos }, `attributes of node template "${name}"`, false);
@@ -157,6 +171,11 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, ctx: 
     checkPropertyDef(o, scope, ctx, `the output "${n}"`);
     if (o.value) checkGetInput(o.value, st.inputs);
   }
+  for (const p of st.policies) for (const t of p.triggers.values()) {
+    condition(t.condition, `the condition of trigger "${t.name}"`);
+    for (const a of t.action) toValue(a, ctx);
+  }
+  if (st.substitutionMappings?.substitutionFilter) condition(st.substitutionMappings.substitutionFilter, 'the substitution_filter');
   checkWorkflows(st, scope, ctx);
   if (st.substitutionMappings?.nodeType) scope.resolve(st.substitutionMappings.nodeType, 'node', ctx.sink, 'the substituted node type');
 }

@@ -7,6 +7,7 @@ import type { PropertyDef, Ref, TypeDef, TypeKind } from '../model/index.js';
 import type { Hierarchy } from './hierarchy.js';
 import type { Scope } from './scope.js';
 import { checkValue, VERSION, type ValueContext } from './values.js';
+import { toValue } from './functions.js';
 
 function refs(scope: Scope, list: readonly Ref[] | undefined, kind: TypeKind, ctx: ValueContext, what: string): void {
   for (const r of list ?? []) scope.resolve(r, kind, ctx.sink, what);
@@ -181,6 +182,10 @@ export function checkType(t: TypeDef, scope: Scope, ctx: ValueContext): void {
         if (!ct) ctx.sink.report(r.capability.pos, Codes.TypeUnknown, `the capability "${r.capability.name}" of requirement "${r.name}" is neither a capability type nor a capability of its node type`);
         else if (ct.kind !== 'capability') ctx.sink.report(r.capability.pos, Codes.TypeKind, `"${r.capability.name}" is a ${ct.kind} type, but requirement "${r.name}" needs a capability type`);
       }
+    }
+    if (r.nodeFilter !== undefined) {
+      const v = toValue(r.nodeFilter, ctx);
+      if (v.kind !== 'call' && !ctx.legacy) ctx.sink.report(r.nodeFilter.pos, Codes.Shape, `the node_filter of requirement "${r.name}" must be a condition (a boolean function such as $and or $equal)`);
     }
     if (r.relationship?.type) scope.resolve(r.relationship.type, 'relationship', ctx.sink, `the relationship of requirement "${r.name}"`);
   }

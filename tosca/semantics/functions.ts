@@ -7,17 +7,18 @@ import { Codes, type ProblemSink } from '../problems/index.js';
 import { isScalar, type PNode } from '../reader/index.js';
 import type { CallVal, Value } from '../model/index.js';
 import type { Scope } from './scope.js';
+import { parseToscaPath, PATH_FUNCTIONS } from './tosca-path.js';
 
 /** [min, max] argument counts of built-in functions; max Infinity for variadic ones. */
 export const BUILTIN_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
   ['get_input', [1, Infinity]],
   ['get_property', [2, Infinity]],
   ['get_attribute', [2, Infinity]],
-  ['get_artifact', [2, 4]],
+  ['get_artifact', [2, Infinity]],
   ['value', [0, Infinity]],
   ['node_index', [0, 0]],
   ['relationship_index', [0, 0]],
-  ['available_allocation', [2, 2]],
+  ['available_allocation', [2, Infinity]],
   ['and', [0, Infinity]],
   ['or', [0, Infinity]],
   ['not', [1, 1]],
@@ -79,6 +80,8 @@ export interface FunctionContext {
   readonly sink: ProblemSink;
   readonly scope: Scope | undefined;
   readonly legacy: boolean;
+  /** Node template names, when checking inside a service template (TOSCA paths may name them). */
+  readonly templates?: ReadonlySet<string> | ReadonlyMap<string, unknown>;
 }
 
 function checkCall(call: CallVal, ctx: FunctionContext): void {
@@ -88,6 +91,18 @@ function checkCall(call: CallVal, ctx: FunctionContext): void {
     if (n < builtin[0] || n > builtin[1]) {
       const range = builtin[1] === Infinity ? `at least ${builtin[0]}` : builtin[0] === builtin[1] ? `${builtin[0]}` : `${builtin[0]} to ${builtin[1]}`;
       ctx.sink.report(call.pos, Codes.Function, `$${call.name} takes ${range} argument(s), got ${n}`);
+      return;
+    }
+    const after = PATH_FUNCTIONS.get(call.name);
+    if (after !== undefined && call.listArgs) {
+      const p = parseToscaPath(call.args, ctx.legacy);
+      if (p.error) ctx.sink.report(call.pos, Codes.Function, `$${call.name}: ${p.error} (10.3)`);
+      // A path that leaves no name may still parse with an <empty> context (the BNF is ambiguous), so no problem then.
+      else if (call.args.length - p.length >= after && p.node !== undefined && ctx.templates && !ctx.templates.has(p.node)) {
+        ctx.sink.report(call.pos, Codes.TemplateUnknown, `$${call.name} refers to "${p.node}", which is not a node template (start the path with SELF for this template)`);
+      }
+    } else if (after !== undefined && !call.listArgs) {
+      ctx.sink.report(call.pos, Codes.Function, `$${call.name} takes a list: [ <tosca_path>, <name>, ... ]`);
     }
     return;
   }

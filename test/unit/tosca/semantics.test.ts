@@ -91,6 +91,24 @@ describe('TOSCA semantics', () => {
     expect(await codes(`topology: 1\n`)).toEqual(['TOSCA-KEY-UNKNOWN']);
   });
 
+  it('checks TOSCA paths and node_filter conditions', async () => {
+    expect(await codes(NODE('      p: { type: string }', '        p: { $get_property: [ SELF, RELATIONSHIP, host, TARGET, name ] }'))).toEqual([]);
+    expect(await codes(NODE('      p: { type: string }', '        p: { $get_property: [ ghost, name ] }'))).toEqual(['TOSCA-TEMPLATE-UNKNOWN']);
+    expect(await codes(NODE('      p: { type: string }', '        p: { $get_property: [ TARGET, name ] }'))).toEqual(['TOSCA-FUNCTION']);
+    expect(await codes(NODE('      p: { type: string }', '        p: { $get_property: name }'))).toEqual(['TOSCA-FUNCTION']);
+    const filter = (f: string) => `node_types:
+  N: {}
+service_template:
+  node_templates:
+    n:
+      type: N
+      directives: [ select ]
+      node_filter: ${f}
+`;
+    expect(await codes(filter('{ $equal: [ 1, 1 ] }'))).toEqual([]);
+    expect(await codes(filter('{ properties: [] }'))).toEqual(['TOSCA-SHAPE']);
+  });
+
   it('forbids a service template in a profile and checks scalar definitions', async () => {
     expect(await codes('profile: a.b\nservice_template:\n  node_templates: {}\n')).toContain('TOSCA-PROFILE-TEMPLATE');
     expect(await codes('data_types:\n  L:\n    derived_from: scalar\n    units: { m: 2 }\n')).toEqual(['TOSCA-SCALAR']);
