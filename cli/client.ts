@@ -41,7 +41,7 @@ export function resolveAgentTarget(globals: GlobalOptions, io: Pick<CliIo, 'env'
     }
     return { url: url.origin, token: globals.token };
   }
-  const dir = stateDirOf(io, stateFlag);
+  const dir = stateDirOf(io, stateFlag ?? globals.state);
   const record = readAgentRecord(dir);
   if (!record) {
     throw new KhutulunError(ClientErrors.noAgent, `no agent running for state dir ${dir}`, {

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   agent?: string;
   /** `--token TOKEN` or $KHUTULUN_TOKEN. */
   token?: string;
+  /** `--state DIR`: the state dir whose recorded agent to reach (else $KHUTULUN_HOME, ~/.khutulun). */
+  state?: string;
 }
 
 export interface Command {

@@ -29,6 +29,7 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     const value = inline ?? args.shift();
     if (flag === '--agent' && value) globals.agent = value;
     else if (flag === '--token' && value) globals.token = value;
+    else if (flag === '--state' && value) globals.state = value;
     else if (flag === '--help') {
       help(cio);
       return 0;

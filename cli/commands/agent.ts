@@ -29,7 +29,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
   if (!name) throw new UsageError('--name is required', 'for example --name edge-1');
   const level = (flagString(args, 'log-level') ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`unknown log level "${level}"`);
-  const state = flagString(args, 'state');
+  const state = flagString(args, 'state') ?? globals.state;
   const token = flagString(args, 'token') ?? globals.token;
   const labels = flagString(args, 'labels');
   const cluster = flagString(args, 'cluster');

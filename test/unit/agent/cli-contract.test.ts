@@ -81,6 +81,8 @@ describe('CLI against a running agent (main() in-process)', () => {
     expect(JSON.parse(viaFlag.out)[0].name).toBe('alpha');
     const viaEnv = await cli(['hosts', '-o', 'json'], { KHUTULUN_HOME: dir });
     expect(viaEnv.code).toBe(0);
+    const viaGlobal = await cli(['--state', dir, 'hosts', '-o', 'json']);
+    expect(viaGlobal.code).toBe(0);
   });
 
   it('says what to do when no agent runs for the state dir, or the agent is unreachable, or the token is wrong', async () => {
