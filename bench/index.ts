@@ -1,5 +1,11 @@
 /** Benchmark registry: each layer's benchmarks live in their own file and are listed here. */
 import type { Benchmark } from './types.js';
+import { storeCreate } from './store-create.js';
+import { storeWrite } from './store-write.js';
+import { storeLoad } from './store-load.js';
+import { storeSync } from './store-sync.js';
+import { storeMemory } from './store-memory.js';
+import { schedulerPlaceBenchmark } from './scheduler-place.js';
 import { pluginsCalls } from './plugins-calls.js';
 import { processStart } from './runtimes-process.js';
 import { containerStart } from './runtimes-container.js';
@@ -8,5 +14,6 @@ import { pipelineNoop } from './pipeline-noop.js';
 import { actorsMemory } from './actors-memory.js';
 import { toscaK8sProfileBench } from './tosca-k8s-profile.js';
 import { toscaConformanceBench } from './tosca-conformance.js';
+import { toscaCompile1k } from './tosca-compile.js';
 
-export const benchmarks: Benchmark[] = [clusterSyncLatency, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, processStart, pluginsCalls, containerStart];
+export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, processStart, pluginsCalls, containerStart, schedulerPlaceBenchmark];

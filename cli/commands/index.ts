@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { versionCommand } from './version.js';
 import { validateCommand } from './validate.js';
+import { compileCommand } from './compile.js';
 import { agentCommand } from './agent.js';
 import { deployCommand } from './deploy.js';
 import { statusCommand } from './status.js';
@@ -10,4 +11,4 @@ import { undeployCommand } from './undeploy.js';
 import { hostsCommand } from './hosts.js';
 import { pluginCommand } from './plugin.js';
 
-export const commands: Command[] = [versionCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand];
+export const commands: Command[] = [versionCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];

@@ -190,10 +190,14 @@ async function evaluatePasses(d: Deployment, paths: readonly string[], maxPasses
   for (let pass = 0; pass < maxPasses && pending.length > 0; pass++) {
     const next: string[] = [];
     const last = pass === maxPasses - 1;
-    for (const p of pending) {
-      const kind = p.startsWith('relationships/') ? 'edge' : 'vertex';
-      const id = d.require(kind, p).id;
-      const errors = await d.updateProperties(id);
+    // All entities of a pass at once, so their writes share one Automerge change.
+    const results = await Promise.all(
+      pending.map(async (p) => {
+        const kind = p.startsWith('relationships/') ? 'edge' : 'vertex';
+        return [p, await d.updateProperties(d.require(kind, p).id)] as const;
+      }),
+    );
+    for (const [p, errors] of results) {
       const waiting = errors.filter((e) => e.code === NOT_YET);
       if (waiting.length > 0 && !last) next.push(p);
       for (const e of errors) if (e.code !== NOT_YET || last) problems.push({ code: e.code, node: p, message: `${p}: ${e.message}` });
