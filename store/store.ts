@@ -44,7 +44,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     ...(storage ? { storage } : {}),
     network: [...(options.network ?? [])],
     peerId: `${hostId}-${random.hex(4)}` as PeerId,
-    // Announce only documents this store knows (avoids sync storms); peers may still request others.
+    // Share only documents this store knows (the cluster doc, deployments it created or opened):
+    // never relay arbitrary documents, which avoids sync storms between many peers.
     sharePolicy: options.sharePolicy ?? (async (_peer, documentId) => documentId !== undefined && known.has(documentId)),
   });
   const findTimeout = options.findTimeoutMs ?? 30_000;
