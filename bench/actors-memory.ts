@@ -3,9 +3,9 @@
  * Baseline, same run: RSS with the same 10 deployments loaded in the store but no actors.
  */
 import { HostEngine, MemoryActorStore } from '../actors/index.js';
-import { FakePluginHost } from '../plugins/host/index.js';
+import type { PluginCall, PluginCallResult, PluginHostLike } from '../plugins/host/index.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
-import { benchGraph } from './pipeline-noop.js';
+import { benchGraph } from './pipeline-graph.js';
 import type { Benchmark, BenchResult } from './types.js';
 import { withBaseline } from './types.js';
 
@@ -24,8 +24,15 @@ export const actorsMemory: Benchmark = {
     const store = new MemoryActorStore();
     const names = Array.from({ length: deployments }, (_, i) => `d${i}`);
     for (const name of names) store.put(name, benchGraph(name, perDeployment, 4));
-    const plugins = new FakePluginHost();
-    plugins.define('khutulun.noop', { create: () => [], configure: () => [], start: () => [], stop: () => [], delete: () => [] });
+    // A minimal in-process host (type-only import): loading the Wasm host would add jco's ~120 MB
+    // to what is measured, and the actors do not hold it.
+    const plugins: PluginHostLike = {
+      register: async () => {},
+      describe: () => undefined,
+      call: async (): Promise<PluginCallResult> => ({ ok: true, effects: [] }),
+      callBatch: async (calls: readonly PluginCall[]): Promise<PluginCallResult[]> => calls.map(() => ({ ok: true, effects: [] })),
+      close: async () => {},
+    };
     settleGc();
     const before = process.memoryUsage();
     const engine = new HostEngine({ hostId: 'bench', store, plugins, runtimes: [new NoopRuntime()] });

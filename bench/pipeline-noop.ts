@@ -10,30 +10,12 @@
 import { existsSync } from 'node:fs';
 import { FloriaActorStore, HostEngine, MemoryActorStore } from '../actors/index.js';
 import { openStore } from '../store/index.js';
-import type { GraphView, VertexView, EdgeView } from '../actors/index.js';
 import { builtinPlugins } from '../plugins/builtin/index.js';
-import { FakePluginHost, PluginHost } from '../plugins/host/index.js';
-import type { PluginHostLike } from '../plugins/host/index.js';
+import type { FakePluginHost, PluginHostLike } from '../plugins/host/index.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
 import type { Benchmark, BenchResult } from './types.js';
 import { withBaseline } from './types.js';
-
-const STANDARD = ['create', 'configure', 'start', 'stop', 'delete'];
-
-/** `nodes` vertexes in `waves` layers; each node requires one node of the layer below. */
-export function benchGraph(deployment: string, nodes: number, waves: number): GraphView {
-  const perWave = Math.ceil(nodes / waves);
-  const vertexes: VertexView[] = [];
-  const edges: EdgeView[] = [];
-  for (let i = 0; i < nodes; i++) {
-    const id = `${deployment}/n${i}`;
-    const handlers: Record<string, string[]> = {};
-    for (const op of STANDARD) handlers[`Standard.${op}`] = [`khutulun.noop:${op}`];
-    vertexes.push({ id, classes: [], properties: {}, handlers });
-    if (i >= perWave) edges.push({ id: `${id}-dep`, name: 'dependency', source: id, target: `${deployment}/n${i - perWave}`, classes: [], properties: {}, handlers: {} });
-  }
-  return { vertexes, edges };
-}
+import { benchGraph } from './pipeline-graph.js';
 
 async function automergeStore(names: string[], perDeployment: number): Promise<{ port: FloriaActorStore; close: () => Promise<void> }> {
   const store = await openStore({ hostId: 'bench' });
@@ -75,7 +57,9 @@ async function deployAll(plugins: PluginHostLike, deployments: number, perDeploy
   return { seconds, started };
 }
 
-function fakeNoop(): FakePluginHost {
+async function fakeNoop(): Promise<FakePluginHost> {
+  // Loaded lazily: the plugin host pulls in jco (~120 MB), which other benchmarks should not pay.
+  const { FakePluginHost } = await import('../plugins/host/index.js');
   const host = new FakePluginHost();
   host.define('khutulun.noop', {
     create: () => [],
@@ -96,9 +80,10 @@ export const pipelineNoop: Benchmark = {
     const wasm = builtinPlugins().find((p) => p.id === 'khutulun.noop')!;
     if (!existsSync(wasm.path)) throw new Error(`${wasm.path} is missing: run npm run build first`);
 
-    const base = await deployAll(fakeNoop(), deployments, perDeployment);
+    const base = await deployAll(await fakeNoop(), deployments, perDeployment);
     ctx.log(`in-process plugins: ${total} instances in ${base.seconds.toFixed(2)} s`);
 
+    const { PluginHost } = await import('../plugins/host/index.js');
     const host = await PluginHost.create({ threads: 2 });
     try {
       await host.register({ id: 'khutulun.noop', url: wasm.path });

@@ -6,7 +6,6 @@
 import { toErrorData } from '../../common/index.js';
 import type { ErrorData, Logger } from '../../common/index.js';
 import type { Effect } from '../../plugins/effects.js';
-import { parseHandlerName } from '../../plugins/host/index.js';
 import type { ObservedWorkload, WorkloadState } from '../../runtimes/workload.js';
 import { ActorErrorCode } from '../errors.js';
 import type { ActorEvent, Operation } from '../logic/index.js';
@@ -103,6 +102,16 @@ async function applyEffect(deps: OperationRunnerDeps, graph: DeploymentGraph, st
     default:
       return undefined;
   }
+}
+
+/**
+ * `<plugin-id>:<function>` (the last `:` separates). Same rule as plugins/host parseHandlerName,
+ * kept here so the actor layer does not load the plugin host (jco, ~120 MB) at run time.
+ */
+function parseHandlerName(handler: string): { plugin: string; fn: string } | undefined {
+  const at = handler.lastIndexOf(':');
+  if (at <= 0 || at === handler.length - 1) return undefined;
+  return { plugin: handler.slice(0, at), fn: handler.slice(at + 1) };
 }
 
 function failure(code: string, message: string, retryable: boolean, hint: string): ErrorData {
