@@ -82,6 +82,32 @@ export function validateContainerSpec(spec: unknown): asserts spec is ContainerS
   }
   checkStrings(s.command, 'command');
   checkStrings(s.entrypoint, 'entrypoint');
+  for (const field of ['workingDir', 'user', 'network', 'ociRuntime'] as const) {
+    if (s[field] !== undefined && typeof s[field] !== 'string') throw badSpec(`${field} must be a string`, { field });
+  }
+  for (const field of ['env', 'labels', 'limits', 'health', 'imageSource'] as const) {
+    const v = s[field];
+    if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) throw badSpec(`${field} must be an object`, { field });
+  }
+  for (const field of ['mounts', 'ports'] as const) {
+    const v = s[field];
+    if (v !== undefined && (!Array.isArray(v) || v.some((m) => typeof m !== 'object' || m === null))) {
+      throw badSpec(`${field} must be an array of objects`, { field });
+    }
+  }
+  const h = s.health;
+  if (h) {
+    checkStrings(h.command, 'health.command');
+    if (h.httpGet !== undefined && (typeof h.httpGet !== 'object' || h.httpGet === null || !isPositiveInt(h.httpGet.port) || typeof h.httpGet.path !== 'string' || !h.httpGet.path.startsWith('/'))) {
+      throw badSpec('health.httpGet needs { port, path starting with / }', { field: 'health.httpGet' });
+    }
+    for (const field of ['tcpPort', 'intervalMs', 'timeoutMs', 'retries'] as const) {
+      if (h[field] !== undefined && !isPositiveInt(h[field])) throw badSpec(`health.${field} must be a positive integer`, { field: `health.${field}` });
+    }
+  }
+  for (const [key, value] of Object.entries(s.labels ?? {})) {
+    if (typeof value !== 'string') throw badSpec(`label ${JSON.stringify(key)} must have a string value`, { field: 'labels' });
+  }
   for (const key of Object.keys(s.env ?? {})) {
     if (!ENV_KEY_RE.test(key) || typeof s.env?.[key] !== 'string') throw badSpec(`env ${JSON.stringify(key)} is invalid`, { field: 'env' });
   }

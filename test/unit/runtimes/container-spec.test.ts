@@ -48,6 +48,14 @@ describe('validateContainerSpec', () => {
     ['unknown restart', { ...base, restart: 'sometimes' }],
     ['pod and network', { ...base, pod: 'p', network: 'n' }],
     ['env key with =', { ...base, env: { 'A=B': 'x' } }],
+    ['env as a string', { ...base, env: 'A=1' }],
+    ['mounts not an array', { ...base, mounts: { source: '/a', target: '/b' } }],
+    ['null port', { ...base, ports: [null] }],
+    ['numeric working dir', { ...base, workingDir: 5 }],
+    ['health command not strings', { ...base, health: { command: 5 } }],
+    ['health path without slash', { ...base, health: { httpGet: { port: 80, path: 'x' } } }],
+    ['health interval zero', { ...base, health: { tcpPort: 80, intervalMs: 0 } }],
+    ['label with a number value', { ...base, labels: { a: 1 } }],
   ];
   it.each(bad)('rejects %s with KH-CONT-004', (_name, spec) => {
     try {
@@ -59,6 +67,39 @@ describe('validateContainerSpec', () => {
       return;
     }
     throw new Error('accepted a bad spec');
+  });
+
+  it('property: arbitrary input is accepted or rejected with KH-CONT-004, never a crash', () => {
+    const fieldArb = fc.record(
+      {
+        kind: fc.oneof(fc.constant('container'), fc.anything()),
+        image: fc.oneof(fc.constant('localhost/a:1'), fc.anything()),
+        command: fc.anything(),
+        env: fc.anything(),
+        labels: fc.anything(),
+        workingDir: fc.anything(),
+        health: fc.oneof(fc.anything(), fc.record({ command: fc.anything(), httpGet: fc.anything(), tcpPort: fc.anything(), intervalMs: fc.anything() }, { requiredKeys: [] })),
+        mounts: fc.oneof(fc.array(fc.record({ source: fc.anything(), target: fc.anything(), type: fc.anything() })), fc.constant(undefined)),
+        ports: fc.oneof(fc.array(fc.record({ name: fc.string(), protocol: fc.anything(), containerPort: fc.anything(), hostPort: fc.anything() })), fc.constant(undefined)),
+        limits: fc.oneof(fc.record({ memory: fc.anything(), cpus: fc.anything(), pids: fc.anything() }), fc.constant(undefined)),
+        restart: fc.anything(),
+        pod: fc.anything(),
+      },
+      { requiredKeys: ['kind', 'image'] },
+    );
+    fc.assert(
+      fc.property(fc.oneof(fieldArb, fc.anything()), (input) => {
+        try {
+          validateContainerSpec(input);
+          // accepted: mapping it must not throw either
+          toCreateBody('d/x', input, { config });
+        } catch (e) {
+          expect(e).toBeInstanceOf(KhutulunError);
+          expect((e as KhutulunError).code).toBe('KH-CONT-004');
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('accepts a full spec', () => {
