@@ -1,6 +1,7 @@
 /** The command registry: each command lives in its own file and is listed here. */
 import type { Command } from '../command.js';
 import { versionCommand } from './version.js';
+import { storeDemoCommand } from './store-demo.js';
 import { validateCommand } from './validate.js';
 import { compileCommand } from './compile.js';
 import { agentCommand } from './agent.js';
@@ -11,4 +12,4 @@ import { undeployCommand } from './undeploy.js';
 import { hostsCommand } from './hosts.js';
 import { pluginCommand } from './plugin.js';
 
-export const commands: Command[] = [versionCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];
+export const commands: Command[] = [versionCommand, storeDemoCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];
