@@ -1,5 +1,5 @@
 export { ProcessRuntimeAdapter, PROCESS_RUNTIME } from './process-adapter.js';
-export type { ProcessAdapterOptions } from './process-adapter.js';
+export type { ProcessAdapterOptions } from './adapter-options.js';
 export { ProcessErrorCodes } from './errors.js';
 export { decideRestart, defaultBackoff, isFailure } from './restart-policy.js';
 export type { BackoffConfig, ExitFacts, RestartDecision } from './restart-policy.js';
@@ -17,3 +17,4 @@ export { encodeId } from './state-file.js';
 export type { ProcessStateRecord, SupervisedStatus } from './state-file.js';
 export { detectSystemd, systemdUnavailable, SYSTEMD_NAME } from './systemd-detect.js';
 export type { SystemdAvailability } from './systemd-detect.js';
+export type { TreeTracking } from './start-process.js';

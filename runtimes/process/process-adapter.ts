@@ -14,16 +14,12 @@ import { KhutulunError, silentLogger, systemClock, toErrorData } from '../../com
 import type { Clock, Logger, TimerHandle } from '../../common/index.js';
 import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
 import type { ObservedWorkload, ProcessSpec, WorkloadId, WorkloadSpec } from '../workload.js';
-import { fetchArtifact } from '../artifacts/index.js';
-import { detectCgroups, joinCgroups, prepareCgroups, prepareTrackingGroup, removeCgroups, requestedControllers } from './cgroups.js';
+import { detectCgroups, removeCgroups } from './cgroups.js';
 import type { CgroupLayout, CgroupPlacement } from './cgroups.js';
-import { resolveCommand } from './command-path.js';
-import { adapterClosed, badSpec, cgroupUnavailable } from './errors.js';
-import { buildEnv, findSetpriv, launch, logPaths } from './launch.js';
+import { adapterClosed } from './errors.js';
 import { defaultLogRotation, rotateIfNeeded } from './log-rotation.js';
 import type { LogRotationConfig } from './log-rotation.js';
 import { toObserved } from './observed.js';
-import { checkPortsFree } from './ports.js';
 import { isSameLiveProcess, readProcStat } from './proc-stat.js';
 import { decideRestart, defaultBackoff } from './restart-policy.js';
 import type { BackoffConfig, ExitFacts } from './restart-policy.js';
@@ -32,33 +28,11 @@ import { acquireStateLock } from './state-lock.js';
 import { encodeId, StateStore } from './state-file.js';
 import type { ProcessStateRecord } from './state-file.js';
 import { killTree, terminateTree } from './terminate.js';
-import { checkCanSwitch, lookupUser } from './user.js';
-import type { UserIds } from './user.js';
+import { startProcess } from './start-process.js';
+import { coded, exitCause, placementOf } from './exit-cause.js';
+import type { TreeTracking } from './start-process.js';
+import type { ProcessAdapterOptions } from './adapter-options.js';
 
-export interface ProcessAdapterOptions {
-  /** Where state files, and by default workload directories, live. Survives agent restarts. */
-  stateDir: string;
-  /** Drives restart backoff and the supervision tick. */
-  clock?: Clock;
-  logger?: Logger;
-  backoff?: BackoffConfig;
-  logRotation?: LogRotationConfig;
-  /** How often re-attached processes are checked and logs rotated (default 1000 ms). */
-  pollIntervalMs?: number;
-  /** Used when a spec has no stopTimeoutMs (default 10 s). */
-  defaultStopTimeoutMs?: number;
-  /** `off` never touches cgroups (then limits are refused). Default `auto`. */
-  cgroups?: 'auto' | 'off';
-  /** Override of the cgroup mount root (tests point it at a scratch tree). */
-  cgroupRoot?: string;
-  /**
-   * How the process tree is tracked for stop/kill when no limits are requested:
-   * `cgroup` (default) — a v2 group joined right after spawn (cheap; a child forked and setsid'd
-   * within the first moment escapes it), `cgroup-strict` — joined before exec through a wrapper
-   * (exact, one extra exec), `process-group` — no cgroup. Limits always use the strict way.
-   */
-  treeTracking?: 'cgroup' | 'cgroup-strict' | 'process-group';
-}
 
 interface Entry {
   record: ProcessStateRecord;
@@ -83,7 +57,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
   readonly #defaultStopMs: number;
   readonly #cgroupMode: 'auto' | 'off';
   readonly #cgroupRoot: string | undefined;
-  readonly #tracking: 'cgroup' | 'cgroup-strict' | 'process-group';
+  readonly #tracking: TreeTracking;
   readonly #scope: string;
   readonly #entries = new Map<WorkloadId, Entry>();
   readonly #listeners = new Set<(event: RuntimeEvent) => void>();
@@ -210,7 +184,9 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
   #serial<T>(id: WorkloadId, fn: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(adapterClosed());
     const previous = this.#locks.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
+    const next = previous.catch(() => undefined).then(fn).catch((error: unknown) => {
+      throw coded(id, error);
+    });
     this.#locks.set(id, next);
     const clear = (): void => {
       if (this.#locks.get(id) === next) this.#locks.delete(id);
@@ -266,91 +242,32 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     options: Pick<EnsureOptions, 'sourceDir' | 'signal'> | undefined,
     counters: { restarts: number; streak: number },
   ): Promise<ProcessStateRecord> {
-    mkdirSync(workDir, { recursive: true });
-    for (const artifact of options ? (spec.artifacts ?? []) : []) {
-      await fetchArtifact(artifact, { workDir, ...(options?.sourceDir !== undefined ? { sourceDir: options.sourceDir } : {}), ...(options?.signal ? { signal: options.signal } : {}) });
-    }
-    const cwd = resolve(workDir, spec.cwd ?? '.');
-    if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw badSpec(id, `cwd ${cwd} is not a directory`);
-    const user: UserIds | undefined = spec.user !== undefined ? lookupUser(id, spec.user) : undefined;
-    if (user) checkCanSwitch(id, user, process.getuid?.() ?? 0);
-    const env = buildEnv(id, workDir, spec.env, user);
-    const file = resolveCommand(id, spec.command, cwd, env['PATH']);
-    await checkPortsFree(id, spec.ports);
-
-    const wanted = requestedControllers(spec.limits);
-    const layout = this.cgroupLayout();
     const group = `${this.#scope}-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
-    // Limits (and strict tracking) need the groups before the program runs; plain tracking creates
-    // its group while the process spawns and joins it right after (children forked within that
-    // first moment stay reachable through the process group).
-    const strict = wanted.length > 0 || (this.#tracking === 'cgroup-strict' && layout.v2 !== undefined);
-    let placement: CgroupPlacement = strict ? prepareCgroups(id, group, spec.limits, layout) : { dirs: [], enforced: [] };
-    const pendingTracking = !strict && this.#tracking === 'cgroup' && layout.v2 ? prepareTrackingGroup(group, layout) : undefined;
-    const warnings: string[] = [];
-
-    const logs = logPaths(workDir);
-    // The process must be in its groups before it runs a single instruction (limits hold from the
-    // start, and children forked at once are tracked): a wrapper joins them, then execs the program.
-    // Only with a user and no setpriv does the agent move it after spawn (a short race, documented).
-    const setpriv = user ? findSetpriv() : undefined;
-    const viaWrapper = strict && placement.dirs.length > 0 && (!user || setpriv !== undefined);
-    let child: ChildProcess;
-    try {
-      child = await launch({
-        id,
-        file,
-        args: spec.args ?? [],
-        env,
-        cwd,
-        ...(user ? { user } : {}),
-        ...(setpriv ? { setpriv } : {}),
-        ...logs,
-        joinBeforeExec: viaWrapper ? placement.dirs : [],
-      });
-    } catch (error) {
-      removeCgroups(placement.dirs);
-      if (pendingTracking) removeCgroups((await pendingTracking).dirs);
-      throw error;
-    }
-    const pid = child.pid ?? -1;
-    // Listen now: the awaits below may let a quick exit happen before the entry exists.
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-    if (pendingTracking) placement = await pendingTracking;
-    if (placement.killDir === undefined) warnings.push('no cgroup v2 tracking: the tree is stopped through its process group only');
-    if (!viaWrapper && placement.dirs.length > 0) {
-      try {
-        joinCgroups(placement.dirs, pid);
-      } catch (error) {
-        if (wanted.length > 0) {
-          killTree({ pid, cgroups: placement });
-          throw cgroupUnavailable(id, wanted, `joining the cgroup failed: ${(error as Error).message}`);
-        }
-        warnings.push('could not join the tracking cgroup');
-      }
-    }
+    const started = await startProcess({ id, spec, workDir, group, layout: this.cgroupLayout(), tracking: this.#tracking, fetchOptions: options });
+    const { child, placement } = started;
     const record: ProcessStateRecord = {
       version: 1,
       id,
       spec,
       specHash: hash,
       status: 'running',
-      pid,
+      pid: started.pid,
       startedAt: this.#clock.now(),
       restarts: counters.restarts,
       streak: counters.streak,
       workDir,
-      ...logs,
+      stdoutLog: started.stdoutLog,
+      stderrLog: started.stderrLog,
       cgroups: placement.dirs,
-      warnings,
+      warnings: started.warnings,
+      ...(placement.killDir ? { killDir: placement.killDir } : {}),
     };
-    const stat = readProcStat(pid);
+    const stat = readProcStat(started.pid);
     if (stat !== undefined) record.procStartTime = stat.startTime;
     const entry: Entry = { record, child, reattached: false, stopping: false, placement: { dirs: placement.dirs, ...(placement.killDir ? { killDir: placement.killDir } : {}) } };
     this.#entries.set(id, entry);
-    if (placement.killDir) record.killDir = placement.killDir;
     this.#store.write(record);
-    void exited.then(({ code, signal }) => {
+    void started.exited.then(({ code, signal }) => {
       const ranMs = this.#clock.now() - (record.startedAt ?? this.#clock.now());
       this.#onExit(entry, child, { codeKnown: true, ranMs, ...(code !== null ? { exitCode: code } : {}), ...(signal !== null ? { signal } : {}) });
     });
@@ -466,27 +383,4 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
       }
     }
   }
-}
-
-function placementOf(record: ProcessStateRecord): Pick<CgroupPlacement, 'dirs' | 'killDir'> {
-  return { dirs: record.cgroups ?? [], ...(record.killDir ? { killDir: record.killDir } : {}) };
-}
-
-function exitCause(id: WorkloadId, exit: ExitFacts): ProcessStateRecord['cause'] {
-  if (!exit.codeKnown) {
-    return toErrorData(
-      new KhutulunError('KH-PROC-EXITED', `process of ${id} exited while it was not the agent's child; its exit code is unknown`, {
-        retryable: true,
-        hint: 'see the workload logs (info.stdoutLog / info.stderrLog)',
-      }),
-    );
-  }
-  const how = exit.signal !== undefined ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-  return toErrorData(
-    new KhutulunError('KH-PROC-EXITED', `process of ${id} ${how}`, {
-      retryable: true,
-      hint: 'see the workload logs (info.stdoutLog / info.stderrLog)',
-      details: { ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal !== undefined ? { signal: exit.signal } : {}) },
-    }),
-  );
 }
