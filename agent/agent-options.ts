@@ -1,8 +1,22 @@
 /** Options of an agent, their defaults and validation (bad options are coded errors, not crashes). */
 import { KhutulunError, systemClock, systemRandom, silentLogger } from '../common/index.js';
 import type { Clock, Logger, Random } from '../common/index.js';
-import type { Compiler, NodeRunner, Placer } from './deployment-engine.js';
+import type { Repo, DocHandle } from '@automerge/automerge-repo';
+import type { ClusterDoc } from './cluster-doc.js';
+import type { Compiler, DeploymentEngine, NodeRunner, Placer } from './deployment-engine.js';
+import type { EventHub } from './event-hub.js';
 import { AgentErrors } from './errors.js';
+
+/** What a custom DeploymentEngine factory gets from the agent. */
+export interface EngineContext {
+  repo: Repo;
+  cluster: DocHandle<ClusterDoc>;
+  hostId: string;
+  /** Publish actor transitions here: they reach `GET /v1/events`. */
+  events: EventHub;
+  clock: Clock;
+  logger: Logger;
+}
 
 export interface ListenAddress {
   host: string;
@@ -40,6 +54,11 @@ export interface AgentOptions {
   /** Capacity override (default: from the OS). */
   capacity?: { cpus: number; memoryBytes: number };
   deployments?: { compile?: Compiler; place?: Placer; runner?: NodeRunner };
+  /**
+   * Replaces the default document-backed engine entirely (e.g. tosca/ + store/ + the actors'
+   * HostEngine). Called once the repo and the cluster document are open.
+   */
+  engine?: (context: EngineContext) => DeploymentEngine;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
@@ -62,6 +81,7 @@ export interface ResolvedAgentOptions {
   learnPeers: boolean;
   capacity: { cpus: number; memoryBytes: number } | undefined;
   deployments: NonNullable<AgentOptions['deployments']>;
+  engine: AgentOptions['engine'];
   clock: Clock;
   random: Random;
   logger: Logger;
@@ -137,6 +157,7 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
     learnPeers: o.learnPeers ?? true,
     capacity: o.capacity,
     deployments: o.deployments ?? {},
+    engine: o.engine,
     clock: o.clock ?? systemClock,
     random: o.random ?? systemRandom,
     logger: o.logger ?? silentLogger,

@@ -2,7 +2,9 @@
 export { startAgent, SYNC_PATH } from './start-agent.js';
 export type { Agent } from './start-agent.js';
 export { resolveAgentOptions, parseHostPort, formatHostPort, parseLabels } from './agent-options.js';
-export type { AgentOptions, ListenAddress } from './agent-options.js';
+export type { AgentOptions, ListenAddress, EngineContext } from './agent-options.js';
+export { DocDeploymentEngine } from './doc-deployment-engine.js';
+export type { DocDeploymentEngineOptions } from './doc-deployment-engine.js';
 export { readAgentRecord, writeAgentRecord, agentRecordPath } from './agent-record.js';
 export type { AgentRecord } from './agent-record.js';
 export { AgentErrors, httpStatusOf, validateDeploymentName } from './errors.js';

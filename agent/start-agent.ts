@@ -71,15 +71,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const events = new EventHub();
   const streams = new Set<ServerResponse>();
   const auth = { token: o.token, allowLoopback: o.allowLoopback };
-  const engine = new DocDeploymentEngine({
-    repo,
-    cluster,
-    hostId: identity.id,
-    clock: o.clock,
-    events,
-    logger: o.logger,
-    ...o.deployments,
-  });
+  const engine: DeploymentEngine = o.engine
+    ? o.engine({ repo, cluster, hostId: identity.id, events, clock: o.clock, logger: o.logger })
+    : new DocDeploymentEngine({ repo, cluster, hostId: identity.id, clock: o.clock, events, logger: o.logger, ...o.deployments });
   const peers = new PeerManager({ repo, token: o.token, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   // Membership needs the advertised address, known only after listen(): filled in below.

@@ -155,4 +155,19 @@ describe('agent HTTP API', () => {
     expect(s.nodes.every((n) => n.host === 'alpha')).toBe(true);
     expect((await api(b.url, '/v1/deployments/web/outputs')).body).toEqual({ url: 'http://127.0.0.1:8080/' });
   });
+
+  it('accepts a whole custom DeploymentEngine (the seam for tosca/ + store/ + actors)', async () => {
+    const a = await h.start('alpha', {
+      engine: (ctx) => ({
+        deploy: async (r) => ({ name: r.name, state: 'deploying', nodes: [{ id: 'n1', template: 'T', host: ctx.hostId, state: 'pending' }], outputs: {} }),
+        status: async (name) => ({ name, state: 'deployed', nodes: [{ id: 'n1', template: 'T', host: ctx.hostId, state: 'started' }], outputs: { x: 1 } }),
+        outputs: async () => ({ x: 1 }),
+        undeploy: async (name) => ({ name, state: 'undeployed', nodes: [], outputs: {} }),
+        list: async () => [],
+        idle: async () => undefined,
+      }),
+    });
+    const r = await api(a.url, '/v1/deployments/any');
+    expect(r.body).toEqual({ name: 'any', state: 'deployed', nodes: [{ id: 'n1', template: 'T', host: 'alpha', hostId: a.hostId, state: 'started' }], outputs: { x: 1 } });
+  });
 });

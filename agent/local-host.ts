@@ -1,0 +1,110 @@
+/**
+ * The pieces one host runs, put together: the Floria store on disk, the Wasm plugin host with the
+ * built-in plugins, the runtime adapters this host can use (process and noop always; podman or
+ * docker when their socket answers), and the actors' HostEngine. No daemon is needed.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, Logger } from '../common/index.js';
+import { silentLogger, systemClock } from '../common/index.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { HostEngine, FloriaActorStore } from '../actors/index.js';
+import { PluginHost, builtinPlugins } from '../plugins/index.js';
+import type { PluginHostLike } from '../plugins/index.js';
+import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
+import { ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
+import { NoopRuntime } from '../runtimes/noop/index.js';
+import { KhutulunError } from '../common/index.js';
+
+export interface LocalHostOptions {
+  readonly hostId: string;
+  /** Where everything persists; absent = in memory (tests). */
+  readonly stateDir?: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Replace the plugin host (tests use a fake). */
+  readonly plugins?: PluginHostLike;
+  /** Replace the runtime adapters (default: process, noop, and podman/docker when reachable). */
+  readonly runtimes?: readonly RuntimeAdapter[];
+}
+
+export interface LocalHost {
+  readonly store: Store;
+  readonly engine: HostEngine;
+  readonly plugins: PluginHostLike;
+  readonly runtimes: readonly RuntimeAdapter[];
+  close(): Promise<void>;
+}
+
+async function reachable(adapter: RuntimeAdapter): Promise<boolean> {
+  try {
+    await Promise.race([adapter.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Container engines are optional: added only when their API answers, so `up` never needs a daemon. */
+async function defaultRuntimes(stateDir: string, clock: Clock, logger: Logger): Promise<RuntimeAdapter[]> {
+  const runtimes: RuntimeAdapter[] = [
+    new ProcessRuntimeAdapter({ stateDir: join(stateDir, 'process'), clock, logger }),
+    new NoopRuntime({ journal: join(stateDir, 'noop.jsonl'), fsync: false, clock }),
+  ];
+  for (const make of [createPodmanAdapter, createDockerAdapter]) {
+    const adapter = make({ clock });
+    if (await reachable(adapter)) runtimes.push(adapter);
+    else await adapter.close().catch(() => undefined);
+  }
+  return runtimes;
+}
+
+export async function openLocalHost(options: LocalHostOptions): Promise<LocalHost> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const stateDir = options.stateDir;
+  if (stateDir) mkdirSync(stateDir, { recursive: true });
+  const scratch = stateDir ?? join(process.env['TMPDIR'] ?? '/tmp', `khutulun-${options.hostId}`);
+  const store = await openStore({ hostId: options.hostId, clock, logger, ...(stateDir ? { dir: join(stateDir, 'store') } : {}) });
+  let plugins = options.plugins;
+  let ownPlugins: PluginHost | undefined;
+  try {
+    if (!plugins) {
+      ownPlugins = await PluginHost.create(stateDir ? { cacheDir: join(stateDir, 'plugin-cache') } : {});
+      for (const p of builtinPlugins()) {
+        if (!existsSync(p.path)) {
+          throw new KhutulunError('KH-AGENT-PLUGINS-MISSING', `built-in plugin ${p.id} is not built (${p.path} missing)`, {
+            hint: 'run `npm run build` (npm install runs it) in the Khutulun folder',
+          });
+        }
+        await ownPlugins.register({ id: p.id, url: p.path });
+      }
+      plugins = ownPlugins;
+    }
+    const runtimes = options.runtimes ? [...options.runtimes] : await defaultRuntimes(scratch, clock, logger);
+    const engine = new HostEngine({ hostId: options.hostId, store: new FloriaActorStore(store), plugins, runtimes, clock, logger });
+    await engine.start();
+    return {
+      store,
+      engine,
+      plugins,
+      runtimes,
+      async close() {
+        await engine.close();
+        for (const r of runtimes) await r.close().catch(() => undefined);
+        await ownPlugins?.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await ownPlugins?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
