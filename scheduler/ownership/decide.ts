@@ -10,10 +10,13 @@
  *   nothing, or is lost (so it has stopped by its own policy). In fenced mode (replace with a
  *   stopOnClientAfter) also a majority of members must have acknowledged self's claim, so that a
  *   claim written just before a partition cannot start a second copy next to the older owner.
+ *   Acks and yields count only when the reporter saw exactly self's claims, and acks only when
+ *   they echo self's current session (the start of its current view of a quorum), so an ack
+ *   written before self came back cannot count.
  * - On losing sight of a quorum, renew own claims once (see claims-table.ts).
  */
 import type { HostId, VertexId } from '../ids.js';
-import { claimKey, maxEpoch, resolveOwner } from './owner-claim.js';
+import { claimKey, resolveOwner } from './owner-claim.js';
 import type { OwnerClaim } from './owner-claim.js';
 import { peerStatus, seesQuorum } from './liveness.js';
 import type { LivenessView } from './liveness.js';
@@ -25,8 +28,14 @@ export interface PeerReport {
   readonly running: boolean;
   /** The claim key that host resolves the vertex's owner to (absent: it knows no claim). */
   readonly owner?: string;
-  /** The highest claim epoch that host had seen for the vertex when it reported. */
-  readonly seenEpoch?: number;
+  /** The claim keys that host saw for the vertex when it reported (sorted). */
+  readonly claims?: readonly string[];
+  /**
+   * The session of SELF that the reporter had seen when it wrote the report (hosts publish their
+   * `quorumSince` as their session and echo every peer's). Proves the report is not older than
+   * self's current view of a quorum.
+   */
+  readonly echo?: number;
 }
 
 export interface VertexOwnershipView {
@@ -42,6 +51,8 @@ export interface LocalState {
   readonly lastQuorumAt: number | undefined;
   /** Self already renewed its claims since it last lost sight of a quorum. */
   readonly renewedSinceQuorumLoss: boolean;
+  /** Start of self's current uninterrupted view of a quorum (undefined: none now). */
+  readonly quorumSince?: number | undefined;
 }
 
 export type WaitReason = 'handover' | 'quorum-ack';
@@ -51,12 +62,13 @@ export interface HostDecision {
   readonly stop: VertexId[];
   /** Owned vertexes held back, and on whom. */
   readonly waiting: { vertex: VertexId; reason: WaitReason; on: HostId[] }[];
-  /** What self publishes per vertex with its running set: resolved owner key and highest epoch seen. */
-  readonly owners: Map<VertexId, { owner: string; seenEpoch: number }>;
+  /** What self publishes per vertex with its running set: resolved owner key and the claim keys seen. */
+  readonly owners: Map<VertexId, { owner: string; claims: string[] }>;
   /** True when self should re-put its own claims now. */
   readonly renewClaims: boolean;
-  /** The value to keep as lastQuorumAt for the next tick. */
+  /** The values to keep for the next tick. */
   readonly lastQuorumAt: number | undefined;
+  readonly quorumSince: number | undefined;
 }
 
 /** Replacement with a cut-off: the user asked that no workload ever runs twice. */
@@ -79,16 +91,17 @@ export function mayRunOwned(view: LivenessView, lastQuorumAt: number | undefined
 export function decide(view: LivenessView, vertexes: readonly VertexOwnershipView[], local: LocalState): HostDecision {
   const quorum = seesQuorum(view);
   const lastQuorumAt = quorum ? view.now : local.lastQuorumAt;
+  const quorumSince = quorum ? (local.quorumSince ?? view.now) : undefined;
   const mayRun = mayRunOwned(view, lastQuorumAt);
   const fenced = isFenced(view.policy);
   const start: VertexId[] = [];
   const stop: VertexId[] = [];
   const waiting: HostDecision['waiting'] = [];
-  const owners = new Map<VertexId, { owner: string; seenEpoch: number }>();
+  const owners = new Map<VertexId, { owner: string; claims: string[] }>();
   for (const v of vertexes) {
     const owner = resolveOwner(v.claims, view.policy.reconcile);
-    const epoch = maxEpoch(v.claims);
-    if (owner !== undefined) owners.set(v.vertex, { owner: claimKey(owner), seenEpoch: epoch });
+    const seen = v.claims.map(claimKey).sort();
+    if (owner !== undefined) owners.set(v.vertex, { owner: claimKey(owner), claims: seen });
     const mine = owner !== undefined && owner.host === view.self;
     const running = local.running.has(v.vertex);
     if (!mine || !mayRun) {
@@ -104,9 +117,9 @@ export function decide(view: LivenessView, vertexes: readonly VertexOwnershipVie
     const blockers = [...suspects]
       .filter((h) => {
         const r = report.get(h);
-        // A yield counts only if the reporter had seen every claim self sees: an older report
+        // A yield counts only if the reporter saw exactly the claims self sees: an older report
         // may predate the reporter's own claim (and the workload it started under it).
-        const yields = r !== undefined && !r.running && r.owner === key && (r.seenEpoch ?? 0) >= epoch;
+        const yields = r !== undefined && !r.running && r.owner === key && sameKeys(r.claims, seen);
         return !yields && peerStatus(view, h) !== 'lost';
       })
       .sort();
@@ -115,9 +128,20 @@ export function decide(view: LivenessView, vertexes: readonly VertexOwnershipVie
       continue;
     }
     if (fenced) {
-      // Only fresh reports count: a stale one may predate a claim written elsewhere.
+      // Only fresh acks count: written after the reporter saw self's current session, by a
+      // reachable member that saw the same claims. A stale one may predate a claim written elsewhere.
       const acks =
-        1 + v.reports.filter((r) => r.host !== view.self && r.owner === key && view.members.includes(r.host) && peerStatus(view, r.host) === 'ready').length;
+        1 +
+        v.reports.filter(
+          (r) =>
+            r.host !== view.self &&
+            r.owner === key &&
+            r.echo !== undefined &&
+            r.echo === quorumSince &&
+            sameKeys(r.claims, seen) &&
+            view.members.includes(r.host) &&
+            peerStatus(view, r.host) === 'ready',
+        ).length;
       if (acks * 2 <= view.members.length) {
         const missing = view.members.filter((m) => m !== view.self && report.get(m)?.owner !== key).sort();
         waiting.push({ vertex: v.vertex, reason: 'quorum-ack', on: missing });
@@ -126,5 +150,9 @@ export function decide(view: LivenessView, vertexes: readonly VertexOwnershipVie
     }
     start.push(v.vertex);
   }
-  return { start, stop, waiting, owners, renewClaims: !quorum && !local.renewedSinceQuorumLoss, lastQuorumAt };
+  return { start, stop, waiting, owners, renewClaims: !quorum && !local.renewedSinceQuorumLoss, lastQuorumAt, quorumSince };
+}
+
+function sameKeys(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((k, i) => k === b[i]);
 }

@@ -30,7 +30,10 @@ import type { DisconnectPolicy, HostId, LivenessView, OwnerClaim, VertexId, Vert
 export type ModelDoc = {
   spec: Record<string, { value: string }>;
   claims: Record<string, Record<string, OwnerClaim>>;
-  reports: Record<string, { running: string[]; owners: Record<string, { owner: string; seenEpoch: number }> }>;
+  reports: Record<
+    string,
+    { session: number | null; echo: Record<string, number | null>; running: string[]; owners: Record<string, { owner: string; claims: string[] }> }
+  >;
 };
 
 export type ModelOp =
@@ -61,6 +64,7 @@ interface SimHost {
   startedAt: number;
   lastQuorumAt: number | undefined;
   renewed: boolean;
+  quorumSince: number | undefined;
   /** Alive and in a group holding a majority at every tick so far. */
   alwaysInMajority: boolean;
 }
@@ -117,6 +121,7 @@ export class ClusterModel {
         startedAt: 0,
         lastQuorumAt: 0,
         renewed: false,
+        quorumSince: 0,
         alwaysInMajority: true,
       });
     });
@@ -144,7 +149,7 @@ export class ClusterModel {
       case 'restart': {
         const h = this.hosts[op.host % this.hosts.length]!;
         if (h.alive) break;
-        Object.assign(h, { alive: true, running: new Set(), lastHeard: new Map(), startedAt: this.#now, lastQuorumAt: undefined, renewed: false });
+        Object.assign(h, { alive: true, running: new Set(), lastHeard: new Map(), startedAt: this.#now, lastQuorumAt: undefined, renewed: false, quorumSince: undefined });
         break;
       }
       case 'edit': {
@@ -174,11 +179,13 @@ export class ClusterModel {
       if (size * 2 <= this.hosts.length) h.alwaysInMajority = false;
     }
     for (const h of this.hosts) if (h.alive) this.#decide(h);
-    // Whatever the policy, hosts that can talk to each other never run the same vertex twice.
+    // Whatever the policy, hosts that share the same document never run the same vertex twice.
     for (const members of groups.values()) {
       for (const v of this.vertexIds) {
-        const on = members.filter((h) => h.running.has(v)).map((h) => h.id);
-        if (on.length > 1) this.violations.push(`t=${this.#now}: ${v} runs on connected hosts ${on.join(', ')}`);
+        const on = members.filter((h) => h.running.has(v));
+        if (on.length > 1 && on.every((h) => sameHeads(h.doc, on[0]!.doc))) {
+          this.violations.push(`t=${this.#now}: ${v} runs on in-sync hosts ${on.map((h) => h.id).join(', ')}`);
+        }
       }
     }
     if (excludesDoubleRun(this.#cfg.policy)) {
@@ -237,10 +244,17 @@ export class ClusterModel {
         .map(([host, r]) => ({
           host: host as HostId,
           running: r.running.includes(v),
-          ...(r.owners[v] !== undefined ? { owner: r.owners[v].owner, seenEpoch: r.owners[v].seenEpoch } : {}),
+          ...(typeof r.echo[h.id] === 'number' ? { echo: r.echo[h.id] as number } : {}),
+          ...(r.owners[v] !== undefined ? { owner: r.owners[v].owner, claims: r.owners[v].claims } : {}),
         })),
     }));
-    const d = decide(view, views, { running: h.running, lastQuorumAt: h.lastQuorumAt, renewedSinceQuorumLoss: h.renewed });
+    const d = decide(view, views, {
+      running: h.running,
+      lastQuorumAt: h.lastQuorumAt,
+      renewedSinceQuorumLoss: h.renewed,
+      quorumSince: h.quorumSince,
+    });
+    h.quorumSince = d.quorumSince;
     for (const v of d.stop) h.running.delete(v);
     for (const v of d.start) h.running.add(v);
     h.lastQuorumAt = d.lastQuorumAt;
@@ -252,7 +266,19 @@ export class ClusterModel {
     const running = [...h.running].sort();
     const owners = Object.fromEntries([...d.owners].sort());
     const old = doc.reports[h.id];
-    const reportChanged = !old || JSON.stringify(old.running) !== JSON.stringify(running) || JSON.stringify(old.owners) !== JSON.stringify(owners);
+    const session = d.quorumSince ?? null;
+    const echo = Object.fromEntries(
+      Object.entries(doc.reports)
+        .filter(([o]) => o !== h.id)
+        .map(([o, r]) => [o, r.session] as const)
+        .sort(),
+    );
+    const reportChanged =
+      !old ||
+      old.session !== session ||
+      canon(old.echo) !== canon(echo) ||
+      canon(old.running) !== canon(running) ||
+      canon(old.owners) !== canon(owners);
     if (!d.renewClaims && lost.length === 0 && !needsCompaction && !reportChanged) return;
 
     let replacements: { v: VertexId; to: HostId }[] = [];
@@ -281,7 +307,7 @@ export class ClusterModel {
       if (d.renewClaims) for (const v of this.vertexIds) renewClaim(m.claims[v]!, h.id);
       for (const r of replacements) replaceOwner(m.claims[r.v]!, policy.reconcile, r.to, h.id);
       if (needsCompaction) for (const v of this.vertexIds) compactClaims(m.claims[v]!, policy.reconcile);
-      if (reportChanged) m.reports[h.id] = { running, owners };
+      if (reportChanged) m.reports[h.id] = { session, echo, running, owners };
     });
     if (d.renewClaims) h.renewed = true;
     if (replacements.length > 0) this.log.push(`t=${this.#now} ${h.id} replaces ${replacements.map((r) => `${r.v}->${r.to}`).join(' ')}`);
@@ -346,6 +372,13 @@ export class ClusterModel {
     }
     return out;
   }
+}
+
+/** JSON with sorted keys: Automerge does not keep the insertion order of map keys. */
+function canon(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 }
 
 function actorOf(i: number): string {
