@@ -45,10 +45,13 @@ export class ContainerAdapter implements RuntimeAdapter {
   readonly #feed: EventFeed;
   readonly #firewall: FirewallGuard | undefined;
   readonly #stopping = new Set<string>();
+  readonly #onError: ((error: unknown) => void) | undefined;
+  #unfollow: (() => void) | undefined;
 
   constructor(options: ContainerAdapterOptions) {
     this.config = options.config;
     this.#firewall = options.firewall;
+    this.#onError = options.onError;
     this.name = options.config.name;
     this.#api = options.api ?? new DockerodeApi(options.config.socketPath, { podman: options.config.name === 'podman' });
     this.#keys = labelKeys(options.config.labelPrefix);
@@ -131,8 +134,24 @@ export class ContainerAdapter implements RuntimeAdapter {
 
   /** Opens the guarded ports with the host ports the engine really bound (idempotent). */
   async #guard(observed: ObservedWorkload): Promise<ObservedWorkload> {
-    if (this.#firewall && observed.state === 'running') await this.#firewall.open(observed.ports);
+    if (!this.#firewall) return observed;
+    if (observed.state === 'running') await this.#firewall.open(observed.ports);
+    // From now on follow the engine: a container that exits by itself closes its ports, one that
+    // the restart policy brings back opens them again.
+    this.#unfollow ??= this.#feed.subscribe((event) => void this.#follow(event));
     return observed;
+  }
+
+  async #follow(event: RuntimeEvent): Promise<void> {
+    const guard = this.#firewall;
+    if (!guard) return;
+    const { state, ports } = event.observed;
+    try {
+      if (state === 'running') await guard.open(ports);
+      else if (state === 'exited' || state === 'failed' || state === 'stopped') await guard.close(ports);
+    } catch (error) {
+      this.#onError?.(error);
+    }
   }
 
   async #start(containerId: string, spec: ContainerSpec): Promise<void> {
@@ -277,6 +296,8 @@ export class ContainerAdapter implements RuntimeAdapter {
   }
 
   async close(): Promise<void> {
+    this.#unfollow?.();
+    this.#unfollow = undefined;
     this.#feed.close();
   }
 }

@@ -184,6 +184,17 @@ describe('ContainerAdapter (fake engine)', () => {
     expect([...open]).toEqual(['public/tcp/8088']);
     await adapter.remove('d/fw');
     expect(open.size).toBe(0);
+    // a container that exits by itself closes its port; a restart opens it again
+    const o = await adapter.ensure('d/fw2', spec({ ports: [{ name: 'h', protocol: 'tcp', containerPort: 80, hostPort: 8090, firewallZone: 'public' }] }));
+    expect([...open]).toEqual(['public/tcp/8090']);
+    await new Promise((r) => setImmediate(r));
+    api.exit(o.handle!, 1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(open.size).toBe(0);
+    await api.startContainer(o.handle!);
+    await new Promise((r) => setTimeout(r, 10));
+    expect([...open]).toEqual(['public/tcp/8090']);
+    await adapter.close();
   });
 
   it('a dropped event stream is reopened with backoff on the injected clock', async () => {
