@@ -18,7 +18,9 @@ export function dependencyWaves(vertexes: readonly string[], edges: readonly Dep
   for (const v of vertexes) requires.set(v, new Set());
   for (const e of edges) {
     if (!known.has(e.source) || !known.has(e.target)) continue;
-    requires.get(e.source)!.add(e.target);
+    const pending = requires.get(e.source)!;
+    if (pending.has(e.target)) continue; // two edges between the same nodes: one dependency
+    pending.add(e.target);
     const list = requiredBy.get(e.target);
     if (list) list.push(e.source);
     else requiredBy.set(e.target, [e.source]);
