@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Codes, ProblemSink, type Position, type Problem } from './problems/index.js';
-import { ProfileCatalog } from './catalog/index.js';
+import { legacyTypesFile, ProfileCatalog } from './catalog/index.js';
 import { FsStore, isArchiveName, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
 import type { ToscaFileDef } from './grammar/index.js';
 import type { TypeDef } from './model/index.js';
@@ -72,7 +72,9 @@ export async function validateLocation(entry: Location, display: string, opts: V
     chosen.set(name, pick);
     return pick;
   };
-  const { entryKey, files } = await loadGraph(entry, sink, resolveProfile);
+  const legacyFile = legacyTypesFile();
+  const legacy = legacyFile ? { store: new FsStore(opts.cwd ?? process.cwd()), path: legacyFile, root: path.dirname(legacyFile) } : undefined;
+  const { entryKey, files } = await loadGraph(entry, sink, resolveProfile, legacy);
   const scopes = buildScopes(files, sink);
   const scopeOf = new Map<TypeDef, Scope>();
   for (const f of files.values()) {

@@ -1,1 +1,1 @@
-export { ProfileCatalog, buildCatalog, projectProfilesDir, profileNameOf } from './profile-catalog.js';
+export { ProfileCatalog, buildCatalog, projectProfilesDir, profileNameOf, legacyTypesFile } from './profile-catalog.js';

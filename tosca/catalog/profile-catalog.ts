@@ -82,17 +82,28 @@ async function walk(dir: string, out: string[]): Promise<void> {
   }
 }
 
-/** The project's own profiles/ folder (found by walking up to package.json from this module). */
-export function projectProfilesDir(): string | undefined {
+/** The repository root (found by walking up to package.json from this module). */
+function projectRoot(): string | undefined {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) {
-      const p = path.join(dir, 'profiles');
-      return existsSync(p) ? p : undefined;
-    }
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
     dir = path.dirname(dir);
   }
   return undefined;
+}
+
+/** The project's own profiles/ folder. */
+export function projectProfilesDir(): string | undefined {
+  const root = projectRoot();
+  const p = root && path.join(root, 'profiles');
+  return p && existsSync(p) ? p : undefined;
+}
+
+/** The bundled TOSCA Simple Profile 1.3 normative types (source files, also used from dist/). */
+export function legacyTypesFile(): string | undefined {
+  const root = projectRoot();
+  const p = root && path.join(root, 'tosca', 'legacy', 'simple-1.3', 'profile.yaml');
+  return p && existsSync(p) ? p : undefined;
 }
 
 /** A catalog with the project's profiles plus the given folders. */

@@ -247,7 +247,9 @@ export function readInterface(g: GrammarContext, name: string, n: PNode, assignm
   const m = g.map(n, what);
   if (!m) return undefined;
   const allowed = assignment ? ['inputs', 'operations', 'notifications', 'description'] : ['type', 'description', 'metadata', 'inputs', 'operations', 'notifications'];
-  g.keys(m, allowed, [], what);
+  // 1.3 wrote operations directly under the interface; read those keys as operations.
+  const legacyOps = g.legacy ? m.entries.filter((e) => isString(e.key) && !allowed.includes(e.key.value)) : [];
+  if (!g.legacy) g.keys(m, allowed, [], what);
   const type = assignment ? undefined : g.ref(get(m, 'type'), `the type of ${what}`);
   const description = g.text(get(m, 'description'), 'a description');
   const inputsNode = get(m, 'inputs');
@@ -258,7 +260,13 @@ export function readInterface(g: GrammarContext, name: string, n: PNode, assignm
     ...(description !== undefined && { description }),
     inputs: assignment ? new Map() : readPropertyDefs(g, inputsNode, 'parameter', `the inputs of ${what}`),
     inputValues: assignment ? readAssignments(g, inputsNode, `the inputs of ${what}`) : new Map(),
-    operations: g.named(get(m, 'operations'), `the operations of ${what}`, (op, v) => readOperation(g, op, v, false, assignment)),
+    operations: new Map([
+      ...g.named(get(m, 'operations'), `the operations of ${what}`, (op, v) => readOperation(g, op, v, false, assignment)),
+      ...legacyOps.flatMap((e) => {
+        const o = readOperation(g, String((e.key as { value: unknown }).value), e.value, false, assignment);
+        return o ? [[o.name, o] as const] : [];
+      }),
+    ]),
     notifications: g.named(get(m, 'notifications'), `the notifications of ${what}`, (op, v) =>
       readOperation(g, op, v, true, assignment),
     ),

@@ -162,7 +162,7 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
   const m = g.map(n, what);
   if (!m) return undefined;
   const allowed = [...COMMON, ...KIND_KEYS[kind], ...(g.legacy ? (LEGACY_KEYS[kind] ?? []) : [])];
-  g.keys(m, allowed, [], what);
+  if (!(g.legacy && kind === 'interface')) g.keys(m, allowed, [], what);
   const derivedFrom = g.ref(get(m, 'derived_from'), `derived_from of ${what}`);
   const versionNode = get(m, 'version');
   let version: string | undefined;
@@ -237,6 +237,15 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
       if (im) for (const e of im.entries) if (!isMap(e.value)) g.report(e.value.pos, Codes.Shape, `the input "${String(isScalar(e.key) ? e.key.value : '?')}" of ${what} must be a parameter definition (a map), not ${describe(e.value)}`);
       def.inputs = readPropertyDefs(g, inputsNode, 'parameter', `the inputs of ${what}`);
       def.operations = g.named(get(m, 'operations'), `the operations of ${what}`, (op, v) => readOperation(g, op, v, false, false));
+      if (g.legacy) {
+        // 1.3 interface types list operations as top-level keys.
+        for (const e of m.entries) {
+          const k = isScalar(e.key) ? String(e.key.value) : '';
+          if (allowed.includes(k)) continue;
+          const o = readOperation(g, k, e.value, false, false);
+          if (o) (def.operations as Map<string, typeof o>).set(k, o);
+        }
+      }
       def.notifications = g.named(get(m, 'notifications'), `the notifications of ${what}`, (op, v) =>
         readOperation(g, op, v, true, false),
       );
@@ -244,9 +253,10 @@ export function readTypeDef(g: GrammarContext, kind: TypeKind, name: string, n: 
     }
     case 'relationship': {
       def.interfaces = readInterfaces(g, get(m, 'interfaces'), false, `the interfaces of ${what}`);
-      const c = g.refList(get(m, 'valid_capability_types'), 'valid_capability_types');
+      // 1.3's valid_target_types listed capability types (2.0 renamed it valid_capability_types).
+      const c = g.refList(get(m, 'valid_capability_types') ?? (g.legacy ? get(m, 'valid_target_types') : undefined), 'valid_capability_types');
       if (c) def.validCapabilityTypes = c;
-      const t = g.refList(get(m, 'valid_target_node_types') ?? get(m, 'valid_target_types'), 'valid_target_node_types');
+      const t = g.refList(get(m, 'valid_target_node_types'), 'valid_target_node_types');
       if (t) def.validTargetNodeTypes = t;
       const s = g.refList(get(m, 'valid_source_node_types'), 'valid_source_node_types');
       if (s) def.validSourceNodeTypes = s;

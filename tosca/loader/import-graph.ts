@@ -44,6 +44,8 @@ export async function loadGraph(
   entry: Location,
   sink: ProblemSink,
   resolveProfile: ProfileResolver,
+  /** The normative 1.x types that legacy (tosca_simple_yaml_1_x) files import implicitly. */
+  legacyTypes?: Location,
 ): Promise<{ entryKey: string; files: Map<string, LoadedFile> }> {
   const files = new Map<string, LoadedFile>();
   const load = async (loc: Location, from?: Position): Promise<string | undefined> => {
@@ -78,6 +80,10 @@ export async function loadGraph(
     for (const imp of def.imports) {
       const target = await loadImport(imp, loc, def);
       loaded.edges.push({ def: imp, ...(target !== undefined && { target }) });
+    }
+    if (def.legacy && legacyTypes && path.posix.dirname(loc.path) !== path.posix.dirname(legacyTypes.path)) {
+      const target = await load(legacyTypes, def.pos);
+      if (target !== undefined) loaded.edges.push({ def: { pos: def.pos, url: legacyTypes.path }, target });
     }
     return key;
   };

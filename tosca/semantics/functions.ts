@@ -64,6 +64,13 @@ const LEGACY_FUNCTIONS = new Set([
 
 const MAX_DEPTH = 200;
 
+/** 1.3 intrinsic functions, written without `$` (`{ get_input: x }`). */
+const LEGACY_INTRINSICS = new Set(['get_input', 'get_property', 'get_attribute', 'get_operation_output', 'get_nodes_of_type', 'get_artifact', 'concat', 'join', 'token']);
+
+function legacyName(key: PNode, legacy: boolean): string | undefined {
+  return legacy && isScalar(key) && typeof key.value === 'string' && LEGACY_INTRINSICS.has(key.value) ? key.value : undefined;
+}
+
 /** The function name of a `$name` / `$name$suffix` key, or undefined for plain and escaped strings. */
 export function functionName(s: string): string | undefined {
   if (!s.startsWith('$') || s.startsWith('$$') || s.length < 2) return undefined;
@@ -139,6 +146,11 @@ export function toValue(n: PNode, ctx: FunctionContext, depth = 0): Value {
     return { kind: 'scalar', value: v, float: n.float, pos: n.pos };
   }
   if (n.kind === 'list') return { kind: 'list', items: n.items.map((i) => toValue(i, ctx, depth + 1)), pos: n.pos };
+  if (n.entries.length === 1 && legacyName(n.entries[0]!.key, ctx.legacy) !== undefined) {
+    const e = n.entries[0]!;
+    const args = e.value.kind === 'list' ? e.value.items.map((i) => toValue(i, ctx, depth + 1)) : [toValue(e.value, ctx, depth + 1)];
+    return { kind: 'call', name: legacyName(e.key, true)!, args, listArgs: e.value.kind === 'list', pos: e.key.pos };
+  }
   const calls = n.entries.filter((e) => isScalar(e.key) && typeof e.key.value === 'string' && functionName(e.key.value) !== undefined);
   if (calls.length > 0 && n.entries.length === 1) {
     const e = n.entries[0]!;
@@ -160,10 +172,11 @@ export function toValue(n: PNode, ctx: FunctionContext, depth = 0): Value {
 }
 
 /** True when the node is a function call (so its type can only be checked at run time). */
-export function isCall(n: PNode): boolean {
+export function isCall(n: PNode, legacy = false): boolean {
   if (n.kind === 'scalar') return typeof n.value === 'string' && functionName(n.value) !== undefined;
   if (n.kind === 'map' && n.entries.length === 1) {
     const k = n.entries[0]!.key;
+    if (legacyName(k, legacy) !== undefined) return true;
     return isScalar(k) && typeof k.value === 'string' && functionName(k.value) !== undefined;
   }
   return false;

@@ -9,6 +9,17 @@ import type { LoadedFile } from '../loader/index.js';
 import { KIND_SECTION } from '../grammar/index.js';
 import { BUILTIN_TYPES, LEGACY_TYPES } from './builtins.js';
 
+const LEGACY_PLURAL: Record<TypeKind, string> = {
+  artifact: 'artifacts',
+  data: 'datatypes',
+  capability: 'capabilities',
+  interface: 'interfaces',
+  relationship: 'relationships',
+  node: 'nodes',
+  group: 'groups',
+  policy: 'policies',
+};
+
 /** Types are keyed by kind and name: each kind is its own set of names. */
 export function typeKey(kind: TypeKind, name: string): string {
   return `${kind}|${name}`;
@@ -39,6 +50,14 @@ export class Scope {
     if (depth === 0 && (kind === undefined || kind === 'data')) {
       const b = BUILTIN_TYPES.get(name) ?? (this.legacy ? LEGACY_TYPES.get(name) : undefined);
       if (b) return b;
+    }
+    if (this.legacy && name.startsWith('tosca:') && depth === 0) {
+      // 1.3 short form: tosca:Compute is tosca.nodes.Compute (the kind picks the plural).
+      const short = name.slice(6);
+      for (const k of kind ? [kind] : TYPE_KINDS) {
+        const t = this.types.get(typeKey(k, `tosca.${LEGACY_PLURAL[k]}.${short}`));
+        if (t) return t;
+      }
     }
     const i = name.indexOf(':');
     if (i > 0 && depth < 32) return this.namespaces.get(name.slice(0, i))?.find(name.slice(i + 1), kind, depth + 1);

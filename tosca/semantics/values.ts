@@ -62,7 +62,7 @@ export function checkValue(
 ): void {
   const before = ctx.sink.count;
   checkShape(n, type, schemas, ctx, what, depth);
-  if (ctx.sink.count !== before || !type || containsCall(n)) return;
+  if (ctx.sink.count !== before || !type || containsCall(n, ctx.legacy)) return;
   const clauses = [...ctx.hierarchy.validations(type), ...(schemas.validation ? [schemas.validation] : [])];
   if (clauses.length === 0) return;
   const units = ctx.hierarchy.builtinRoot(type)?.name === 'scalar' ? scalarFactors(type, ctx.hierarchy) : undefined;
@@ -83,11 +83,11 @@ export function checkValue(
   }
 }
 
-function containsCall(n: PNode, depth = 0): boolean {
+function containsCall(n: PNode, legacy: boolean, depth = 0): boolean {
   if (depth > MAX_DEPTH) return true;
-  if (isCall(n)) return true;
-  if (n.kind === 'list') return n.items.some((i) => containsCall(i, depth + 1));
-  if (n.kind === 'map') return n.entries.some((e) => containsCall(e.value, depth + 1));
+  if (isCall(n, legacy)) return true;
+  if (n.kind === 'list') return n.items.some((i) => containsCall(i, legacy, depth + 1));
+  if (n.kind === 'map') return n.entries.some((e) => containsCall(e.value, legacy, depth + 1));
   return false;
 }
 
@@ -113,7 +113,7 @@ function checkShape(
   what: string,
   depth = 0,
 ): void {
-  if (isCall(n)) {
+  if (isCall(n, ctx.legacy)) {
     toValue(n, ctx);
     return;
   }

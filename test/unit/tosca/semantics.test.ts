@@ -115,3 +115,33 @@ service_template:
     expect(await codes('data_types:\n  L:\n    derived_from: scalar\n    units: { m: 1, M: 1 }\n')).toEqual(['TOSCA-SCALAR']);
   });
 });
+
+describe('TOSCA 1.3 compatibility', () => {
+  it('imports the 1.3 normative types implicitly and accepts 1.3 intrinsic functions and interfaces', async () => {
+    const f = `c${n++}.yaml`;
+    const body = `tosca_definitions_version: tosca_simple_yaml_1_3
+node_types:
+  My:
+    derived_from: tosca:WebServer
+topology_template:
+  inputs:
+    cpus: { type: integer }
+  node_templates:
+    server:
+      type: tosca.nodes.Compute
+      capabilities:
+        host:
+          properties: { num_cpus: { get_input: cpus }, mem_size: 4096 MB }
+    web:
+      type: My
+      requirements: [ { host: server } ]
+      interfaces:
+        Standard:
+          create: create.sh
+`;
+    writeFileSync(path.join(dir, f), body);
+    expect((await validateFile(f, { cwd: dir })).problems).toEqual([]);
+    writeFileSync(path.join(dir, f), body.replace('tosca.nodes.Compute', 'tosca.nodes.Nope'));
+    expect((await validateFile(f, { cwd: dir })).problems.map((p) => p.code)).toContain('TOSCA-TYPE-UNKNOWN');
+  });
+});
