@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KhutulunError, isErrorData, toErrorData } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
-import type { PluginCall, PluginCallResult, PluginManifest } from './call.js';
+import type { PluginCallResult, PluginManifest } from './call.js';
 import { PluginErrorCode, pluginErrorData } from './errors.js';
 import { parseInvokeOutput, parseManifest } from './output.js';
-import type { LoadSpec } from './wire.js';
+import type { LoadSpec, WireCall, WireResult } from './wire.js';
 import { buildImports } from './wasi-imports.js';
 import { findDirectAbi } from './direct-abi.js';
 import { wasm } from './wasm-api.js';
@@ -128,10 +128,10 @@ export function classifyCallError(error: unknown, pluginId: string): { error: Er
   return { error: toErrorData(error), poisoned: true };
 }
 
-export function runCall(plugin: LoadedPlugin, spec: LoadSpec, call: PluginCall, maxMemoryBytes: number): PluginCallResult {
+export function runCall(plugin: LoadedPlugin, spec: LoadSpec, call: WireCall, maxMemoryBytes: number): WireResult {
   let raw: string;
   try {
-    raw = plugin.exports.invoke(call.fn, JSON.stringify(call.event), JSON.stringify(call.snapshot));
+    raw = plugin.exports.invoke(call.fn, call.event, call.snapshot);
   } catch (error) {
     const { error: data, poisoned } = classifyCallError(error, spec.id);
     if (poisoned) dropInstance(spec);
@@ -147,7 +147,9 @@ export function runCall(plugin: LoadedPlugin, spec: LoadSpec, call: PluginCall, 
       }),
     };
   }
-  return parseInvokeOutput(raw, spec.id);
+  const checked: PluginCallResult = parseInvokeOutput(raw, spec.id);
+  // Valid output travels back as the text itself; the host parses it once.
+  return checked.ok ? raw : checked;
 }
 
 export function runDescribe(plugin: LoadedPlugin, spec: LoadSpec): PluginManifest {

@@ -12,13 +12,14 @@ import { Piscina } from 'piscina';
 import { fromErrorData, isErrorData, systemClock, toErrorData } from '../../common/index.js';
 import type { Clock, ErrorData } from '../../common/index.js';
 import type { PluginCall, PluginCallResult, PluginManifest } from './call.js';
+import type { Effect, JsonValue } from '../effects.js';
 import { PluginErrorCode, pluginError, pluginErrorData } from './errors.js';
 import { isValidPluginId } from './registration.js';
 import type { PluginRegistration } from './registration.js';
 import { transpileCached } from './transpile-cache.js';
 import { watchProgress } from './watchdog.js';
 import { PROGRESS_SLOTS, PROGRESS_STARTED } from './wire.js';
-import type { BatchReply, DescribeReply, LoadSpec, WorkerTask } from './wire.js';
+import type { BatchReply, DescribeReply, LoadSpec, WireCall, WireResult, WorkerTask } from './wire.js';
 
 export interface PluginHostOptions {
   /** Worker threads (default 2). */
@@ -69,6 +70,13 @@ const positive = (name: string, value: number | undefined, fallback: number): nu
   }
   return value;
 };
+
+/** A worker's answer for one call as a result (valid output arrives as its JSON text). */
+function fromWire(result: WireResult): PluginCallResult {
+  if (typeof result !== 'string') return result;
+  const out = JSON.parse(result) as { effects?: Effect[]; value?: JsonValue };
+  return out.value === undefined ? { ok: true, effects: out.effects ?? [] } : { ok: true, effects: out.effects ?? [], value: out.value };
+}
 
 export class PluginHost implements PluginHostLike {
   readonly #pool: Piscina<WorkerTask, BatchReply | DescribeReply>;
@@ -166,17 +174,28 @@ export class PluginHost implements PluginHostLike {
 
   async callBatch(calls: readonly PluginCall[]): Promise<PluginCallResult[]> {
     const results: (PluginCallResult | undefined)[] = new Array(calls.length);
+    const wire: WireCall[] = new Array(calls.length);
     const runnable: number[] = [];
     for (const [i, call] of calls.entries()) {
       const problem = this.#callProblem(call);
-      if (problem) results[i] = { ok: false, error: problem };
-      else runnable.push(i);
+      if (problem) {
+        results[i] = { ok: false, error: problem };
+        continue;
+      }
+      try {
+        wire[i] = { plugin: call.plugin, fn: call.fn, event: JSON.stringify(call.event), snapshot: JSON.stringify(call.snapshot) };
+        runnable.push(i);
+      } catch (error) {
+        results[i] = { ok: false, error: pluginErrorData(PluginErrorCode.invalid, `the call's event or snapshot is not JSON: ${(error as Error).message}`, {
+          hint: 'pass plain data (no cycles, BigInt or functions)',
+        }) };
+      }
     }
     // Spread over the threads, but never more than maxBatch calls per task.
     const chunkSize = Math.max(1, Math.min(this.#maxBatch, Math.ceil(runnable.length / this.#threads)));
     const chunks: number[][] = [];
     for (let i = 0; i < runnable.length; i += chunkSize) chunks.push(runnable.slice(i, i + chunkSize));
-    await Promise.all(chunks.map((chunk) => this.#runChunk(calls, chunk, results)));
+    await Promise.all(chunks.map((chunk) => this.#runChunk(wire, chunk, results)));
     return results.map((r) => r ?? { ok: false, error: pluginErrorData(PluginErrorCode.crash, 'call produced no result') });
   }
 
@@ -205,7 +224,7 @@ export class PluginHost implements PluginHostLike {
   }
 
   /** Runs some calls as one task; on a cut or a crash, fails the culprit and re-runs the rest. */
-  async #runChunk(calls: readonly PluginCall[], indices: number[], results: (PluginCallResult | undefined)[]): Promise<void> {
+  async #runChunk(calls: readonly WireCall[], indices: number[], results: (PluginCallResult | undefined)[]): Promise<void> {
     let pending = indices;
     // Each round settles at least one call, so this ends.
     for (let round = 0; pending.length > 0 && round <= indices.length; round++) {
@@ -216,7 +235,7 @@ export class PluginHost implements PluginHostLike {
       const task: WorkerTask = { kind: 'batch', plugins, calls: batch, progress, maxMemoryBytes: this.#maxMemoryBytes };
       const reply = await this.#runTask<BatchReply>(task, this.#loadTimeoutMs, progress);
       if (!isErrorData(reply)) {
-        reply.forEach((result, k) => (results[pending[k]!] = result));
+        reply.forEach((result, k) => (results[pending[k]!] = fromWire(result)));
         return;
       }
       const started = Atomics.load(new Int32Array(progress), PROGRESS_STARTED);

@@ -1,6 +1,6 @@
 /** The messages between the host (main thread) and its pool workers. Plain data only. */
 import type { ErrorData } from '../../common/index.js';
-import type { PluginCall, PluginCallResult, PluginManifest } from './call.js';
+import type { PluginCallResult, PluginManifest } from './call.js';
 import type { PluginGrants } from './registration.js';
 
 /** How a worker finds and links a registered plugin. */
@@ -22,10 +22,25 @@ export const PROGRESS_STARTED = 0;
 export const PROGRESS_BEGUN = 1;
 export const PROGRESS_SLOTS = 2;
 
+/**
+ * A call as it travels: event and snapshot already JSON. Strings cross threads as a memcpy and go
+ * straight into the component, where structured-cloning the objects cost the (single) main thread
+ * several times more.
+ */
+export interface WireCall {
+  plugin: string;
+  fn: string;
+  event: string;
+  snapshot: string;
+}
+
+/** Per call: the plugin's validated output JSON (ok), or a failed result. */
+export type WireResult = string | Extract<PluginCallResult, { ok: false }>;
+
 export interface BatchTask {
   kind: 'batch';
   plugins: Record<string, LoadSpec>;
-  calls: PluginCall[];
+  calls: WireCall[];
   progress: SharedArrayBuffer;
   maxMemoryBytes: number;
 }
@@ -40,4 +55,4 @@ export type WorkerTask = BatchTask | DescribeTask;
 
 export type DescribeReply = { ok: true; manifest: PluginManifest } | { ok: false; error: ErrorData };
 
-export type BatchReply = PluginCallResult[];
+export type BatchReply = WireResult[];

@@ -5,12 +5,11 @@
  */
 import v8 from 'node:v8';
 import { toErrorData } from '../../common/index.js';
-import type { PluginCallResult } from './call.js';
 import { PluginErrorCode, pluginErrorData } from './errors.js';
 import { loadPlugin, runCall, runDescribe } from './instance.js';
 import type { LoadedPlugin } from './instance.js';
 import { PROGRESS_BEGUN, PROGRESS_STARTED } from './wire.js';
-import type { BatchReply, BatchTask, DescribeReply, DescribeTask, WorkerTask } from './wire.js';
+import type { BatchReply, BatchTask, DescribeReply, DescribeTask, WireResult, WorkerTask } from './wire.js';
 
 // QuickJS components use extended-const; Node 20 ships it behind a flag that NODE_OPTIONS refuses.
 v8.setFlagsFromString('--experimental-wasm-extended-const');
@@ -18,7 +17,7 @@ v8.setFlagsFromString('--experimental-wasm-extended-const');
 async function runBatch(task: BatchTask): Promise<BatchReply> {
   const progress = new Int32Array(task.progress);
   Atomics.store(progress, PROGRESS_BEGUN, 1);
-  const loaded = new Map<string, LoadedPlugin | PluginCallResult>();
+  const loaded = new Map<string, LoadedPlugin | Exclude<WireResult, string>>();
   for (const call of task.calls) {
     if (loaded.has(call.plugin)) continue;
     const spec = task.plugins[call.plugin];
@@ -35,7 +34,7 @@ async function runBatch(task: BatchTask): Promise<BatchReply> {
       });
     }
   }
-  const results: PluginCallResult[] = [];
+  const results: WireResult[] = [];
   for (const [i, call] of task.calls.entries()) {
     Atomics.store(progress, PROGRESS_STARTED, i + 1);
     const spec = task.plugins[call.plugin];
@@ -50,7 +49,7 @@ async function runBatch(task: BatchTask): Promise<BatchReply> {
     }
     const result = runCall(plugin, spec, call, task.maxMemoryBytes);
     results.push(result);
-    if (!result.ok) {
+    if (typeof result !== 'string') {
       // The instance may have been dropped (trap, memory): reload for the following calls.
       plugin = await loadPlugin(spec).catch((error: unknown) => ({ ok: false as const, error: toErrorData(error) }));
       loaded.set(call.plugin, plugin);
