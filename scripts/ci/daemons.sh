@@ -54,6 +54,8 @@ events_logger = "file"
 events_logfile_path = "$BASE/podman/events.log"
 runtime = "$runtime"
 tmp_dir = "$BASE/podman/tmp"
+# conmon keeps each exec session's status this long; short, so none outlives daemons.sh stop.
+exit_command_delay = 5
 CONF
   cat > "$CONTAINERS_STORAGE_CONF" <<CONF
 [storage]
