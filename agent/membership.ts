@@ -20,7 +20,10 @@ export interface HostView {
   addresses: string[];
   labels: Record<string, string>;
   capacity: HostCapacity;
-  /** Self, a live sync peer, or a host whose heartbeat is fresh (reached through another host). */
+  /**
+   * Self, a live sync peer, or a host whose heartbeat advanced within staleAfterMs as measured on
+   * THIS host's clock (reached through another host; immune to clock skew between hosts).
+   */
   connected: boolean;
   /** ISO time of the host's last heartbeat (its own clock). */
   lastSeen: string;
@@ -53,7 +56,12 @@ export class Membership {
   readonly #connected = new Set<string>();
   #timer: TimerHandle | undefined;
   #closed = false;
-  readonly #onChange = (): void => this.#learn();
+  /** Per host: the last lastSeen value we saw and when, on OUR clock (hosts' clocks may be skewed). */
+  readonly #observed = new Map<string, { lastSeen: number; at: number }>();
+  readonly #onChange = (): void => {
+    this.#observe(this.#o.clock.now());
+    this.#learn();
+  };
 
   constructor(options: MembershipOptions) {
     this.#o = options;
@@ -61,6 +69,8 @@ export class Membership {
 
   start(): void {
     const now = this.#o.clock.now();
+    // Records loaded from storage were seen before this start, not live: they begin stale.
+    for (const h of Object.values(this.#o.cluster.doc().hosts)) this.#observed.set(h.id, { lastSeen: h.lastSeen, at: -Infinity });
     this.#o.cluster.change((d) =>
       upsertHost(d, {
         id: this.#o.hostId,
@@ -109,7 +119,7 @@ export class Membership {
     return Object.values(doc.hosts)
       .map((h) => {
         const self = h.id === this.#o.hostId;
-        const fresh = now - h.lastSeen <= this.#o.staleAfterMs;
+        const fresh = now - (this.#observed.get(h.id)?.at ?? -Infinity) <= this.#o.staleAfterMs;
         return {
           id: h.id,
           name: h.name,
@@ -137,6 +147,13 @@ export class Membership {
       this.beat();
       this.#schedule();
     }, this.#o.heartbeatMs);
+  }
+
+  #observe(now: number): void {
+    for (const h of Object.values(this.#o.cluster.doc().hosts)) {
+      const seen = this.#observed.get(h.id);
+      if (!seen || seen.lastSeen !== h.lastSeen) this.#observed.set(h.id, { lastSeen: h.lastSeen, at: now });
+    }
   }
 
   #learn(): void {

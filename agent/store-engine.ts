@@ -14,7 +14,7 @@ import { buildCatalog } from '../tosca/index.js';
 import { compileFile, instantiateService, readOutputs } from '../tosca/compile/index.js';
 import type { DeploymentEngine, DeploymentStatus, DeploymentSummary, DeployRequest, NodeStatus } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
-import { validateDeploymentName } from './errors.js';
+import { notFound, validateDeploymentName } from './errors.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -180,7 +180,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
 
   async #open(name: string): Promise<Deployment> {
     if (!this.#o.store.listDeployments().some((d) => d.name === name)) {
-      throw new KhutulunError('KH-AGENT-NOT-FOUND', `no deployment named "${name}"`, { hint: 'list them with `khutulun status`' });
+      throw notFound(name);
     }
     return this.#o.store.openDeployment(name);
   }

@@ -92,4 +92,19 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
     expect(a.cluster.doc().hosts[a.hostId]?.lastSeen).toBe(1_015_000);
     expect(a.hosts()[0]?.lastSeen).toBe(new Date(1_015_000).toISOString());
   });
+
+  it('judges indirect hosts by when their heartbeat advanced on our clock, not by their skewed clock', async () => {
+    const behind = { now: () => Date.now() - 3_600_000, setTimeout: (fn: () => void, ms: number) => {
+      const t = setTimeout(fn, ms);
+      return { cancel: () => clearTimeout(t) };
+    } };
+    const a = await h.start('alpha', { learnPeers: false, heartbeatMs: 100, staleAfterMs: 1000 });
+    const b = await h.start('beta', { peers: [a.address], learnPeers: false, heartbeatMs: 100, staleAfterMs: 1000 });
+    const c = await h.start('gamma', { peers: [b.address], learnPeers: false, heartbeatMs: 100, staleAfterMs: 1000, clock: behind });
+    await until(a.cluster, () => Object.keys(a.cluster.doc().hosts).length === 3, 10_000, 'membership');
+    expect(a.connectedPeers()).toEqual([b.hostId]); // gamma is only reachable through beta
+    await until(undefined, () => a.hosts().find((x) => x.name === 'gamma')?.connected === true, 5000, 'gamma connected via beta');
+    await c.close();
+    await until(undefined, () => a.hosts().find((x) => x.name === 'gamma')?.connected === false, 10_000, 'gamma stale');
+  });
 });
