@@ -1,12 +1,17 @@
 /**
  * A RuntimeAdapter that runs nothing: it records every intent (in memory, and optionally appended
  * to a JSON-lines journal, fsync'd, so a restarted process can see what ran before it died).
- * For tests and benchmarks of the layers above; it follows the adapter contract (idempotent
- * ensure/remove, list() re-attaches to the journal's workloads after a restart).
+ * For tests and benchmarks of the layers above; it passes the shared adapter contract
+ * (test/contracts/runtime-contract.ts): idempotent ensure/remove, list() re-attaches to the
+ * journal's workloads after a restart, coded errors.
+ *
+ * Spec fields it understands (all optional besides `kind`): `exitCode` + `exitAfterMs` — the
+ * workload "exits" by itself that long after it starts; `missing: true` — its program does not
+ * exist (KH-RUNTIME-NOOP-003).
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { KhutulunError, systemClock } from '../../common/index.js';
-import type { Clock } from '../../common/index.js';
+import type { Clock, TimerHandle } from '../../common/index.js';
 import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
 import type { ObservedWorkload, WorkloadId, WorkloadSpec, WorkloadState } from '../workload.js';
 
@@ -38,6 +43,7 @@ export class NoopRuntime implements RuntimeAdapter {
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   readonly #clock: Clock;
   readonly #fsync: boolean;
+  readonly #timers = new Set<TimerHandle>();
   #fd: number | undefined;
   #closed = false;
 
@@ -58,6 +64,14 @@ export class NoopRuntime implements RuntimeAdapter {
   async ensure(id: WorkloadId, spec: WorkloadSpec, _options?: EnsureOptions): Promise<ObservedWorkload> {
     this.#assertOpen();
     if (typeof id !== 'string' || id === '') throw new KhutulunError('KH-RUNTIME-NOOP-001', 'a workload id is required', { hint: 'use <deployment>/<vertex>' });
+    if (typeof spec !== 'object' || spec === null || typeof spec.kind !== 'string' || spec.kind === '') {
+      throw new KhutulunError('KH-RUNTIME-NOOP-004', `workload ${id}: the spec needs a kind`, { hint: 'give a spec like { kind: "noop" }' });
+    }
+    // The noop knobs are not part of the WorkloadSpec union: read them as plain fields.
+    const knobs = spec as Record<string, unknown>;
+    if (knobs.missing === true) {
+      throw new KhutulunError('KH-RUNTIME-NOOP-003', `workload ${id}: its program does not exist`, { hint: 'drop `missing` from the spec' });
+    }
     const current = this.#workloads.get(id);
     const same = current !== undefined && current.observed.state === 'running' && JSON.stringify(current.spec) === JSON.stringify(spec);
     this.#record({ action: 'ensure', workload: id, noChange: same, spec });
@@ -66,6 +80,7 @@ export class NoopRuntime implements RuntimeAdapter {
     const observed: ObservedWorkload = { id, runtime: this.name, state: 'running', handle: `noop-${this.entries.length}`, startedAt: this.#clock.now(), restarts };
     this.#workloads.set(id, { spec, observed });
     this.#emit(id, observed);
+    if (typeof knobs.exitCode === 'number') this.#scheduleExit(id, observed.handle!, knobs.exitCode, typeof knobs.exitAfterMs === 'number' ? knobs.exitAfterMs : 0);
     return observed;
   }
 
@@ -90,6 +105,22 @@ export class NoopRuntime implements RuntimeAdapter {
     return () => void this.#listeners.delete(listener);
   }
 
+  #scheduleExit(id: WorkloadId, handle: string, exitCode: number, afterMs: number): void {
+    const timer = this.#clock.setTimeout(() => {
+      this.#timers.delete(timer);
+      const w = this.#workloads.get(id);
+      if (!w || w.observed.handle !== handle || this.#closed) return; // replaced or removed meanwhile
+      w.observed = {
+        ...w.observed,
+        state: exitCode === 0 ? 'exited' : 'failed',
+        exitCode,
+        ...(exitCode !== 0 ? { cause: { code: 'KH-RUNTIME-NOOP-005', message: `workload ${id} exited with code ${exitCode}`, retryable: true, hint: 'see the spec: exitCode' } } : {}),
+      };
+      this.#emit(id, w.observed);
+    }, afterMs);
+    this.#timers.add(timer);
+  }
+
   /** Test hook: the workload dies as a real one could (exit code, signal); listeners are told. */
   simulateExit(id: WorkloadId, state: Extract<WorkloadState, 'exited' | 'failed'> = 'exited', exitCode = 1): void {
     const w = this.#workloads.get(id);
@@ -101,6 +132,8 @@ export class NoopRuntime implements RuntimeAdapter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const t of this.#timers) t.cancel();
+    this.#timers.clear();
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     this.#listeners.clear();
