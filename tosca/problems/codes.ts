@@ -55,6 +55,8 @@ export const Codes = {
   Scalar: 'TOSCA-SCALAR',
   /** A requirement's occurrences or count are out of range. */
   RequirementCount: 'TOSCA-REQUIREMENT-COUNT',
+  /** A requirement's target node template lacks the node type or capability the requirement needs. */
+  RequirementTarget: 'TOSCA-REQUIREMENT-TARGET',
   /** A CSAR archive is malformed. */
   Csar: 'TOSCA-CSAR',
   /** A workflow is malformed. */

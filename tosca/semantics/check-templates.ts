@@ -4,7 +4,7 @@
  */
 import { Codes, type Position } from '../problems/index.js';
 import type { PNode } from '../reader/index.js';
-import type { PropertyDef, ServiceTemplateDef, TypeDef, Value } from '../model/index.js';
+import type { PropertyDef, RequirementAssignment, RequirementDef, ServiceTemplateDef, TypeDef, Value } from '../model/index.js';
 import type { Scope } from './scope.js';
 import { checkPropertyDef } from './check-types.js';
 import { toValue } from './functions.js';
@@ -71,6 +71,47 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer
     }
   };
   const nodes = st.nodeTemplates;
+  /** Capabilities of a node type along its chain: name -> capability type (resolved where declared). */
+  const capabilitiesOf = (t: TypeDef): Map<string, TypeDef | undefined> => {
+    const out = new Map<string, TypeDef | undefined>();
+    for (const c of h.chain(t).reverse()) {
+      for (const [cn, cd] of c.capabilities) {
+        const ct = cd.type ? h.scopeOf(c)?.find(cd.type.name, 'capability') : undefined;
+        out.set(cn, ct?.kind === 'capability' ? ct : out.get(cn));
+      }
+    }
+    return out;
+  };
+  /**
+   * A requirement that names a node template must find what it needs there (8.5): the target's
+   * type derives from the definition's node type, and it has the named capability or one whose
+   * type derives from the definition's capability type.
+   */
+  const checkTarget = (r: RequirementAssignment, def: RequirementDef, owner: TypeDef | undefined, source: string): void => {
+    const target = nodes.get(r.node!.name);
+    const tt = target?.type ? scope.find(target.type.name, 'node') : undefined;
+    if (!tt || tt.kind !== 'node' || !owner) return;
+    const ownerScope = h.scopeOf(owner) ?? scope;
+    if (def.node) {
+      const nt = ownerScope.find(def.node.name, 'node');
+      if (nt?.kind === 'node' && !h.derivesFrom(tt, nt)) {
+        ctx.sink.report(r.node!.pos, Codes.RequirementTarget, `requirement "${r.name}" of "${source}" needs a ${nt.name} node, but "${target!.name}" is a ${tt.name}`);
+        return;
+      }
+    }
+    const caps = capabilitiesOf(tt);
+    const wanted = r.capability?.name ?? def.capability?.name;
+    if (wanted === undefined) return;
+    if (caps.has(wanted)) return; // a capability name of the target
+    const ct = (r.capability ? scope : ownerScope).find(wanted, 'capability');
+    if (ct?.kind !== 'capability') {
+      if (r.capability) ctx.sink.report(r.capability.pos, Codes.RequirementTarget, `"${target!.name}" has no capability "${wanted}", and "${wanted}" is not a capability type`);
+      return;
+    }
+    if (![...caps.values()].some((c) => c !== undefined && h.derivesFrom(c, ct))) {
+      ctx.sink.report(r.node!.pos, Codes.RequirementTarget, `requirement "${r.name}" of "${source}" needs a capability of type ${ct.name}, but node template "${target!.name}" (${tt.name}) has none`);
+    }
+  };
   for (const [name, nt] of nodes) {
     const t = scope.resolve(nt.type, 'node', ctx.sink, `the type of node template "${name}"`);
     if (nt.copy && !nodes.has(nt.copy.name)) ctx.sink.report(nt.copy.pos, Codes.TemplateUnknown, `copy refers to "${nt.copy.name}", which is not a node template`);
@@ -91,7 +132,13 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer
     checkAssignments(nt.attributes, h.effective(t, 'attributes'), t, { ...ctx, at: nt.pos }, `attributes of node template "${name}"`, false);
     const chain = h.chain(t);
     const reqDefs = new Map<string, (typeof t.requirements)[number]>();
-    for (const c of [...chain].reverse()) for (const r of c.requirements) reqDefs.set(r.name, { ...reqDefs.get(r.name), ...r });
+    const reqOwner = new Map<string, TypeDef>();
+    for (const c of [...chain].reverse()) {
+      for (const r of c.requirements) {
+        reqDefs.set(r.name, { ...reqDefs.get(r.name), ...r });
+        reqOwner.set(r.name, c);
+      }
+    }
     const counts = new Map<string, number>();
     for (const r of nt.requirements) {
       const def = reqDefs.get(r.name);
@@ -100,6 +147,7 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer
         continue;
       }
       counts.set(r.name, (counts.get(r.name) ?? 0) + (r.count?.value ?? 1));
+      if (r.node && nodes.has(r.node.name)) checkTarget(r, def, reqOwner.get(r.name), name);
       if (r.node && !nodes.has(r.node.name)) {
         const nodeType = scope.find(r.node.name, 'node');
         if (!nodeType) ctx.sink.report(r.node.pos, Codes.TemplateUnknown, `requirement "${r.name}" targets "${r.node.name}", which is neither a node template nor a node type`);

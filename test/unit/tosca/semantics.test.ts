@@ -84,6 +84,37 @@ describe('TOSCA semantics', () => {
     expect(c).toContain('TOSCA-TEMPLATE-UNKNOWN');
   });
 
+  it('checks that requirement targets offer the needed node type and capability', async () => {
+    const body = (target: string) => `capability_types:
+  Svc: {}
+  Other: {}
+relationship_types:
+  Uses: {}
+node_types:
+  S:
+    capabilities:
+      svc: Svc
+  T:
+    capabilities:
+      o: Other
+  C:
+    requirements:
+      - svc: { capability: Svc, relationship: Uses }
+service_template:
+  node_templates:
+    s: { type: S }
+    t: { type: T }
+    c:
+      type: C
+      requirements:
+        - svc: ${target}
+`;
+    expect(await codes(body('s'))).toEqual([]);
+    expect(await codes(body('t'))).toEqual(['TOSCA-REQUIREMENT-TARGET']);
+    expect(await codes(body('{ node: s, capability: svc }'))).toEqual([]);
+    expect(await codes(body('{ node: s, capability: nope }'))).toEqual(['TOSCA-REQUIREMENT-TARGET']);
+  });
+
   it('checks function syntax and built-in arity', async () => {
     expect(await codes(NODE('      p: { type: string }', '        p: { $concat: [a, b], x: 1 }'))).toContain('TOSCA-FUNCTION');
     expect(await codes(NODE('      p: { type: integer }', '        p: { $round: [1, 2] }'))).toEqual(['TOSCA-FUNCTION']);
