@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PluginErrorCode, PluginHost, watPluginComponent } from '../../../plugins/host/index.js';
 import { call } from './fixtures.js';
@@ -109,6 +110,17 @@ describe('PluginHost with native (WAT) components', () => {
       delete process.env.KHUTULUN_PLUGIN_DIRECT_ABI;
       await glueHost.close();
     }
+  });
+
+  it('property: any mix of calls in one batch answers each call as if it ran alone', async () => {
+    const expected: Record<string, string> = { ok: 'ok', trap: PluginErrorCode.trap, coded: 'KH-APP-001', 'bad-output': PluginErrorCode.output, nope: PluginErrorCode.unknown };
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...Object.keys(expected)), { minLength: 1, maxLength: 40 }), async (plugins) => {
+        const results = await host.callBatch(plugins.map((p) => call(p)));
+        expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(plugins.map((p) => expected[p]));
+      }),
+      { numRuns: 8 },
+    );
   });
 
   it('a big batch keeps order', async () => {

@@ -1,0 +1,1 @@
+export { containerSpec } from './plugin.js';

@@ -1,0 +1,1 @@
+export { describe, invoke } from './plugin.js';

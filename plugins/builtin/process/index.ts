@@ -1,0 +1,1 @@
+export { processSpec } from './plugin.js';
