@@ -29,6 +29,8 @@ export interface EdgeSnapshot {
 /** The vertex a call runs for, with its edges and neighbours (one hop). */
 export interface VertexSnapshot {
   id: string;
+  /** The deployment the vertex belongs to (workload ids are `<deployment>/<vertex>`). */
+  deployment?: string;
   template?: string;
   classes: string[];
   properties: Record<string, JsonValue>;

@@ -175,6 +175,8 @@ export class PluginHost implements PluginHostLike {
   async callBatch(calls: readonly PluginCall[]): Promise<PluginCallResult[]> {
     const results: (PluginCallResult | undefined)[] = new Array(calls.length);
     const wire: WireCall[] = new Array(calls.length);
+    // Specs as registered now: an unregister/replace during the batch does not affect it.
+    const specs: Record<string, LoadSpec> = {};
     const runnable: number[] = [];
     for (const [i, call] of calls.entries()) {
       const problem = this.#callProblem(call);
@@ -184,6 +186,7 @@ export class PluginHost implements PluginHostLike {
       }
       try {
         wire[i] = { plugin: call.plugin, fn: call.fn, event: JSON.stringify(call.event), snapshot: JSON.stringify(call.snapshot) };
+        specs[call.plugin] ??= this.#plugins.get(call.plugin)!.spec;
         runnable.push(i);
       } catch (error) {
         results[i] = { ok: false, error: pluginErrorData(PluginErrorCode.invalid, `the call's event or snapshot is not JSON: ${(error as Error).message}`, {
@@ -195,7 +198,7 @@ export class PluginHost implements PluginHostLike {
     const chunkSize = Math.max(1, Math.min(this.#maxBatch, Math.ceil(runnable.length / this.#threads)));
     const chunks: number[][] = [];
     for (let i = 0; i < runnable.length; i += chunkSize) chunks.push(runnable.slice(i, i + chunkSize));
-    await Promise.all(chunks.map((chunk) => this.#runChunk(wire, chunk, results)));
+    await Promise.all(chunks.map((chunk) => this.#runChunk(wire, specs, chunk, results)));
     return results.map((r) => r ?? { ok: false, error: pluginErrorData(PluginErrorCode.crash, 'call produced no result') });
   }
 
@@ -224,13 +227,18 @@ export class PluginHost implements PluginHostLike {
   }
 
   /** Runs some calls as one task; on a cut or a crash, fails the culprit and re-runs the rest. */
-  async #runChunk(calls: readonly WireCall[], indices: number[], results: (PluginCallResult | undefined)[]): Promise<void> {
+  async #runChunk(
+    calls: readonly WireCall[],
+    specs: Readonly<Record<string, LoadSpec>>,
+    indices: number[],
+    results: (PluginCallResult | undefined)[],
+  ): Promise<void> {
     let pending = indices;
     // Each round settles at least one call, so this ends.
     for (let round = 0; pending.length > 0 && round <= indices.length; round++) {
       const plugins: Record<string, LoadSpec> = {};
       const batch = pending.map((i) => calls[i]!);
-      for (const call of batch) plugins[call.plugin] ??= this.#plugins.get(call.plugin)!.spec;
+      for (const call of batch) plugins[call.plugin] ??= specs[call.plugin]!;
       const progress = new SharedArrayBuffer(4 * PROGRESS_SLOTS);
       const task: WorkerTask = { kind: 'batch', plugins, calls: batch, progress, maxMemoryBytes: this.#maxMemoryBytes };
       const reply = await this.#runTask<BatchReply>(task, this.#loadTimeoutMs, progress);

@@ -123,6 +123,14 @@ describe('PluginHost with native (WAT) components', () => {
     );
   });
 
+  it('unregistering during a batch does not break it', async () => {
+    await host.register({ id: 'transient', bytes: await watPluginComponent({ response: OK }) });
+    const pending = host.callBatch([call('transient'), call('ok')]);
+    expect(host.unregister('transient')).toBe(true);
+    expect((await pending).map((r) => r.ok)).toEqual([true, true]);
+    expect(await host.call(call('transient'))).toMatchObject({ ok: false, error: { code: PluginErrorCode.unknown } });
+  });
+
   it('a big batch keeps order', async () => {
     const calls = Array.from({ length: 2000 }, (_, i) => call(i % 7 === 3 ? 'trap' : 'ok'));
     const results = await host.callBatch(calls);
