@@ -10,6 +10,7 @@ import { checkPropertyDef } from './check-types.js';
 import { toValue } from './functions.js';
 import { checkValue, type ValueContext } from './values.js';
 import { checkWorkflows } from './check-workflows.js';
+import { checkGroupsAndPolicies, checkInterfaceAssignments, checkSubstitution } from './check-mappings.js';
 
 /** Checks assignments against effective definitions: declared, typed, required ones present. */
 function checkAssignments(
@@ -194,11 +195,7 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer
         }
       }
     }
-    const ifaceDefs = new Set<string>();
-    for (const c of chain) for (const k of c.interfaces.keys()) ifaceDefs.add(k);
-    for (const [iname, ia] of nt.interfaces) {
-      if (!ifaceDefs.has(iname)) ctx.sink.report(ia.pos, Codes.NameUndeclared, `the node type ${t.name} has no interface "${iname}"`);
-    }
+    checkInterfaceAssignments(nt.interfaces, t, ctx, `node template "${name}"`);
     for (const [, a] of nt.artifacts) scope.resolve(a.type, 'artifact', ctx.sink, `the type of artifact "${a.name}"`);
   }
   for (const [name, rt] of st.relationshipTemplates) {
@@ -225,5 +222,7 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer
   }
   if (st.substitutionMappings?.substitutionFilter) condition(st.substitutionMappings.substitutionFilter, 'the substitution_filter');
   checkWorkflows(st, scope, ctx);
+  checkGroupsAndPolicies(st, scope, ctx);
+  checkSubstitution(st, scope, ctx);
   if (st.substitutionMappings?.nodeType) scope.resolve(st.substitutionMappings.nodeType, 'node', ctx.sink, 'the substituted node type');
 }

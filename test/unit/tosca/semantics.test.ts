@@ -115,6 +115,21 @@ service_template:
     expect(await codes(body('{ node: s, capability: nope }'))).toEqual(['TOSCA-REQUIREMENT-TARGET']);
   });
 
+  it('checks interface operations, group members, policy targets and substitution mappings', async () => {
+    const base = `capability_types:\n  Svc: {}\ninterface_types:\n  Life:\n    operations:\n      start: {}\nnode_types:\n  A:\n    capabilities:\n      svc: Svc\n    interfaces:\n      life: { type: Life }\n  B: {}\ngroup_types:\n  G: { members: [ A ] }\npolicy_types:\n  P: { targets: [ A ] }\n`;
+    const st = (extra: string) => `${base}service_template:\n  node_templates:\n    a: { type: A }\n    b: { type: B }\n${extra}`;
+    expect(await codes(st('  groups:\n    g: { type: G, members: [ a ] }\n  policies:\n    - p: { type: P, targets: [ a ] }\n'))).toEqual([]);
+    expect(await codes(st('  groups:\n    g: { type: G, members: [ b ] }\n'))).toEqual(['TOSCA-TYPE-KIND']);
+    expect(await codes(st('  policies:\n    - p: { type: P, targets: [ b ] }\n'))).toEqual(['TOSCA-TYPE-KIND']);
+    const iface = (op: string) => `${base}service_template:\n  node_templates:\n    a:\n      type: A\n      interfaces:\n        life:\n          operations:\n            ${op}: run.sh\n`;
+    expect(await codes(iface('start'))).toEqual([]);
+    expect(await codes(iface('stop'))).toEqual(['TOSCA-NAME-UNDECLARED']);
+    const sub = (m: string) => st(`  substitution_mappings:\n    node_type: A\n    capabilities:\n      ${m}\n`);
+    expect(await codes(sub('svc: [ a, svc ]'))).toEqual([]);
+    expect(await codes(sub('svc: [ a, nope ]'))).toEqual(['TOSCA-SUBSTITUTION']);
+    expect(await codes(sub('other: [ ghost, svc ]'))).toEqual(['TOSCA-SUBSTITUTION', 'TOSCA-SUBSTITUTION']);
+  });
+
   it('checks function syntax and built-in arity', async () => {
     expect(await codes(NODE('      p: { type: string }', '        p: { $concat: [a, b], x: 1 }'))).toContain('TOSCA-FUNCTION');
     expect(await codes(NODE('      p: { type: integer }', '        p: { $round: [1, 2] }'))).toEqual(['TOSCA-FUNCTION']);
