@@ -1,4 +1,5 @@
-/** Small pure helpers of the adapter: exit causes, coded I/O errors, placements from records. */
+/** Small helpers of the adapter: exit causes, coded I/O errors, placements from records, host checks. */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { KhutulunError, toErrorData } from '../../common/index.js';
 import type { WorkloadId } from '../workload.js';
 import type { CgroupPlacement } from './cgroups.js';
@@ -38,4 +39,20 @@ export function exitCause(id: WorkloadId, exit: ExitFacts): ProcessStateRecord['
       details: { ...(exit.exitCode !== undefined ? { exitCode: exit.exitCode } : {}), ...(exit.signal !== undefined ? { signal: exit.signal } : {}) },
     }),
   );
+}
+
+/** What ready() checks: a usable state directory and /proc. */
+export function checkHost(stateDir: string): void {
+  try {
+    mkdirSync(stateDir, { recursive: true });
+    if (!statSync(stateDir).isDirectory()) throw new Error('not a directory');
+  } catch (error) {
+    throw new KhutulunError('KH-PROC-STATE', `state directory ${stateDir} is not usable`, {
+      hint: 'give the process runtime a writable directory (stateDir)',
+      cause: error,
+    });
+  }
+  if (!existsSync('/proc/self/stat')) {
+    throw new KhutulunError('KH-PROC-NO-PROCFS', 'the process runtime needs /proc (Linux)', { hint: 'run the agent on Linux with /proc mounted' });
+  }
 }

@@ -11,7 +11,7 @@ export interface ObservedExtras {
 export function toObserved(record: ProcessStateRecord, runtime: string, extras: ObservedExtras): ObservedWorkload {
   const state: WorkloadState = extras.stopping
     ? 'stopping'
-    : record.status === 'backoff'
+    : record.status === 'backoff' || record.status === 'launching'
       ? 'starting'
       : record.status === 'exited'
         ? 'exited'

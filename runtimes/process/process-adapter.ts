@@ -7,10 +7,9 @@
  * at the time they were due. close() detaches without stopping anything.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { KhutulunError, silentLogger, systemClock, toErrorData } from '../../common/index.js';
+import { silentLogger, systemClock, toErrorData } from '../../common/index.js';
 import type { Clock, Logger, TimerHandle } from '../../common/index.js';
 import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
 import type { ObservedWorkload, ProcessSpec, WorkloadId, WorkloadSpec } from '../workload.js';
@@ -29,7 +28,9 @@ import { encodeId, StateStore } from './state-file.js';
 import type { ProcessStateRecord } from './state-file.js';
 import { killTree, terminateTree } from './terminate.js';
 import { startProcess } from './start-process.js';
-import { coded, exitCause, placementOf } from './exit-cause.js';
+import { findLaunchedProcess } from './find-launched.js';
+import { logPaths } from './launch.js';
+import { checkHost, coded, exitCause, placementOf } from './exit-cause.js';
 import type { TreeTracking } from './start-process.js';
 import type { ProcessAdapterOptions } from './adapter-options.js';
 
@@ -86,19 +87,9 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
 
   async ready(): Promise<void> {
     if (this.#closed) throw adapterClosed();
-    try {
-      mkdirSync(this.#stateDir, { recursive: true });
-      if (!statSync(this.#stateDir).isDirectory()) throw new Error('not a directory');
-    } catch (error) {
-      throw new KhutulunError('KH-PROC-STATE', `state directory ${this.#stateDir} is not usable`, {
-        hint: 'give the process runtime a writable directory (stateDir)',
-        cause: error,
-      });
-    }
-    if (!existsSync('/proc/self/stat')) {
-      throw new KhutulunError('KH-PROC-NO-PROCFS', 'the process runtime needs /proc (Linux)', { hint: 'run the agent on Linux with /proc mounted' });
-    }
+    checkHost(this.#stateDir);
   }
+
 
   /** What the host offers for limits (for `khutulun doctor`-style reports and tests). */
   cgroupLayout(): CgroupLayout {
@@ -126,7 +117,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
   }
 
   async observe(id: WorkloadId): Promise<ObservedWorkload | undefined> {
-    this.#assertOpen();
+    if (this.#closed) throw adapterClosed();
     await this.#load();
     const entry = this.#entries.get(id);
     if (!entry) return undefined;
@@ -150,7 +141,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
   }
 
   async list(): Promise<ObservedWorkload[]> {
-    this.#assertOpen();
+    if (this.#closed) throw adapterClosed();
     await this.#load();
     return [...this.#entries.values()].map((e) => {
       this.#refresh(e);
@@ -172,12 +163,6 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     for (const entry of this.#entries.values()) entry.restartTimer?.cancel();
     this.#listeners.clear();
     this.#unlock?.();
-  }
-
-  // ---- internals -------------------------------------------------------------------------
-
-  #assertOpen(): void {
-    if (this.#closed) throw adapterClosed();
   }
 
   /** One operation per workload at a time; different workloads proceed in parallel. */
@@ -204,6 +189,7 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
         const entry: Entry = { record, reattached: true, stopping: false, placement: placementOf(record) };
         this.#entries.set(record.id, entry);
         if (record.status === 'running') this.#refresh(entry);
+        else if (record.status === 'launching') this.#recoverLaunch(entry);
         else if (record.status === 'backoff') this.#scheduleRestart(entry, Math.max(0, (record.nextRestartAt ?? 0) - this.#clock.now()));
       }
       this.#armTick();
@@ -225,6 +211,20 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     }, this.#pollMs);
   }
 
+  /** A launch cut short by a crash: adopt the process if it runs, else treat it as an unseen exit. */
+  #recoverLaunch(entry: Entry): void {
+    const r = entry.record;
+    const found = findLaunchedProcess(r.id, r.workDir);
+    r.status = 'running';
+    if (found) {
+      r.pid = found.pid;
+      r.procStartTime = found.startTime;
+      this.#store.write(r);
+      return;
+    }
+    this.#onExit(entry, undefined, { codeKnown: false, ranMs: 0 });
+  }
+
   /** Notices the exit of a process that is not our child (re-attached) by looking at /proc. */
   #refresh(entry: Entry): void {
     const r = entry.record;
@@ -243,7 +243,18 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     counters: { restarts: number; streak: number },
   ): Promise<ProcessStateRecord> {
     const group = `${this.#scope}-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
-    const started = await startProcess({ id, spec, workDir, group, layout: this.cgroupLayout(), tracking: this.#tracking, fetchOptions: options });
+    const base = { version: 1 as const, id, spec, specHash: hash, restarts: counters.restarts, streak: counters.streak, workDir, ...logPaths(workDir), cgroups: [], warnings: [] };
+    // A trace before the spawn: if the agent dies before the pid is recorded, the next one finds it.
+    this.#store.write({ ...base, status: 'launching', startedAt: this.#clock.now() });
+    let started: Awaited<ReturnType<typeof startProcess>>;
+    try {
+      started = await startProcess({ id, spec, workDir, group, layout: this.cgroupLayout(), tracking: this.#tracking, fetchOptions: options });
+    } catch (error) {
+      const previous = this.#entries.get(id);
+      if (previous) this.#store.write(previous.record);
+      else this.#store.delete(id);
+      throw error;
+    }
     const { child, placement } = started;
     const record: ProcessStateRecord = {
       version: 1,

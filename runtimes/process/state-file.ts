@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { ErrorData } from '../../common/index.js';
 import type { ProcessSpec, WorkloadId } from '../workload.js';
 
-export type SupervisedStatus = 'running' | 'exited' | 'stopped' | 'backoff' | 'failed';
+/** `launching`: written just before spawn, so a crash in that window leaves a trace to recover. */
+export type SupervisedStatus = 'launching' | 'running' | 'exited' | 'stopped' | 'backoff' | 'failed';
 
 export interface ProcessStateRecord {
   version: 1;
