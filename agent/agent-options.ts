@@ -43,6 +43,8 @@ export interface AgentOptions {
   cluster?: string;
   /** Heartbeat period (ms). Default 5000. */
   heartbeatMs?: number;
+  /** Heartbeats go to peers ephemerally; every this often (ms) one is also written to the document. Default 60 000. */
+  heartbeatPersistMs?: number;
   /** A host whose heartbeat is older than this counts as disconnected. Default 3 heartbeats. */
   staleAfterMs?: number;
   /** Peer reconnect period (ms), at least 250. Default 2000. */
@@ -75,6 +77,7 @@ export interface ResolvedAgentOptions {
   labels: Record<string, string>;
   cluster: string;
   heartbeatMs: number;
+  heartbeatPersistMs: number;
   staleAfterMs: number;
   reconnectMs: number;
   maxPeers: number;
@@ -151,6 +154,7 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
     labels: { ...(o.labels ?? {}) },
     cluster: o.cluster ?? 'default',
     heartbeatMs,
+    heartbeatPersistMs: Math.max(heartbeatMs, o.heartbeatPersistMs ?? 60_000),
     staleAfterMs: o.staleAfterMs ?? heartbeatMs * 3,
     reconnectMs,
     maxPeers,

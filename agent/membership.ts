@@ -39,6 +39,10 @@ export interface MembershipOptions {
   capacity?: HostCapacity;
   clock: Clock;
   heartbeatMs: number;
+  /** Unique per process start (heartbeat sequence numbers restart with it). */
+  boot: string;
+  /** How often a heartbeat is also written into the document (the rest are ephemeral). */
+  persistEveryMs: number;
   staleAfterMs: number;
   events: EventHub;
   logger: Logger;
@@ -58,6 +62,26 @@ export class Membership {
   #closed = false;
   /** Per host: the last lastSeen value we saw and when, on OUR clock (hosts' clocks may be skewed). */
   readonly #observed = new Map<string, { lastSeen: number; at: number }>();
+  /** Ephemeral heartbeats: per host, its own time in the last one and when WE received it. */
+  readonly #live = new Map<string, { theirs: number; at: number }>();
+  #lastPersist = -Infinity;
+  #lastBeat = -Infinity;
+  /** Highest heartbeat sequence seen per `host:boot`: forwards each heartbeat once (bounded flood). */
+  readonly #seqs = new Map<string, number>();
+  readonly #boot: string;
+  #seq = 0;
+  readonly #onEphemeral = ({ message }: { message: unknown }): void => {
+    if (!isHeartbeat(message) || message.host === this.#o.hostId) return;
+    const key = `${message.host}:${message.boot}`;
+    if ((this.#seqs.get(key) ?? -1) >= message.seq) return; // already seen (relayed copy)
+    if (this.#seqs.size > 4096) this.#seqs.clear(); // bounded memory; worst case one extra relay
+    this.#seqs.set(key, message.seq);
+    const prev = this.#live.get(message.host);
+    this.#live.set(message.host, { theirs: Math.max(prev?.theirs ?? -Infinity, message.at), at: this.#o.clock.now() });
+    // automerge-repo's WebSocket server adapter drops messages whose sender is not the socket's
+    // own peer, so its relay only flows server→client: re-broadcast under our own sender id.
+    if (!this.#closed) this.#o.cluster.broadcast(message);
+  };
   readonly #onChange = (): void => {
     this.#observe(this.#o.clock.now());
     this.#learn();
@@ -65,6 +89,7 @@ export class Membership {
 
   constructor(options: MembershipOptions) {
     this.#o = options;
+    this.#boot = options.boot;
   }
 
   start(): void {
@@ -83,7 +108,9 @@ export class Membership {
         peers: [...this.#connected].sort(),
       }),
     );
+    this.#lastPersist = now;
     this.#o.cluster.on('change', this.#onChange);
+    this.#o.cluster.on('ephemeral-message', this.#onEphemeral);
     this.#schedule();
     this.#learn();
   }
@@ -92,13 +119,13 @@ export class Membership {
     if (this.#connected.has(hostId)) return;
     this.#connected.add(hostId);
     this.#o.events.publish({ type: 'peer.connected', at: this.#o.clock.now(), host: hostId });
-    this.beat();
+    this.beat(true);
   }
 
   peerDisconnected(hostId: string): void {
     if (!this.#connected.delete(hostId)) return;
     this.#o.events.publish({ type: 'peer.disconnected', at: this.#o.clock.now(), host: hostId });
-    this.beat();
+    this.beat(true);
     this.#learn();
   }
 
@@ -106,10 +133,17 @@ export class Membership {
     return this.#connected;
   }
 
-  /** Writes the heartbeat now (one small change to this host's record). */
-  beat(): void {
+  /**
+   * A heartbeat: always an ephemeral message to the peers (relayed, not stored), and a change to
+   * this host's record only every persistEveryMs or when forced (peers changed) — so liveness is
+   * fresh without growing the document's history by one change per host per beat.
+   */
+  beat(persist = false): void {
     if (this.#closed) return;
     const now = this.#o.clock.now();
+    this.#o.cluster.broadcast({ kh: 'heartbeat', host: this.#o.hostId, boot: this.#boot, seq: ++this.#seq, at: now } satisfies Heartbeat);
+    if (!persist && now - this.#lastPersist < this.#o.persistEveryMs) return;
+    this.#lastPersist = now;
     this.#o.cluster.change((d) => heartbeat(d, this.#o.hostId, now, [...this.#connected]));
   }
 
@@ -119,7 +153,10 @@ export class Membership {
     return Object.values(doc.hosts)
       .map((h) => {
         const self = h.id === this.#o.hostId;
-        const fresh = now - (this.#observed.get(h.id)?.at ?? -Infinity) <= this.#o.staleAfterMs;
+        const live = this.#live.get(h.id);
+        const heardAt = Math.max(this.#observed.get(h.id)?.at ?? -Infinity, live?.at ?? -Infinity);
+        const fresh = now - heardAt <= this.#o.staleAfterMs;
+        const lastSeen = self ? Math.max(h.lastSeen, this.#lastBeat) : Math.max(h.lastSeen, live?.theirs ?? -Infinity);
         return {
           id: h.id,
           name: h.name,
@@ -128,7 +165,7 @@ export class Membership {
           labels: { ...h.labels },
           capacity: { cpus: h.capacity.cpus, memoryBytes: h.capacity.memoryBytes },
           connected: self || this.#connected.has(h.id) || fresh,
-          lastSeen: new Date(h.lastSeen).toISOString(),
+          lastSeen: new Date(lastSeen).toISOString(),
           self,
         };
       })
@@ -139,11 +176,13 @@ export class Membership {
     this.#closed = true;
     this.#timer?.cancel();
     this.#o.cluster.off('change', this.#onChange);
+    this.#o.cluster.off('ephemeral-message', this.#onEphemeral);
   }
 
   #schedule(): void {
     if (this.#closed) return;
     this.#timer = this.#o.clock.setTimeout(() => {
+      this.#lastBeat = this.#o.clock.now();
       this.beat();
       this.#schedule();
     }, this.#o.heartbeatMs);
@@ -170,4 +209,18 @@ export class Membership {
       this.#o.peers.add(address);
     }
   }
+}
+
+interface Heartbeat {
+  kh: 'heartbeat';
+  host: string;
+  boot: string;
+  seq: number;
+  /** The origin host's clock. */
+  at: number;
+}
+
+function isHeartbeat(m: unknown): m is Heartbeat {
+  const h = m as Partial<Heartbeat> | null;
+  return typeof h === 'object' && h !== null && h.kh === 'heartbeat' && typeof h.host === 'string' && typeof h.boot === 'string' && typeof h.seq === 'number' && typeof h.at === 'number' && Number.isFinite(h.at);
 }

@@ -91,7 +91,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // The server adapter attaches no error listener: a peer's reset (ECONNRESET) would crash us.
+      ws.on('error', (error) => o.logger.log('warn', 'sync socket error', { from: req.socket.remoteAddress, error: error.message }));
+      wss.emit('connection', ws, req);
+    });
   });
   // isomorphic-ws re-declares ws's server type; at run time it is the same `ws` class.
   repo.networkSubsystem.addNetworkAdapter(new PeerServerAdapter(wss as unknown as ConstructorParameters<typeof PeerServerAdapter>[0]));
@@ -130,6 +134,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     ...(o.capacity ? { capacity: o.capacity } : {}),
     clock: o.clock,
     heartbeatMs: o.heartbeatMs,
+    persistEveryMs: o.heartbeatPersistMs,
+    boot: o.random.hex(6),
     staleAfterMs: o.staleAfterMs,
     events,
     logger: o.logger,

@@ -82,14 +82,16 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
     expect((await c.deployments.status('web')).state).toBe('deployed');
   });
 
-  it('writes heartbeats on the injected clock', async () => {
+  it('beats on the injected clock, writing the document only every heartbeatPersistMs', async () => {
     const clock = new ManualClock(1_000_000);
-    const a = await h.start('alpha', { clock, heartbeatMs: 5000 });
-    expect(a.cluster.doc().hosts[a.hostId]?.lastSeen).toBe(1_000_000);
+    const a = await h.start('alpha', { clock, heartbeatMs: 5000, heartbeatPersistMs: 15_000 });
+    const docSeen = (): number | undefined => a.cluster.doc().hosts[a.hostId]?.lastSeen;
+    expect(docSeen()).toBe(1_000_000);
     clock.advance(5000);
-    expect(a.cluster.doc().hosts[a.hostId]?.lastSeen).toBe(1_005_000);
+    expect(docSeen()).toBe(1_000_000); // ephemeral beat only
+    expect(a.hosts()[0]?.lastSeen).toBe(new Date(1_005_000).toISOString());
     clock.advance(10_000);
-    expect(a.cluster.doc().hosts[a.hostId]?.lastSeen).toBe(1_015_000);
+    expect(docSeen()).toBe(1_015_000); // the third beat is persisted
     expect(a.hosts()[0]?.lastSeen).toBe(new Date(1_015_000).toISOString());
   });
 
@@ -104,6 +106,12 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
     await until(a.cluster, () => Object.keys(a.cluster.doc().hosts).length === 3, 10_000, 'membership');
     expect(a.connectedPeers()).toEqual([b.hostId]); // gamma is only reachable through beta
     await until(undefined, () => a.hosts().find((x) => x.name === 'gamma')?.connected === true, 5000, 'gamma connected via beta');
+    // Past staleAfterMs with no document write from gamma (it persists every 60 s): only its
+    // ephemeral heartbeats, relayed by beta, keep it connected.
+    const docSeen = a.cluster.doc().hosts[c.hostId]?.lastSeen;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(a.cluster.doc().hosts[c.hostId]?.lastSeen).toBe(docSeen);
+    expect(a.hosts().find((x) => x.name === 'gamma')?.connected).toBe(true);
     await c.close();
     await until(undefined, () => a.hosts().find((x) => x.name === 'gamma')?.connected === false, 10_000, 'gamma stale');
   });
