@@ -2,8 +2,13 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/fixtures/**', '**/*.wasm', 'plugins/builtin/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '**/fixtures/**', '**/*.wasm', 'plugins/builtin/build/**', '.scratch*/**', 'coverage/**'] },
   js.configs.recommended,
+  {
+    // Plain JS launchers and scripts run on Node.
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

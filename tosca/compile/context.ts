@@ -80,7 +80,11 @@ export class CompileContext implements TypeResolver {
       if (p) out.push(p);
       seen.add(n);
     }
-    for (const [n, v] of values) if (!seen.has(n)) out.push(this.property(prefix + n, undefined, v, true, owners)!), seen.add(n);
+    for (const [n, v] of values) {
+      if (seen.has(n)) continue;
+      out.push(this.property(prefix + n, undefined, v, true, owners)!);
+      seen.add(n);
+    }
     for (const [n, d] of attrDefs) {
       if (seen.has(n)) continue;
       const p = this.property(prefix + n, d, attrValues.get(n), false, owners);
