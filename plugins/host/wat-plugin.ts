@@ -18,7 +18,17 @@ export interface WatPluginOptions {
   invokePrelude?: string;
   /** Import `wasi:random/random@0.2.0#get-random-u64` and call it in `invoke` (capability tests). */
   useWasiRandom?: boolean;
+  /** Import `wasi:cli/exit@0.2.0#exit` and call it in `invoke` (ends a granted worker: crash tests). */
+  useWasiExit?: boolean;
 }
+
+const WASI_EXIT_WIT = `
+package wasi:cli@0.2.0 {
+  interface exit {
+    exit: func(status: result);
+  }
+}
+`;
 
 const WASI_RANDOM_WIT = `
 package wasi:random@0.2.0 {
@@ -39,8 +49,10 @@ export function watPluginSource(options: WatPluginOptions = {}): string {
   const responseLen = new TextEncoder().encode(response).length;
   // Layout: 0..16 return areas, 1024 manifest, 4096 response, heap (bump allocator) from 65536.
   const random = options.useWasiRandom === true;
+  const exit = options.useWasiExit === true;
   return `(module
   ${random ? '(import "wasi:random/random@0.2.0" "get-random-u64" (func $random (result i64)))' : ''}
+  ${exit ? '(import "wasi:cli/exit@0.2.0" "exit" (func $exit (param i32)))' : ''}
   (memory (export "memory") 2)
   (global $heap (mut i32) (i32.const 65536))
   (data (i32.const 1024) "${escapeWat(manifest)}")
@@ -61,6 +73,7 @@ export function watPluginSource(options: WatPluginOptions = {}): string {
   (func (export "invoke") (param i32 i32 i32 i32 i32 i32) (result i32)
     ${options.invokePrelude ?? ''}
     ${random ? '(drop (call $random))' : ''}
+    ${exit ? '(call $exit (i32.const 1))' : ''}
     (global.set $heap (i32.const 65536))
     (i32.store8 (i32.const 16) (i32.const ${options.fail ? 1 : 0}))
     (i32.store (i32.const 20) (i32.const 4096))
@@ -74,6 +87,9 @@ export async function watPluginComponent(options: WatPluginOptions = {}): Promis
   let witSource = await readFile(pluginWitPath(), 'utf8');
   if (options.useWasiRandom) {
     witSource = witSource.replace('world plugin {', 'world plugin {\n  import wasi:random/random@0.2.0;') + WASI_RANDOM_WIT;
+  }
+  if (options.useWasiExit) {
+    witSource = witSource.replace('world plugin {', 'world plugin {\n  import wasi:cli/exit@0.2.0;') + WASI_EXIT_WIT;
   }
   const embedded = await componentEmbed({ binary: core, witSource, world: 'plugin' });
   return componentNew(embedded);

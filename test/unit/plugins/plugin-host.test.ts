@@ -74,6 +74,17 @@ describe('PluginHost with native (WAT) components', () => {
     expect(granted).toEqual({ ok: true, effects: [] });
   });
 
+  it('a plugin that ends its worker fails that call with KH-PLUGIN-CRASH; the others are re-run', async () => {
+    const exit = await watPluginComponent({ useWasiExit: true });
+    await host.register({ id: 'exit-denied', bytes: exit });
+    await host.register({ id: 'exit-granted', bytes: exit, grants: { environment: true } });
+    expect(await host.call(call('exit-denied'))).toMatchObject({ ok: false, error: { code: PluginErrorCode.denied } });
+    const results = await host.callBatch([call('ok'), call('exit-granted'), call('ok')]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['ok', PluginErrorCode.crash, 'ok']);
+    expect(results[1]).toMatchObject({ error: { retryable: true } });
+    expect((await host.call(call('ok'))).ok).toBe(true);
+  });
+
   it('malformed effects are refused with KH-PLUGIN-OUTPUT', async () => {
     expect(await host.call(call('bad-output'))).toMatchObject({ ok: false, error: { code: PluginErrorCode.output } });
   });
