@@ -7,7 +7,7 @@ import { isEntityKind, parseEntityId } from './ids.js';
 import type { EntityKind } from './ids.js';
 import type { ChangeEvent, ChangeField } from './events.js';
 import type { DeploymentDoc, EntityRecord } from './doc-schema.js';
-import { recordOf } from './doc-schema.js';
+import { recordOf, str } from './doc-schema.js';
 import { decodeHandlers, decodeMetadata, decodeProperty, decodeStatus, decodeTarget, keys } from './entity-codec.js';
 
 const FIELD_OF: Record<string, ChangeField> = {
@@ -34,26 +34,28 @@ function fieldValue(rec: EntityRecord | undefined, raw: string, sub: string | un
   if (!rec) return undefined;
   switch (raw) {
     case 'meta':
-      return decodeMetadata(rec.meta);
+      return decodeMetadata(str(rec.meta));
     case 'props': {
-      const t = sub === undefined ? undefined : rec.props?.[sub];
+      const t = sub === undefined ? undefined : str(rec.props?.[sub]);
       return t === undefined ? undefined : decodeProperty(t);
     }
     case 'hdl':
-      return decodeHandlers(rec.hdl);
+      return decodeHandlers(str(rec.hdl));
     case 'ihdl':
-      return decodeHandlers(rec.ihdl);
+      return decodeHandlers(str(rec.ihdl));
     case 'status':
-      return decodeStatus(rec.status);
+      return decodeStatus(str(rec.status));
     case 'tgt':
-      return rec.tgt === undefined ? undefined : decodeTarget(rec.tgt);
+      return rec.tgt === undefined ? undefined : decodeTarget(str(rec.tgt));
     case 'cls':
     case 'contained':
     case 'out':
     case 'in':
       return keys(rec[raw]);
-    default:
-      return (rec as Record<string, unknown>)[raw];
+    default: {
+      const v = (rec as Record<string, unknown>)[raw];
+      return typeof v === 'object' && v !== null && 'val' in v ? String((v as { val: unknown }).val) : v;
+    }
   }
 }
 
@@ -91,7 +93,7 @@ export function deriveEvents(
           if (!field) continue;
           if (raw === 'props') {
             for (const p of new Set([...Object.keys(oldRec.props ?? {}), ...Object.keys(newRec.props ?? {})])) {
-              if (oldRec.props?.[p] !== newRec.props?.[p]) events.push(event(deployment, kind, entityPath, field, p, fieldValue(oldRec, raw, p), fieldValue(newRec, raw, p), local));
+              if (str(oldRec.props?.[p]) !== str(newRec.props?.[p])) events.push(event(deployment, kind, entityPath, field, p, fieldValue(oldRec, raw, p), fieldValue(newRec, raw, p), local));
             }
           } else if (JSON.stringify(oldRec[raw as keyof EntityRecord]) !== JSON.stringify(newRec[raw as keyof EntityRecord])) {
             events.push(event(deployment, kind, entityPath, field, undefined, fieldValue(oldRec, raw, undefined), fieldValue(newRec, raw, undefined), local));

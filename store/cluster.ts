@@ -3,6 +3,7 @@ import type { Clock } from '../common/index.js';
 import { storeError } from './errors.js';
 import { parseDeploymentName, parseHostId } from './ids.js';
 import type { DeploymentName, HostId } from './ids.js';
+import { S, str } from './doc-schema.js';
 import type { ClusterDoc, HostRecord } from './doc-schema.js';
 import type { DocBackend } from './doc-backend.js';
 import { WriteQueue } from './write-queue.js';
@@ -12,10 +13,10 @@ import type { ClusterChangeEvent, ClusterChangeListener } from './events.js';
 function decodeHost(id: string, r: HostRecord): HostInfo {
   return {
     id: id as HostId,
-    name: r.name ?? id,
-    addresses: r.addresses ? (JSON.parse(r.addresses) as string[]) : [],
-    labels: r.labels ? (JSON.parse(r.labels) as Record<string, string>) : {},
-    capacity: r.capacity ? (JSON.parse(r.capacity) as Record<string, number>) : {},
+    name: str(r.name) ?? id,
+    addresses: r.addresses ? (JSON.parse(str(r.addresses)!) as string[]) : [],
+    labels: r.labels ? (JSON.parse(str(r.labels)!) as Record<string, string>) : {},
+    capacity: r.capacity ? (JSON.parse(str(r.capacity)!) as Record<string, number>) : {},
     lastSeen: r.lastSeen ?? 0,
   };
 }
@@ -48,7 +49,7 @@ export class ClusterImpl implements Cluster {
         const read = (d: ClusterDoc): unknown => {
           const v = d[section][String(key)];
           if (v === undefined) return undefined;
-          return section === 'hosts' ? decodeHost(String(key), v as HostRecord) : section === 'plugins' ? JSON.parse(v as string) : { ...(v as object) };
+          return section === 'hosts' ? decodeHost(String(key), v as HostRecord) : section === 'plugins' ? JSON.parse(str(v as never)!) : { url: str((v as { url: never }).url), createdAt: (v as { createdAt: number }).createdAt };
         };
         events.push({ field, key: String(key), old: read(c.before), new: read(c.after), local: c.local });
       }
@@ -76,10 +77,10 @@ export class ClusterImpl implements Cluster {
     const fields: HostRecord = {};
     try {
       id = parseHostId(host.id);
-      if (host.name !== undefined) fields.name = String(host.name);
-      if (host.addresses !== undefined) fields.addresses = JSON.stringify(checkList(host.addresses));
-      if (host.labels !== undefined) fields.labels = JSON.stringify(checkRecord(host.labels, 'string'));
-      if (host.capacity !== undefined) fields.capacity = JSON.stringify(checkRecord(host.capacity, 'number'));
+      if (host.name !== undefined) fields.name = S(String(host.name));
+      if (host.addresses !== undefined) fields.addresses = S(JSON.stringify(checkList(host.addresses)));
+      if (host.labels !== undefined) fields.labels = S(JSON.stringify(checkRecord(host.labels, 'string')));
+      if (host.capacity !== undefined) fields.capacity = S(JSON.stringify(checkRecord(host.capacity, 'number')));
       if (host.lastSeen !== undefined) fields.lastSeen = Number(host.lastSeen);
     } catch (e) {
       return Promise.reject(e);
@@ -108,7 +109,7 @@ export class ClusterImpl implements Cluster {
     const d = this.#doc();
     return Object.keys(d.deployments)
       .sort()
-      .map((name) => ({ name: name as DeploymentName, url: d.deployments[name]!.url, createdAt: d.deployments[name]!.createdAt }));
+      .map((name) => ({ name: name as DeploymentName, url: str(d.deployments[name]!.url)!, createdAt: d.deployments[name]!.createdAt }));
   }
 
   /** Internal: index a deployment (name -> doc URL). */
@@ -116,7 +117,7 @@ export class ClusterImpl implements Cluster {
     const n = parseDeploymentName(name);
     return this.#queue.enqueue((d) => {
       if (d.deployments[n]) throw storeError('KH-STORE-008', `deployment ${n} already exists`, { hint: 'pick another name or delete it first' });
-      d.deployments[n] = { url, createdAt: this.#clock.now() };
+      d.deployments[n] = { url: S(url), createdAt: this.#clock.now() };
       return [[`deployment:${n}`, 'deployment']];
     }, [[`deployment:${n}`, 'deployment']]);
   }
@@ -131,7 +132,7 @@ export class ClusterImpl implements Cluster {
 
   plugins(): PluginInfo[] {
     const d = this.#doc();
-    return Object.keys(d.plugins).sort().map((id) => JSON.parse(d.plugins[id]!) as PluginInfo);
+    return Object.keys(d.plugins).sort().map((id) => JSON.parse(str(d.plugins[id])!) as PluginInfo);
   }
 
   registerPlugin(plugin: PluginInfo): Promise<void> {
@@ -140,7 +141,7 @@ export class ClusterImpl implements Cluster {
     }
     const text = JSON.stringify({ id: plugin.id, url: plugin.url, precompiled: plugin.precompiled === true, ...(plugin.digest ? { digest: plugin.digest } : {}) });
     return this.#queue.enqueue((d) => {
-      d.plugins[plugin.id] = text;
+      d.plugins[plugin.id] = S(text);
       return [[`plugin:${plugin.id}`, 'plugin']];
     }, [[`plugin:${plugin.id}`, 'plugin']]);
   }

@@ -4,6 +4,7 @@ import type { KhutulunError, Logger } from '../common/index.js';
 import { storeError } from './errors.js';
 import { checkEntityId, formatEntityId, parseEntityId } from './ids.js';
 import type { DeploymentName, EntityId, EntityKind, HostId } from './ids.js';
+import { str } from './doc-schema.js';
 import type { DeploymentDoc } from './doc-schema.js';
 import type { DocBackend } from './doc-backend.js';
 import { ReadView } from './read-view.js';
@@ -237,7 +238,7 @@ export class DeploymentImpl implements Deployment {
   getProperty(id: EntityId, name: string): Property | undefined {
     const eid = checkEntityId(id);
     const rec = this.view().visibleRecord(eid.kind, formatEntityId(eid));
-    const text = rec?.props?.[name];
+    const text = str(rec?.props?.[name]);
     return text === undefined ? undefined : decodeProperty(text);
   }
 
@@ -260,8 +261,8 @@ export class DeploymentImpl implements Deployment {
       return {
         op: (d) => {
           const rec = ops.requireRecord(d, 'vertex', path);
-          if (rec.owner !== this.ctx.hostId) {
-            throw storeError('KH-STORE-023', `host ${this.ctx.hostId} does not own vertex ${path} (owner: ${rec.owner ?? 'none'})`, {
+          if (str(rec.owner) !== this.ctx.hostId) {
+            throw storeError('KH-STORE-023', `host ${this.ctx.hostId} does not own vertex ${path} (owner: ${str(rec.owner) ?? 'none'})`, {
               hint: 'observed state is written only by the owning host; the scheduler sets the owner',
             });
           }

@@ -4,35 +4,51 @@
  * Each property is ONE JSON string (compact, fast), while different properties/fields are different
  * keys, so concurrent edits of different fields merge without loss.
  */
+import { ImmutableString } from '@automerge/automerge';
 import type { EntityKind } from './ids.js';
 import { ENTITY_KINDS } from './ids.js';
 
 export const SCHEMA_VERSION = 1;
+
+/**
+ * Stored strings are Automerge ImmutableStrings (one scalar op), never collaborative Text
+ * (one op per character: ~10x slower to write and larger on disk).
+ */
+export type Str = ImmutableString;
+
+export function S(text: string): Str {
+  return new ImmutableString(text);
+}
+
+/** Reads a stored string (also tolerates plain strings from older or foreign writers). */
+export function str(v: Str | string | undefined): string | undefined {
+  return v === undefined ? undefined : typeof v === 'string' ? v : v.val;
+}
 
 /** A set stored as a map (concurrent adds of different members merge). */
 export type KeySet = Record<string, true>;
 
 export interface EntityRecord {
   /** Encoded metadata (JSON of a packed string-keyed map). */
-  meta?: string;
+  meta?: Str;
   cls?: KeySet;
   /** Property name -> encoded Property JSON. */
-  props?: Record<string, string>;
-  hdl?: string;
-  ihdl?: string;
-  origin?: string;
-  containing?: string;
+  props?: Record<string, Str>;
+  hdl?: Str;
+  ihdl?: Str;
+  origin?: Str;
+  containing?: Str;
   contained?: KeySet;
   out?: KeySet;
   in?: KeySet;
-  owner?: string;
+  owner?: Str;
   /** Encoded VertexStatus JSON (observed state: written only by the owner). */
-  status?: string;
-  source?: string;
-  target?: string;
+  status?: Str;
+  source?: Str;
+  target?: Str;
   /** Edge template target selector JSON. */
-  tgt?: string;
-  url?: string;
+  tgt?: Str;
+  url?: Str;
   pre?: boolean;
 }
 
@@ -40,7 +56,7 @@ export type Buckets = Record<string, Record<string, EntityRecord>>;
 
 export interface DeploymentDoc {
   v: number;
-  name: string;
+  name: Str;
   createdAt: number;
   /** Bucket count per kind (fixed at creation). */
   nb: Record<string, number>;
@@ -70,7 +86,7 @@ export function initialDeploymentDoc(name: string, createdAt: number): Deploymen
   // creates it concurrently.
   const service = '_floria/service';
   e.vertex![bucketOf(service, nb.vertex!)]![service] = { cls: { 'floria:service': true }, props: {}, contained: {}, out: {}, in: {} };
-  return { v: SCHEMA_VERSION, name, createdAt, nb, e };
+  return { v: SCHEMA_VERSION, name: S(name), createdAt, nb, e };
 }
 
 /** FNV-1a: stable across replicas and versions (bucket placement must never change). */
@@ -104,18 +120,18 @@ export function* recordsOf(doc: DeploymentDoc, kind: EntityKind): Generator<[str
 
 /** Cluster document layout. Hosts are maps of fields so different writers merge per field. */
 export interface HostRecord {
-  name?: string;
-  addresses?: string;
-  labels?: string;
-  capacity?: string;
+  name?: Str;
+  addresses?: Str;
+  labels?: Str;
+  capacity?: Str;
   lastSeen?: number;
 }
 
 export interface ClusterDoc {
   v: number;
   hosts: Record<string, HostRecord>;
-  deployments: Record<string, { url: string; createdAt: number }>;
-  plugins: Record<string, string>;
+  deployments: Record<string, { url: Str; createdAt: number }>;
+  plugins: Record<string, Str>;
 }
 
 export function initialClusterDoc(): ClusterDoc {

@@ -5,7 +5,8 @@ import type { EntityId, EntityKind } from './ids.js';
 import type { Expression } from './expression/index.js';
 import { containsCall, validateExpression, isCall } from './expression/index.js';
 import { packExpression, unpackExpression } from './expression/codec.js';
-import type { EntityRecord, KeySet } from './doc-schema.js';
+import { str } from './doc-schema.js';
+import type { EntityRecord, KeySet, Str } from './doc-schema.js';
 import type {
   Entity,
   EventHandlers,
@@ -149,9 +150,9 @@ export function toKeySet(list: readonly string[]): KeySet {
   return s;
 }
 
-export function decodeProperties(props: Record<string, string> | undefined): Record<string, Property> {
+export function decodeProperties(props: Record<string, Str> | undefined): Record<string, Property> {
   const out: Record<string, Property> = {};
-  if (props) for (const k of Object.keys(props).sort()) out[k] = decodeProperty(props[k]!);
+  if (props) for (const k of Object.keys(props).sort()) out[k] = decodeProperty(str(props[k])!);
   return out;
 }
 
@@ -174,39 +175,39 @@ export function decodeEntity(
   adj?: Adjacency,
 ): Entity {
   const id = parseEntityId(kind, path) as EntityId & { kind: never };
-  const metadata = decodeMetadata(rec.meta);
+  const metadata = decodeMetadata(str(rec.meta));
   switch (kind) {
     case 'plugin':
-      return { id, metadata, url: rec.url ?? '', precompiled: rec.pre === true } as Entity;
+      return { id, metadata, url: str(rec.url) ?? '', precompiled: rec.pre === true } as Entity;
     case 'class':
       return { id, metadata } as Entity;
     case 'vertex-template':
       return {
-        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(rec.hdl), instantiationHandlers: decodeHandlers(rec.ihdl),
-        ...(rec.containing !== undefined ? { containing: rec.containing } : {}),
+        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(str(rec.hdl)), instantiationHandlers: decodeHandlers(str(rec.ihdl)),
+        ...(rec.containing !== undefined ? { containing: str(rec.containing) } : {}),
         contained: keys(rec.contained), outgoing: keys(rec.out),
       } as Entity;
     case 'edge-template':
       return {
-        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(rec.hdl), instantiationHandlers: decodeHandlers(rec.ihdl),
-        source: rec.source ?? '', target: decodeTarget(rec.tgt),
+        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(str(rec.hdl)), instantiationHandlers: decodeHandlers(str(rec.ihdl)),
+        source: str(rec.source) ?? '', target: decodeTarget(str(rec.tgt)),
       } as Entity;
     case 'vertex': {
-      const status = decodeStatus(rec.status);
+      const status = decodeStatus(str(rec.status));
       return {
-        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(rec.hdl),
-        ...(rec.origin !== undefined ? { origin: rec.origin } : {}),
-        ...(rec.containing !== undefined && vertexExists(rec.containing) ? { containing: rec.containing } : {}),
+        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(str(rec.hdl)),
+        ...(rec.origin !== undefined ? { origin: str(rec.origin) } : {}),
+        ...(rec.containing !== undefined && vertexExists(str(rec.containing)!) ? { containing: str(rec.containing) } : {}),
         contained: adj?.contained ?? [], outgoing: adj?.outgoing ?? [], incoming: adj?.incoming ?? [],
-        ...(rec.owner !== undefined ? { owner: rec.owner } : {}),
+        ...(rec.owner !== undefined ? { owner: str(rec.owner) } : {}),
         ...(status !== undefined ? { status } : {}),
       } as Entity;
     }
     case 'edge':
       return {
-        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(rec.hdl),
-        ...(rec.origin !== undefined ? { origin: rec.origin } : {}),
-        source: rec.source ?? '', target: rec.target ?? '',
+        id, metadata, classIds: keys(rec.cls), properties: decodeProperties(rec.props), handlers: decodeHandlers(str(rec.hdl)),
+        ...(rec.origin !== undefined ? { origin: str(rec.origin) } : {}),
+        source: str(rec.source) ?? '', target: str(rec.target) ?? '',
       } as Entity;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { EntityKind } from './ids.js';
 import type { DeploymentDoc, EntityRecord } from './doc-schema.js';
-import { recordOf, recordsOf } from './doc-schema.js';
+import { recordOf, recordsOf, str } from './doc-schema.js';
 import { decodeEntity, decodeProperty, keys } from './entity-codec.js';
 import type { Adjacency } from './entity-codec.js';
 import type { Entity } from './entities.js';
@@ -31,7 +31,7 @@ export class ReadView {
   visibleRecord(kind: EntityKind, path: string): EntityRecord | undefined {
     const rec = recordOf(this.doc, kind, path);
     if (!rec) return undefined;
-    if (kind === 'edge' && !(this.vertexExists(rec.source ?? '') && this.vertexExists(rec.target ?? ''))) return undefined;
+    if (kind === 'edge' && !(this.vertexExists(str(rec.source) ?? '') && this.vertexExists(str(rec.target) ?? ''))) return undefined;
     return rec;
   }
 
@@ -48,14 +48,15 @@ export class ReadView {
       else m.set(k, [v]);
     };
     for (const [path, rec] of recordsOf(this.doc, 'edge')) {
-      const s = rec.source ?? '';
-      const t = rec.target ?? '';
+      const s = str(rec.source) ?? '';
+      const t = str(rec.target) ?? '';
       if (!this.vertexExists(s) || !this.vertexExists(t)) continue;
       push(ix.out, s, path);
       push(ix.in, t, path);
     }
     for (const [path, rec] of recordsOf(this.doc, 'vertex')) {
-      if (rec.containing !== undefined && this.vertexExists(rec.containing)) push(ix.contained, rec.containing, path);
+      const c = str(rec.containing);
+      if (c !== undefined && this.vertexExists(c)) push(ix.contained, c, path);
     }
     for (const m of [ix.out, ix.in, ix.contained]) for (const l of m.values()) l.sort();
     return ix;
@@ -69,7 +70,7 @@ export class ReadView {
 
   *visible(kind: EntityKind): Generator<[string, EntityRecord]> {
     for (const [path, rec] of recordsOf(this.doc, kind)) {
-      if (kind === 'edge' && !(this.vertexExists(rec.source ?? '') && this.vertexExists(rec.target ?? ''))) continue;
+      if (kind === 'edge' && !(this.vertexExists(str(rec.source) ?? '') && this.vertexExists(str(rec.target) ?? ''))) continue;
       yield [path, rec];
     }
   }
@@ -96,9 +97,9 @@ export class ReadView {
         if (dir.some((s, i) => segs[i] !== s)) continue;
       }
       if (q.classId !== undefined && !rec.cls?.[q.classId]) continue;
-      if (q.owner !== undefined && rec.owner !== q.owner) continue;
+      if (q.owner !== undefined && str(rec.owner) !== q.owner) continue;
       if (q.property) {
-        const text = rec.props?.[q.property.name];
+        const text = str(rec.props?.[q.property.name]);
         if (text === undefined) continue;
         if (q.property.equals !== undefined) {
           const v = decodeProperty(text).value;
@@ -119,7 +120,7 @@ export class ReadView {
       for (const e of keys(rec.in)) if (!adj.incoming.includes(e)) problems.push(`vertex ${path} lists missing incoming edge ${e}`);
     }
     for (const [path, rec] of recordsOf(this.doc, 'edge')) {
-      if (!this.vertexExists(rec.source ?? '') || !this.vertexExists(rec.target ?? '')) problems.push(`edge ${path} has a missing endpoint`);
+      if (!this.vertexExists(str(rec.source) ?? '') || !this.vertexExists(str(rec.target) ?? '')) problems.push(`edge ${path} has a missing endpoint`);
     }
     return problems;
   }

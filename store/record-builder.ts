@@ -3,6 +3,7 @@ import type { Clock, Random } from '../common/index.js';
 import { storeError } from './errors.js';
 import { checkEntityId, entityId, formatEntityId, generateName, parseEntityId } from './ids.js';
 import type { EntityId, EntityKind } from './ids.js';
+import { S } from './doc-schema.js';
 import type { EntityRecord } from './doc-schema.js';
 import { encodeHandlers, encodeMetadata, encodeProperty, encodeTarget, normaliseProperty, toKeySet } from './entity-codec.js';
 import type { InputByKind, PropertyInput } from './entities.js';
@@ -54,50 +55,54 @@ export function buildRecord<K extends EntityKind>(kind: K, input: InputByKind[K]
   if (typeof input !== 'object' || input === null) throw storeError('KH-STORE-011', `${kind} input must be an object`);
   const rec: EntityRecord = {};
   const meta = encodeMetadata(input.metadata);
-  if (meta !== undefined) rec.meta = meta;
+  if (meta !== undefined) rec.meta = S(meta);
   const i = input as Record<string, unknown>;
   const links: [EntityKind, string, string][] = [];
   if (kind === 'plugin') {
     if (typeof i.url !== 'string' || i.url.length === 0) throw storeError('KH-STORE-011', 'plugin needs a url');
-    rec.url = i.url;
+    rec.url = S(i.url);
     rec.pre = i.precompiled === true;
   }
   if (kind !== 'plugin' && kind !== 'class') {
     rec.cls = classes(i.classIds as string[] | undefined);
-    rec.props = properties(i.properties as Record<string, PropertyInput> | undefined);
+    rec.props = Object.fromEntries(Object.entries(properties(i.properties as Record<string, PropertyInput> | undefined)).map(([k, v]) => [k, S(v)]));
     const hdl = encodeHandlers(i.handlers as never, 'handlers');
-    if (hdl !== undefined) rec.hdl = hdl;
+    if (hdl !== undefined) rec.hdl = S(hdl);
   }
   if (kind === 'vertex-template' || kind === 'edge-template') {
     const ihdl = encodeHandlers(i.instantiationHandlers as never, 'instantiationHandlers');
-    if (ihdl !== undefined) rec.ihdl = ihdl;
+    if (ihdl !== undefined) rec.ihdl = S(ihdl);
   }
   if (kind === 'vertex' || kind === 'vertex-template') {
     rec.contained = {};
     rec.out = {};
     if (kind === 'vertex') rec.in = {};
     if (i.containing !== undefined) {
-      rec.containing = refPath(kind, i.containing, 'containing');
-      links.push([kind, rec.containing, 'contained']);
+      const containing = refPath(kind, i.containing, 'containing');
+      rec.containing = S(containing);
+      links.push([kind, containing, 'contained']);
     }
   }
   if (kind === 'vertex' && i.owner !== undefined) {
     if (typeof i.owner !== 'string' || i.owner.length === 0) throw storeError('KH-STORE-011', 'owner must be a host id');
-    rec.owner = i.owner;
+    rec.owner = S(i.owner);
   }
   if ((kind === 'vertex' || kind === 'edge') && i.origin !== undefined) {
     if (typeof i.origin !== 'string') throw storeError('KH-STORE-011', 'origin must be a template path');
-    rec.origin = i.origin;
+    rec.origin = S(i.origin);
   }
   if (kind === 'edge') {
-    rec.source = refPath('vertex', i.source, 'source');
-    rec.target = refPath('vertex', i.target, 'target');
-    links.push(['vertex', rec.source, 'outgoing'], ['vertex', rec.target, 'incoming']);
+    const source = refPath('vertex', i.source, 'source');
+    const target = refPath('vertex', i.target, 'target');
+    rec.source = S(source);
+    rec.target = S(target);
+    links.push(['vertex', source, 'outgoing'], ['vertex', target, 'incoming']);
   }
   if (kind === 'edge-template') {
-    rec.source = refPath('vertex-template', i.source, 'source');
-    rec.tgt = encodeTarget(i.target as never);
-    links.push(['vertex-template', rec.source, 'outgoing']);
+    const source = refPath('vertex-template', i.source, 'source');
+    rec.source = S(source);
+    rec.tgt = S(encodeTarget(i.target as never));
+    links.push(['vertex-template', source, 'outgoing']);
   }
   return { record: rec, hint: (path) => [[keyOf(kind, path), 'created'], ...links.map(([k, p, f]): [string, string] => [keyOf(k, p), f])] };
 }

@@ -6,7 +6,7 @@
 import { storeError } from './errors.js';
 import type { EntityKind } from './ids.js';
 import type { DeploymentDoc, EntityRecord } from './doc-schema.js';
-import { bucketFor, recordOf } from './doc-schema.js';
+import { S, bucketFor, recordOf, str } from './doc-schema.js';
 import { decodeProperty, encodeProperty } from './entity-codec.js';
 import type { Property } from './entities.js';
 
@@ -30,31 +30,31 @@ export function createRecord(doc: DeploymentDoc, kind: EntityKind, path: string,
   const touched: Touched = [[keyOf(kind, path), 'created']];
   if (kind === 'vertex' || kind === 'vertex-template') {
     if (rec.containing !== undefined) {
-      const parent = recordOf(doc, kind, rec.containing);
-      if (!parent) throw storeError('KH-STORE-021', `containing ${kind} ${rec.containing} not found`, { details: { id: path } });
+      const parent = recordOf(doc, kind, str(rec.containing)!);
+      if (!parent) throw storeError('KH-STORE-021', `containing ${kind} ${str(rec.containing)} not found`, { details: { id: path } });
       bucketFor(doc, kind, path)[path] = rec;
       if (parent.contained) parent.contained[path] = true;
       else parent.contained = { [path]: true };
-      touched.push([keyOf(kind, rec.containing), 'contained']);
+      touched.push([keyOf(kind, str(rec.containing)!), 'contained']);
       return touched;
     }
   } else if (kind === 'edge') {
-    const src = recordOf(doc, 'vertex', rec.source ?? '');
-    const tgt = recordOf(doc, 'vertex', rec.target ?? '');
+    const src = recordOf(doc, 'vertex', str(rec.source) ?? '');
+    const tgt = recordOf(doc, 'vertex', str(rec.target) ?? '');
     if (!src || !tgt) {
-      throw storeError('KH-STORE-021', `edge ${path}: ${!src ? 'source' : 'target'} vertex ${!src ? rec.source : rec.target} not found`, { hint: 'create both vertexes first' });
+      throw storeError('KH-STORE-021', `edge ${path}: ${!src ? 'source' : 'target'} vertex ${str(!src ? rec.source : rec.target)} not found`, { hint: 'create both vertexes first' });
     }
     bucketFor(doc, kind, path)[path] = rec;
     addKey(src, 'out', path);
     addKey(tgt, 'in', path);
-    touched.push([keyOf('vertex', rec.source!), 'outgoing'], [keyOf('vertex', rec.target!), 'incoming']);
+    touched.push([keyOf('vertex', str(rec.source)!), 'outgoing'], [keyOf('vertex', str(rec.target)!), 'incoming']);
     return touched;
   } else if (kind === 'edge-template') {
-    const src = recordOf(doc, 'vertex-template', rec.source ?? '');
-    if (!src) throw storeError('KH-STORE-021', `edge template ${path}: source vertex template ${rec.source} not found`);
+    const src = recordOf(doc, 'vertex-template', str(rec.source) ?? '');
+    if (!src) throw storeError('KH-STORE-021', `edge template ${path}: source vertex template ${str(rec.source)} not found`);
     bucketFor(doc, kind, path)[path] = rec;
     addKey(src, 'out', path);
-    touched.push([keyOf('vertex-template', rec.source!), 'outgoing']);
+    touched.push([keyOf('vertex-template', str(rec.source)!), 'outgoing']);
     return touched;
   }
   bucketFor(doc, kind, path)[path] = rec;
@@ -79,14 +79,14 @@ export function deleteRecord(doc: DeploymentDoc, kind: EntityKind, path: string)
   const removeEdge = (e: string): void => {
     const er = recordOf(doc, 'edge', e);
     if (!er) return;
-    dropKey(recordOf(doc, 'vertex', er.source ?? ''), 'out', e);
-    dropKey(recordOf(doc, 'vertex', er.target ?? ''), 'in', e);
+    dropKey(recordOf(doc, 'vertex', str(er.source) ?? ''), 'out', e);
+    dropKey(recordOf(doc, 'vertex', str(er.target) ?? ''), 'in', e);
     delete bucketFor(doc, 'edge', e)[e];
-    touched.push([keyOf('edge', e), 'deleted'], [keyOf('vertex', er.source ?? ''), 'outgoing'], [keyOf('vertex', er.target ?? ''), 'incoming']);
+    touched.push([keyOf('edge', e), 'deleted'], [keyOf('vertex', str(er.source) ?? ''), 'outgoing'], [keyOf('vertex', str(er.target) ?? ''), 'incoming']);
   };
   if (kind === 'edge') {
     removeEdge(path);
-    touched.push([keyOf('vertex', rec.source ?? ''), 'outgoing'], [keyOf('vertex', rec.target ?? ''), 'incoming']);
+    touched.push([keyOf('vertex', str(rec.source) ?? ''), 'outgoing'], [keyOf('vertex', str(rec.target) ?? ''), 'incoming']);
     return touched;
   }
   if (kind === 'vertex') {
@@ -101,21 +101,22 @@ export function deleteRecord(doc: DeploymentDoc, kind: EntityKind, path: string)
       for (const e of Object.keys(vr.out ?? {})) removeEdge(e);
       for (const e of Object.keys(vr.in ?? {})) removeEdge(e);
       for (const c of Object.keys(vr.contained ?? {})) stack.push(c);
-      if (vr.containing !== undefined && !seen.has(vr.containing)) dropKey(recordOf(doc, 'vertex', vr.containing), 'contained', v);
+      const vc = str(vr.containing);
+      if (vc !== undefined && !seen.has(vc)) dropKey(recordOf(doc, 'vertex', vc), 'contained', v);
       delete bucketFor(doc, 'vertex', v)[v];
       touched.push([keyOf('vertex', v), 'deleted']);
     }
     return touched;
   }
-  if (kind === 'vertex-template' && rec.containing !== undefined) dropKey(recordOf(doc, kind, rec.containing), 'contained', path);
-  if (kind === 'edge-template') dropKey(recordOf(doc, 'vertex-template', rec.source ?? ''), 'out', path);
+  if (kind === 'vertex-template' && rec.containing !== undefined) dropKey(recordOf(doc, kind, str(rec.containing)!), 'contained', path);
+  if (kind === 'edge-template') dropKey(recordOf(doc, 'vertex-template', str(rec.source) ?? ''), 'out', path);
   delete bucketFor(doc, kind, path)[path];
   touched.push([keyOf(kind, path), 'deleted']);
   return touched;
 }
 
 function readProperty(rec: EntityRecord, name: string): Property | undefined {
-  const text = rec.props?.[name];
+  const text = str(rec.props?.[name]);
   return text === undefined ? undefined : decodeProperty(text);
 }
 
@@ -143,9 +144,9 @@ export function writeProperty(
   const p = typeof next === 'function' ? next(old) : next;
   if (p === undefined) return [];
   const text = encodeProperty(p);
-  if (rec.props?.[name] === text) return [];
-  if (rec.props) rec.props[name] = text;
-  else rec.props = { [name]: text };
+  if (str(rec.props?.[name]) === text) return [];
+  if (rec.props) rec.props[name] = S(text);
+  else rec.props = { [name]: S(text) };
   return [[keyOf(kind, path), `property:${name}`]];
 }
 
@@ -167,9 +168,10 @@ export function setField(
   label: string,
 ): Touched {
   const rec = need(doc, kind, path);
-  if (rec[field] === value) return [];
+  const cur = rec[field];
+  if ((typeof cur === 'boolean' || cur === undefined ? cur : str(cur)) === value) return [];
   if (value === undefined) delete rec[field];
-  else (rec as Record<string, unknown>)[field] = value;
+  else (rec as Record<string, unknown>)[field] = typeof value === 'string' ? S(value) : value;
   return [[keyOf(kind, path), label]];
 }
 
