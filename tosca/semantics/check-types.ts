@@ -4,7 +4,6 @@
  */
 import { Codes } from '../problems/index.js';
 import type { PropertyDef, Ref, TypeDef, TypeKind } from '../model/index.js';
-import type { Hierarchy } from './hierarchy.js';
 import type { Scope } from './scope.js';
 import { checkValue, VERSION, type ValueContext } from './values.js';
 import { toValue } from './functions.js';
