@@ -1,4 +1,3 @@
-/* global process, console, URL */
 // Builds the built-in Wasm plugins (plugins/builtin/<name>/plugin.ts) into
 // plugins/builtin/build/khutulun.<name>.wasm with the plugin SDK (esbuild + componentize-qjs).
 // Runs after `tsc` in `npm run build`; skips the work when the sources have not changed.
