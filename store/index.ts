@@ -47,3 +47,5 @@ export type {
   Store,
 } from './api.js';
 export { openStore } from './store.js';
+export { BUILTIN_EVENTS } from './dispatch.js';
+export { SERVICE_VERTEX } from './deployment.js';
