@@ -7,13 +7,13 @@ export { defaultLogRotation, rotateIfNeeded, rotationPlan } from './log-rotation
 export type { LogRotationConfig } from './log-rotation.js';
 export { detectCgroups, prepareCgroups, limitFiles, parseSelfCgroup } from './cgroups.js';
 export type { CgroupLayout, CgroupPlacement, LimitController } from './cgroups.js';
-export { validateProcessSpec, specHash, canonicalJson } from './spec.js';
+export { validateProcessSpec, specHash as processSpecHash, canonicalJson as canonicalSpecJson } from './spec.js';
 export { parseProcStat, readProcStat, isSameLiveProcess } from './proc-stat.js';
 export type { ProcStat } from './proc-stat.js';
 export { isPortFree, findPortOwner, checkPortsFree, socketInodesForPort } from './ports.js';
 export { lookupUser, parsePasswd, parseGroups } from './user.js';
 export type { UserIds } from './user.js';
-export { encodeId } from './state-file.js';
+export { encodeId as encodeWorkloadFileName } from './state-file.js';
 export type { ProcessStateRecord, SupervisedStatus } from './state-file.js';
 export { detectSystemd, systemdUnavailable, SYSTEMD_NAME } from './systemd-detect.js';
 export type { SystemdAvailability } from './systemd-detect.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../contracts/index.js';
-import { encodeId } from '../../../runtimes/index.js';
+import { encodeWorkloadFileName as encodeId } from '../../../runtimes/index.js';
 import { scratch } from './process-helpers.js';
 import type { Scratch } from './process-helpers.js';
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KhutulunError } from '../../../common/index.js';
 import {
-  canonicalJson,
+  canonicalSpecJson as canonicalJson,
   decideRestart,
   defaultBackoff,
   limitFiles,
@@ -13,10 +13,10 @@ import {
   parseSelfCgroup,
   rotationPlan,
   socketInodesForPort,
-  specHash,
+  processSpecHash as specHash,
   validateProcessSpec,
   lookupUser,
-  encodeId,
+  encodeWorkloadFileName as encodeId,
 } from '../../../runtimes/index.js';
 
 describe('restart policy', () => {
