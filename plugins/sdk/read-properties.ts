@@ -63,5 +63,6 @@ export function readStringMap(vertex: VertexSnapshot, name: string): Record<stri
 
 /** The workload id a vertex's workload runs under: the vertex id (`<deployment>/<vertex>`). */
 export function workloadId(vertex: VertexSnapshot): string {
-  return vertex.id;
+  // Vertex paths repeat across deployments (every service has nodes/web): qualify them.
+  return vertex.deployment ? `${vertex.deployment}/${vertex.id}` : vertex.id;
 }

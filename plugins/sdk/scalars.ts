@@ -11,6 +11,13 @@ const SIZE_B: Record<string, number> = {
 
 function parse(value: unknown, table: Record<string, number>, what: string, name: string): number | undefined {
   if (value === undefined || value === null) return undefined;
+  // A typed TOSCA scalar as the store's JSON view carries it: read it back as "<amount> <unit>".
+  if (typeof value === 'object' && !Array.isArray(value) && (value as { $custom?: unknown }).$custom === 'tosca:scalar') {
+    const inner = (value as { value?: { amount?: unknown; unit?: unknown } }).value;
+    if (inner && (typeof inner.amount === 'number' || typeof inner.amount === 'string') && typeof inner.unit === 'string') {
+      return parse(`${String(inner.amount)} ${inner.unit}`, table, what, name);
+    }
+  }
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
   if (typeof value === 'string') {
     const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*$/.exec(value);

@@ -102,6 +102,9 @@ describe('SDK in-process', () => {
     expect(parseSizeBytes('512 MiB')).toBe(512 * 1024 * 1024);
     expect(parseSizeBytes('2 GB')).toBe(2e9);
     expect(() => parseSizeBytes('lots')).toThrow(/KH-PLUGIN-PROPERTY|size/);
+    // The store's JSON view of a typed TOSCA scalar.
+    expect(parseSizeBytes({ $custom: 'tosca:scalar', value: { amount: 256, unit: 'MiB' } })).toBe(256 * 1024 * 1024);
+    expect(parseDurationMs({ $custom: 'tosca:scalar', value: { amount: '2', unit: 's' } })).toBe(2000);
   });
 });
 
