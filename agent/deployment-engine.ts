@@ -49,6 +49,8 @@ export interface DeploymentEngine {
   list(): Promise<DeploymentSummary[]>;
   /** Waits for in-flight waves (used by close() and by tests). */
   idle(): Promise<void>;
+  /** Stops following documents and abandons coordination (the agent is shutting down). */
+  close?(): void;
 }
 
 /** A compiled topology: what the TOSCA processor hands the agent. */

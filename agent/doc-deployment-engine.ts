@@ -1,8 +1,12 @@
 /**
  * The agent's default DeploymentEngine: compiles through an injected Compiler, records the result
  * as one Automerge document per deployment (indexed in the cluster document so every host can find
- * it), places nodes through an injected Placer and runs them in dependency waves through an
- * injected NodeRunner, writing each transition into the document and onto the event stream.
+ * it), places nodes through an injected Placer, and runs them through an injected NodeRunner.
+ *
+ * Execution is a reconcile loop on every host with a role: a host starts ITS OWN pending nodes once
+ * all their dependencies are started (so waves emerge across hosts), and while the deployment is
+ * undeploying it stops its own nodes once every dependent is down. The host that took the API call
+ * coordinates: it marks the deployment deployed/failed/undeployed. Only owners run their nodes.
  */
 import type { DocHandle, Repo, AutomergeUrl } from '@automerge/automerge-repo';
 import { KhutulunError, asKhutulunError } from '../common/index.js';
@@ -48,8 +52,32 @@ export class DocDeploymentEngine implements DeploymentEngine {
   /** Names being deployed/undeployed by this host right now (guards double submits). */
   readonly #busy = new Set<string>();
 
+  /** Deployments whose outcome this host writes (it took the API call). */
+  readonly #coordinating = new Map<string, { action: 'deploy' | 'undeploy'; done: () => void }>();
+  /** Followed deployment documents → unsubscribe. */
+  readonly #watched = new Map<string, () => void>();
+  readonly #finding = new Set<string>();
+  readonly #scheduled = new Set<string>();
+  /** `deployment/node` being started or stopped by this host right now. */
+  readonly #inFlight = new Set<string>();
+  #closed = false;
+  readonly #onCluster = (): void => this.#syncWatches();
+
   constructor(options: DocDeploymentEngineOptions) {
     this.#o = options;
+    options.cluster.on('change', this.#onCluster);
+    this.#syncWatches();
+  }
+
+  /** Stops following documents (in-flight runner calls still finish; see idle()). */
+  close(): void {
+    this.#closed = true;
+    this.#o.cluster.off('change', this.#onCluster);
+    for (const off of this.#watched.values()) off();
+    this.#watched.clear();
+    // Whoever awaits a coordination gets released; the documents keep the truth for a restart.
+    for (const job of this.#coordinating.values()) job.done();
+    this.#coordinating.clear();
   }
 
   async deploy(request: DeployRequest): Promise<DeploymentStatus> {
@@ -92,7 +120,9 @@ export class DocDeploymentEngine implements DeploymentEngine {
         registerDeployment(d, { name, docUrl: handle.url, hosts, createdAt: now, createdBy: this.#o.hostId }),
       );
       this.#o.events.publish({ type: 'deployment.created', at: now, deployment: name, host: this.#o.hostId });
-      this.#track(this.#runDeploy(name, handle, compiled.nodes).finally(() => this.#busy.delete(name)));
+      const done = this.#coordinate(name, handle, 'deploy');
+      this.#track(done.finally(() => this.#busy.delete(name)));
+      this.#watch(name, handle);
       return statusOf(handle.doc());
     } catch (error) {
       this.#busy.delete(name);
@@ -118,7 +148,11 @@ export class DocDeploymentEngine implements DeploymentEngine {
     }
     this.#busy.add(name);
     try {
-      await this.#runUndeploy(name, handle);
+      const done = this.#coordinate(name, handle, 'undeploy');
+      this.#track(done);
+      handle.change((d) => void (d.state = 'undeploying'));
+      this.#watch(name, handle);
+      await done;
     } finally {
       this.#busy.delete(name);
     }
@@ -180,51 +214,141 @@ export class DocDeploymentEngine implements DeploymentEngine {
     this.#o.events.publish({ type: 'node.transition', at, deployment: name, node: id, host: this.#o.hostId, ...(from ? { from } : {}), to, ...(message ? { message } : {}) });
   }
 
-  async #runDeploy(name: string, handle: DocHandle<DeploymentDoc>, nodes: CompiledNode[]): Promise<void> {
-    const runner = this.#o.runner;
-    for (const wave of dependencyWaves(nodes)) {
-      const results = await Promise.allSettled(
-        wave.map(async (node) => {
-          this.#transition(handle, name, node.id, 'starting');
-          try {
-            if (runner) await runner.start(name, node);
-            this.#transition(handle, name, node.id, 'started');
-          } catch (error) {
-            this.#transition(handle, name, node.id, 'failed', asKhutulunError(error).toString());
-            throw error;
-          }
-        }),
-      );
-      if (results.some((r) => r.status === 'rejected')) {
-        handle.change((d) => void (d.state = 'failed'));
-        return; // fail fast: later waves depend on this one
-      }
-    }
-    handle.change((d) => void (d.state = 'deployed'));
-    this.#o.events.publish({ type: 'deployment.deployed', at: this.#o.clock.now(), deployment: name, host: this.#o.hostId });
+  /** Resolves when this host, as coordinator, has written the final state of the action. */
+  #coordinate(name: string, handle: DocHandle<DeploymentDoc>, action: 'deploy' | 'undeploy'): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#coordinating.set(name, { action, done: resolve });
+      this.#schedule(name, handle);
+    });
   }
 
-  async #runUndeploy(name: string, handle: DocHandle<DeploymentDoc>): Promise<void> {
-    const doc = handle.doc();
-    const nodes: CompiledNode[] = Object.values(doc.nodes).map((n) => ({ id: n.id, template: n.template, dependsOn: [...n.dependsOn] }));
-    handle.change((d) => void (d.state = 'undeploying'));
-    const runner = this.#o.runner;
-    for (const wave of dependencyWaves(nodes).reverse()) {
-      await Promise.all(
-        wave.map(async (node) => {
-          const state = handle.doc().nodes[node.id]?.state;
-          if (state === 'pending' || state === 'stopped') return;
-          this.#transition(handle, name, node.id, 'stopping');
-          try {
-            if (runner) await runner.stop(name, node);
-            this.#transition(handle, name, node.id, 'stopped');
-          } catch (error) {
-            // Keep going: a stuck node must not keep its dependencies running. Record why.
-            this.#transition(handle, name, node.id, 'failed', asKhutulunError(error).toString());
-          }
-        }),
+  /** Follows a deployment document this host has a role in (idempotent). */
+  #watch(name: string, handle: DocHandle<DeploymentDoc>): void {
+    if (this.#watched.has(handle.documentId)) return;
+    const listener = (): void => this.#schedule(name, handle);
+    this.#watched.set(handle.documentId, () => handle.off('change', listener));
+    handle.on('change', listener);
+    this.#schedule(name, handle);
+  }
+
+  /** Starts following the deployments of the cluster index in which this host has a role. */
+  #syncWatches(): void {
+    if (this.#closed) return;
+    for (const ref of Object.values(this.#o.cluster.doc().deployments)) {
+      if (!ref.hosts.includes(this.#o.hostId) || this.#watched.has(docIdOf(ref.docUrl)) || this.#finding.has(ref.name)) continue;
+      this.#finding.add(ref.name);
+      this.#track(
+        this.#o.repo
+          .find<DeploymentDoc>(ref.docUrl as AutomergeUrl, { signal: AbortSignal.timeout(this.#o.findTimeoutMs ?? 30_000) })
+          .then((handle) => this.#watch(ref.name, handle))
+          .finally(() => this.#finding.delete(ref.name)),
       );
     }
-    handle.change((d) => void (d.state = 'undeployed'));
   }
+
+  /** Coalesces change bursts and never re-enters a change listener with a change of our own. */
+  #schedule(name: string, handle: DocHandle<DeploymentDoc>): void {
+    if (this.#scheduled.has(handle.documentId) || this.#closed) return;
+    this.#scheduled.add(handle.documentId);
+    setImmediate(() => {
+      this.#scheduled.delete(handle.documentId);
+      if (!this.#closed) this.#reconcile(name, handle);
+    });
+  }
+
+  #reconcile(name: string, handle: DocHandle<DeploymentDoc>): void {
+    const doc = handle.doc();
+    const nodes = Object.values(doc.nodes);
+    const me = this.#o.hostId;
+    const runner = this.#o.runner;
+    // A host without a runner cannot run its nodes: they stay pending (visible in status).
+    if (!runner) {
+      this.#finish(name, handle);
+      return;
+    }
+    if (doc.state === 'deploying') {
+      for (const n of nodes) {
+        const key = `${name}/${n.id}`;
+        if (n.host !== me || n.state !== 'pending' || this.#inFlight.has(key)) continue;
+        if (!n.dependsOn.every((d) => doc.nodes[d]?.state === 'started')) continue;
+        this.#inFlight.add(key);
+        this.#transition(handle, name, n.id, 'starting');
+        const node: CompiledNode = { id: n.id, template: n.template, dependsOn: [...n.dependsOn] };
+        this.#track(
+          (async () => {
+            try {
+              await runner.start(name, node);
+              this.#transition(handle, name, n.id, 'started');
+            } catch (error) {
+              this.#transition(handle, name, n.id, 'failed', asKhutulunError(error).toString());
+            } finally {
+              this.#inFlight.delete(key);
+            }
+          })(),
+        );
+      }
+    } else if (doc.state === 'undeploying') {
+      for (const n of nodes) {
+        const key = `${name}/${n.id}`;
+        if (n.host !== me || !needsStop(n) || this.#inFlight.has(key)) continue;
+        const dependentsDown = nodes.every((m) => !m.dependsOn.includes(n.id) || isDown(m));
+        if (!dependentsDown) continue;
+        this.#inFlight.add(key);
+        this.#transition(handle, name, n.id, 'stopping');
+        const node: CompiledNode = { id: n.id, template: n.template, dependsOn: [...n.dependsOn] };
+        this.#track(
+          (async () => {
+            try {
+              await runner.stop(name, node);
+              this.#transition(handle, name, n.id, 'stopped');
+            } catch (error) {
+              // Keep going: a stuck node must not keep its dependencies running. Record why.
+              this.#transition(handle, name, n.id, 'failed', `${STOP_FAILED}${asKhutulunError(error).toString()}`);
+            } finally {
+              this.#inFlight.delete(key);
+            }
+          })(),
+        );
+      }
+    }
+    this.#finish(name, handle);
+  }
+
+  /** The coordinator's part: write the outcome once every node has settled. */
+  #finish(name: string, handle: DocHandle<DeploymentDoc>): void {
+    const job = this.#coordinating.get(name);
+    if (!job) return;
+    const doc = handle.doc();
+    const nodes = Object.values(doc.nodes);
+    if (job.action === 'deploy') {
+      const failed = nodes.some((n) => n.state === 'failed');
+      const busy = nodes.some((n) => n.state === 'starting');
+      if (failed && !busy) {
+        handle.change((d) => void (d.state = 'failed'));
+      } else if (nodes.every((n) => n.state === 'started')) {
+        handle.change((d) => void (d.state = 'deployed'));
+        this.#o.events.publish({ type: 'deployment.deployed', at: this.#o.clock.now(), deployment: name, host: this.#o.hostId });
+      } else return;
+    } else {
+      if (!nodes.every(isDown)) return;
+      handle.change((d) => void (d.state = 'undeployed'));
+    }
+    this.#coordinating.delete(name);
+    job.done();
+  }
+}
+
+const STOP_FAILED = 'stop failed: ';
+
+/** Down for undeploy purposes: never started, stopped, failed to start and cleaned, or failed to stop. */
+function isDown(n: { state: string; message: string }): boolean {
+  return n.state === 'pending' || n.state === 'stopped' || (n.state === 'failed' && n.message.startsWith(STOP_FAILED));
+}
+
+function needsStop(n: { state: string; message: string }): boolean {
+  return n.state === 'started' || (n.state === 'failed' && !n.message.startsWith(STOP_FAILED));
+}
+
+function docIdOf(url: string): string {
+  return url.startsWith('automerge:') ? url.slice('automerge:'.length) : url;
 }

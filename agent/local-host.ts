@@ -13,7 +13,9 @@ import { HostEngine, FloriaActorStore } from '../actors/index.js';
 import { PluginHost, builtinPlugins } from '../plugins/index.js';
 import type { PluginHostLike } from '../plugins/index.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
-import { ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
+import { FirewallGuard, FirewalldClient, JsonFilePortStore, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
+import type { PortSpec } from '../runtimes/workload.js';
+import { PortBindingRuntime } from './port-binding.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
 import { KhutulunError } from '../common/index.js';
 
@@ -46,18 +48,44 @@ async function reachable(adapter: RuntimeAdapter): Promise<boolean> {
   }
 }
 
-/** Container engines are optional: added only when their API answers, so `up` never needs a daemon. */
-async function defaultRuntimes(stateDir: string, clock: Clock, logger: Logger): Promise<RuntimeAdapter[]> {
+/**
+ * Container engines are optional: added only when their API answers, so `up` never needs a daemon.
+ * Process and container workloads get their ports reserved and reported (port-binding.ts).
+ */
+async function defaultRuntimes(stateDir: string, hostId: string, clock: Clock, logger: Logger, onBound: (w: string, p: readonly PortSpec[]) => Promise<void>): Promise<RuntimeAdapter[]> {
+  const ports = new PortManager({ host: hostId, store: new JsonFilePortStore(join(stateDir, 'ports.json')), clock });
+  let guard: Promise<FirewallGuard> | undefined;
+  const firewall = (): Promise<FirewallGuard> => (guard ??= Promise.resolve(new FirewallGuard(new FirewalldClient({ clock }))));
+  const bind = (r: RuntimeAdapter): RuntimeAdapter => new PortBindingRuntime(r, { ports, firewall, onBound });
   const runtimes: RuntimeAdapter[] = [
-    new ProcessRuntimeAdapter({ stateDir: join(stateDir, 'process'), clock, logger }),
+    bind(new ProcessRuntimeAdapter({ stateDir: join(stateDir, 'process'), clock, logger })),
     new NoopRuntime({ journal: join(stateDir, 'noop.jsonl'), fsync: false, clock }),
   ];
   for (const make of [createPodmanAdapter, createDockerAdapter]) {
-    const adapter = make({ clock });
-    if (await reachable(adapter)) runtimes.push(adapter);
+    const adapter = make({ clock, hostId });
+    if (await reachable(adapter)) runtimes.push(bind(adapter));
     else await adapter.close().catch(() => undefined);
   }
   return runtimes;
+}
+
+/** Writes a workload's bound endpoint into its vertex (`capability:endpoint:*` attributes). */
+function endpointWriter(store: Store): (workload: string, ports: readonly PortSpec[]) => Promise<void> {
+  return async (workload, ports) => {
+    const slash = workload.indexOf('/');
+    if (slash <= 0 || ports.length === 0) return;
+    const deployment = await store.openDeployment(workload.slice(0, slash));
+    const vertex = deployment.get('vertex', workload.slice(slash + 1));
+    if (!vertex) return;
+    const wanted = vertex.properties['capability:endpoint:port_name']?.value;
+    const port = ports.find((p) => p.name === wanted) ?? ports[0]!;
+    const address = '127.0.0.1';
+    await Promise.all([
+      deployment.setProperty(vertex.id, 'capability:endpoint:address', address),
+      deployment.setProperty(vertex.id, 'capability:endpoint:port', BigInt(port.hostPort ?? 0)),
+      deployment.setProperty(vertex.id, 'capability:endpoint:url', `${port.protocol === 'udp' ? 'udp' : 'http'}://${address}:${port.hostPort}/`),
+    ]);
+  };
 }
 
 export async function openLocalHost(options: LocalHostOptions): Promise<LocalHost> {
@@ -82,7 +110,7 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
       }
       plugins = ownPlugins;
     }
-    const runtimes = options.runtimes ? [...options.runtimes] : await defaultRuntimes(scratch, clock, logger);
+    const runtimes = options.runtimes ? [...options.runtimes] : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store));
     const engine = new HostEngine({ hostId: options.hostId, store: new FloriaActorStore(store), plugins, runtimes, clock, logger });
     await engine.start();
     return {

@@ -177,6 +177,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     close() {
       closing ??= (async () => {
         m.close();
+        engine.close?.();
         await engine.idle();
         peers.close();
         for (const res of streams) res.end();

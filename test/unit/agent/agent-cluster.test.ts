@@ -65,8 +65,10 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
   it('pushes a deployment document only to hosts with a role in it (explicit share policy)', async () => {
     let target = '';
     const place = async (nodes: ReadonlyArray<{ id: string }>, local: string) => Object.fromEntries(nodes.map((n) => [n.id, n.id === 'db' && target ? target : local]));
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: new RecordingRunner(), place } });
-    const b = await h.start('beta', { peers: [a.address] });
+    const runA = new RecordingRunner();
+    const runB = new RecordingRunner();
+    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: runA, place } });
+    const b = await h.start('beta', { peers: [a.address], deployments: { runner: runB } });
     const c = await h.start('gamma', { peers: [a.address] });
     await until(a.cluster, () => Object.keys(a.cluster.doc().hosts).length === 3, 10_000, 'membership');
     target = b.hostId; // db is placed on beta; gamma has no role
@@ -80,6 +82,14 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
     expect(c.repo.handles[id]).toBeUndefined();
     // gamma may still ask for it (status from any host), and gets it.
     expect((await c.deployments.status('web')).state).toBe('deployed');
+    // Only owners run their nodes, in dependency order across hosts: db on beta, then app and proxy on alpha.
+    expect(runB.calls).toEqual(['start web/db']);
+    expect(runA.calls).toEqual(['start web/app', 'start web/proxy']);
+    // Undeploy from gamma (no role): beta stops db only after alpha stopped app.
+    await c.deployments.undeploy('web');
+    expect(runA.calls.slice(2)).toEqual(['stop web/proxy', 'stop web/app']);
+    expect(runB.calls.slice(1)).toEqual(['stop web/db']);
+    await until(a.cluster, () => a.cluster.doc().deployments['web'] === undefined, 10_000, 'index cleared');
   });
 
   it('beats on the injected clock, writing the document only every heartbeatPersistMs', async () => {

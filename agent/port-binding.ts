@@ -1,0 +1,98 @@
+/**
+ * Ports for workloads on this host, around any runtime adapter: before a workload starts, each of
+ * its ports is reserved (a fixed port is checked free, a port of 0 or none gets a free one from the
+ * host's range), recorded in the host's port ledger, passed to processes as PORT / PORT_<NAME>,
+ * opened in firewalld when the port names a zone (processes; the container adapter guards its own),
+ * and reported through `onBound` so the owner writes the endpoint attributes. Removing the workload
+ * closes the firewall rule and releases the reservation.
+ */
+import { KhutulunError } from '../common/index.js';
+import type { ObservedWorkload, PortSpec, WorkloadId, WorkloadSpec } from '../runtimes/workload.js';
+import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtimes/runtime-adapter.js';
+import type { PortManager, FirewallGuard } from '../runtimes/index.js';
+
+export interface PortBindingOptions {
+  readonly ports: PortManager;
+  /** firewalld guard for processes' zoned ports; absent = a zoned port fails with a clear error. */
+  readonly firewall?: () => Promise<FirewallGuard>;
+  /** Called with the bound ports once the workload runs. */
+  readonly onBound?: (workload: WorkloadId, ports: readonly PortSpec[]) => Promise<void>;
+}
+
+const envName = (name: string): string => name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+
+export class PortBindingRuntime implements RuntimeAdapter {
+  readonly name: string;
+  readonly #inner: RuntimeAdapter;
+  readonly #o: PortBindingOptions;
+  /** Ports opened in firewalld per workload (to close them on remove). */
+  readonly #opened = new Map<WorkloadId, PortSpec[]>();
+
+  constructor(inner: RuntimeAdapter, options: PortBindingOptions) {
+    this.#inner = inner;
+    this.#o = options;
+    this.name = inner.name;
+  }
+
+  ready(): Promise<void> {
+    return this.#inner.ready();
+  }
+
+  async ensure(id: WorkloadId, spec: WorkloadSpec, options?: EnsureOptions): Promise<ObservedWorkload> {
+    const ports = (spec as { ports?: PortSpec[] }).ports;
+    if (!ports || ports.length === 0) return this.#inner.ensure(id, spec, options);
+    const isProcess = spec.kind === 'process';
+    const current = await this.#inner.observe(id).catch(() => undefined);
+    let bound: PortSpec[];
+    if (current && (current.state === 'running' || current.state === 'starting') && current.ports?.length) {
+      // Already running (or re-attached after a restart): keep the ports it holds.
+      bound = ports.map((p) => ({ ...p, hostPort: current.ports!.find((c) => c.name === p.name)?.hostPort ?? p.hostPort }));
+    } else {
+      const wanted = ports.map((p) => ({ ...p, ...(p.hostPort ? {} : isProcess && p.containerPort ? { hostPort: p.containerPort } : {}) }));
+      bound = await this.#o.ports.reserveAll(id, wanted);
+    }
+    if (isProcess) bound = bound.map((p) => ({ ...p, containerPort: p.hostPort! }));
+    const env: Record<string, string> = { ...((spec as { env?: Record<string, string> }).env ?? {}) };
+    if (isProcess) {
+      env['PORT'] ??= String(bound[0]!.hostPort);
+      for (const p of bound) env[`PORT_${envName(p.name)}`] = String(p.hostPort);
+    }
+    const observed = await this.#inner.ensure(id, { ...spec, ports: bound, ...(isProcess ? { env } : {}) } as WorkloadSpec, options);
+    const zoned = isProcess ? bound.filter((p) => p.firewallZone) : [];
+    if (zoned.length > 0) {
+      if (!this.#o.firewall) {
+        throw new KhutulunError('KH-FW-001', `workload ${id} asks for a firewall zone but this host has no firewalld configured`, {
+          hint: 'start firewalld (and point DBUS_SYSTEM_BUS_ADDRESS at its bus) or drop firewall_zone from the port',
+        });
+      }
+      await (await this.#o.firewall()).open(zoned);
+      this.#opened.set(id, zoned);
+    }
+    await this.#o.onBound?.(id, bound);
+    return { ...observed, ports: bound };
+  }
+
+  observe(id: WorkloadId): Promise<ObservedWorkload | undefined> {
+    return this.#inner.observe(id);
+  }
+
+  async remove(id: WorkloadId, options?: RemoveOptions): Promise<void> {
+    await this.#inner.remove(id, options);
+    const opened = this.#opened.get(id);
+    if (opened && this.#o.firewall) await (await this.#o.firewall()).close(opened);
+    this.#opened.delete(id);
+    await this.#o.ports.release(id);
+  }
+
+  list(): Promise<ObservedWorkload[]> {
+    return this.#inner.list();
+  }
+
+  subscribe(listener: (event: RuntimeEvent) => void): () => void {
+    return this.#inner.subscribe(listener);
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+}
