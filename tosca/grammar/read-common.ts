@@ -40,7 +40,7 @@ export function readSchema(g: GrammarContext, n: PNode | undefined, what: string
   // A refinement in a derived type may leave the type out: the parent's schema type applies.
   const type = g.ref(get(m, 'type'), `the type of ${what}`) ?? (refinement && !get(m, 'type') ? { name: '', pos: m.pos } : undefined);
   if (!type) return undefined;
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   const validation = get(m, 'validation') ?? (g.legacy ? get(m, 'constraints') : undefined);
   const keySchema = readSchema(g, get(m, 'key_schema'), 'a key_schema');
   const entrySchema = readSchema(g, get(m, 'entry_schema'), 'an entry_schema');
@@ -82,7 +82,7 @@ export function readPropertyDef(
   const typeRequired = flavor === 'property' || flavor === 'attribute';
   g.keys(n, allowed, typeRequired ? ['type'] : [], what);
   const type = g.ref(get(n, 'type'), `the type of ${what}`);
-  const description = g.text(get(n, 'description'), 'a description');
+  const description = g.str(get(n, 'description'), 'a description');
   const required = g.bool(get(n, 'required'), `"required" of ${what}`);
   const def = get(n, 'default');
   const value = get(n, 'value');
@@ -151,7 +151,7 @@ export function readArtifactDef(g: GrammarContext, name: string, n: PNode): Arti
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
   const file = g.str(get(m, 'file'), `the file of ${what}`);
   const repository = g.ref(get(m, 'repository'), `the repository of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   const artifactVersion = g.text(get(m, 'artifact_version'), 'an artifact_version');
   const checksum = g.str(get(m, 'checksum'), 'a checksum');
   const checksumAlgorithm = g.str(get(m, 'checksum_algorithm'), 'a checksum_algorithm');
@@ -223,7 +223,7 @@ export function readOperation(
   const m = g.map(n, what);
   if (!m) return undefined;
   g.keys(m, ['description', 'implementation', 'inputs', 'outputs'], [], what);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   const implementation = readImplementation(g, get(m, 'implementation'));
   const inputsNode = get(m, 'inputs');
   const inputs = assignment ? new Map<string, PropertyDef>() : readPropertyDefs(g, inputsNode, 'parameter', `the inputs of ${what}`);
@@ -251,7 +251,7 @@ export function readInterface(g: GrammarContext, name: string, n: PNode, assignm
   const legacyOps = g.legacy ? m.entries.filter((e) => isString(e.key) && !allowed.includes(e.key.value)) : [];
   if (!g.legacy) g.keys(m, allowed, [], what);
   const type = assignment ? undefined : g.ref(get(m, 'type'), `the type of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   const inputsNode = get(m, 'inputs');
   return {
     name,

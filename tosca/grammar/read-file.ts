@@ -73,7 +73,7 @@ function readImport(g: GrammarContext, n: PNode): ImportDef | undefined {
   const profile = g.str(get(m, 'profile'), 'the profile of an import');
   const repository = g.ref(get(m, 'repository'), 'the repository of an import');
   const namespace = g.str(get(m, 'namespace') ?? get(m, 'namespace_prefix'), 'the namespace of an import');
-  g.text(get(m, 'description'), 'a description');
+  g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   if ((url === undefined) === (profile === undefined)) {
     g.report(m.pos, Codes.ImportInvalid, 'an import must have exactly one of "url" and "profile"');
@@ -104,7 +104,7 @@ function readRepository(g: GrammarContext, name: string, n: PNode): RepositoryDe
   if (!m) return undefined;
   g.keys(m, ['description', 'metadata', 'url', 'credential'], ['url'], what);
   const url = g.str(get(m, 'url'), `the url of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   if (url === undefined) return undefined;
   return { name, pos: m.pos, url, ...(description !== undefined && { description }) };
@@ -129,7 +129,7 @@ function readFunction(g: GrammarContext, name: string, n: PNode): FunctionDef | 
   const m = g.map(n, what);
   if (!m) return undefined;
   g.keys(m, ['signatures', 'description', 'metadata'], ['signatures'], what);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   const sigs = get(m, 'signatures');
   const signatures: FunctionSignatureDef[] = [];
@@ -194,7 +194,7 @@ export function readToscaFile(root: PNode | undefined, firstKey: string | undefi
   const legacy = version !== TOSCA_2_0;
   const g = new GrammarContext(sink, file, legacy);
   g.keys(root, legacy ? [...TOP_KEYS, ...LEGACY_TOP_KEYS] : TOP_KEYS, [], 'a TOSCA file');
-  const description = g.text(get(root, 'description'), 'the description of the file');
+  const description = g.str(get(root, 'description'), 'the description of the file');
   g.metadata(get(root, 'metadata'));
   const dsl = get(root, 'dsl_definitions');
   if (dsl !== undefined) {

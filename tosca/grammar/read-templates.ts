@@ -124,7 +124,7 @@ function readNodeTemplate(g: GrammarContext, name: string, n: PNode): NodeTempla
   const copy = g.ref(get(m, 'copy'), `copy of ${what}`);
   g.keys(m, allowed, copy ? [] : ['type'], what);
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   const metadata = g.metadata(get(m, 'metadata'));
   const count = get(m, 'count');
   if (count !== undefined && isScalar(count)) {
@@ -158,7 +158,7 @@ function readRelationshipTemplate(g: GrammarContext, name: string, n: PNode): Re
   const copy = g.ref(get(m, 'copy'), `copy of ${what}`);
   g.keys(m, ['type', 'description', 'metadata', 'properties', 'attributes', 'interfaces', 'copy'], copy ? [] : ['type'], what);
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   return {
     name,
@@ -178,7 +178,7 @@ function readGroup(g: GrammarContext, name: string, n: PNode): GroupDef | undefi
   if (!m) return undefined;
   g.keys(m, ['type', 'description', 'metadata', 'properties', 'attributes', 'members'], ['type'], what);
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   return {
     name,
@@ -196,7 +196,7 @@ function readTrigger(g: GrammarContext, name: string, n: PNode): TriggerDef | un
   const m = g.map(n, what);
   if (!m) return undefined;
   g.keys(m, ['description', 'event', 'condition', 'action'], ['event', 'action'], what);
-  g.text(get(m, 'description'), 'a description');
+  g.str(get(m, 'description'), 'a description');
   const event = g.str(get(m, 'event'), `the event of ${what}`);
   const condition = get(m, 'condition');
   const action = get(m, 'action');
@@ -214,7 +214,7 @@ function readPolicy(g: GrammarContext, name: string, n: PNode): PolicyDef | unde
   if (!m) return undefined;
   g.keys(m, ['type', 'description', 'metadata', 'properties', 'targets', 'triggers'], ['type'], what);
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   return {
     name,
@@ -295,7 +295,7 @@ export function readWorkflow(g: GrammarContext, name: string, n: PNode): Workflo
   const m = g.map(n, what);
   if (!m) return undefined;
   g.keys(m, ['description', 'metadata', 'inputs', 'precondition', 'steps', 'implementation', 'outputs'], [], what);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   const precondition = get(m, 'precondition');
   const implementation = get(m, 'implementation');
@@ -342,7 +342,7 @@ export function readServiceTemplate(g: GrammarContext, n: PNode): ServiceTemplat
   if (!m) return undefined;
   const allowed = ['description', 'metadata', 'inputs', 'outputs', 'node_templates', 'relationship_templates', 'groups', 'policies', 'substitution_mappings', 'workflows'];
   g.keys(m, allowed, ['node_templates'], 'the service template');
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   g.metadata(get(m, 'metadata'));
   const pol = get(m, 'policies');
   let policies: PolicyDef[] = [];

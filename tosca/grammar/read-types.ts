@@ -55,7 +55,7 @@ export function readCapabilityDef(g: GrammarContext, name: string, n: PNode, ref
   if (g.legacy) allowed.push('occurrences', 'valid_source_types');
   g.keys(m, allowed, refinement ? [] : ['type'], what);
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   const vsnt = g.refList(get(m, 'valid_source_node_types') ?? get(m, 'valid_source_types'), 'valid_source_node_types');
   const vrt = g.refList(get(m, 'valid_relationship_types'), 'valid_relationship_types');
   g.metadata(get(m, 'metadata'));
@@ -78,7 +78,7 @@ export function readRelationshipDef(g: GrammarContext, n: PNode | undefined, wha
   if (!m) return undefined;
   g.keys(m, ['type', 'description', 'metadata', 'properties', 'attributes', 'interfaces'], g.legacy ? [] : ['type'], what);
   const type = g.ref(get(m, 'type'), `the type of ${what}`);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   return {
     pos: m.pos,
     ...(type && { type }),
@@ -115,7 +115,7 @@ export function readRequirementDef(g: GrammarContext, name: string, n: PNode, re
   if (g.legacy) allowed.push('occurrences');
   // Refinements in derived types may leave out what the parent defines.
   g.keys(m, allowed, g.legacy || refinement ? [] : ['capability'], what);
-  const description = g.text(get(m, 'description'), 'a description');
+  const description = g.str(get(m, 'description'), 'a description');
   const capability = g.ref(get(m, 'capability'), `the capability of ${what}`);
   const node = g.ref(get(m, 'node'), `the node of ${what}`);
   const relationship = readRelationshipDef(g, get(m, 'relationship'), `the relationship of ${what}`);
