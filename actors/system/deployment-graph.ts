@@ -107,6 +107,7 @@ export class DeploymentGraph {
     for (const e of this.incoming(vertex)) edges.push(edgeSnapshot(e, 'in', this.vertexes.get(e.source), e.source));
     return {
       id: vertex,
+      deployment: this.name,
       ...(v?.template !== undefined ? { template: v.template } : {}),
       classes: v?.classes ?? [],
       properties: v?.properties ?? {},

@@ -4,6 +4,7 @@ import { versionCommand } from './version.js';
 import { storeDemoCommand } from './store-demo.js';
 import { validateCommand } from './validate.js';
 import { compileCommand } from './compile.js';
+import { upCommand } from './up.js';
 import { agentCommand } from './agent.js';
 import { deployCommand } from './deploy.js';
 import { statusCommand } from './status.js';
@@ -12,4 +13,4 @@ import { undeployCommand } from './undeploy.js';
 import { hostsCommand } from './hosts.js';
 import { pluginCommand } from './plugin.js';
 
-export const commands: Command[] = [versionCommand, storeDemoCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];
+export const commands: Command[] = [upCommand, versionCommand, storeDemoCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];
