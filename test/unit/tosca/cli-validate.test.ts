@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { zipSync, strToU8 } from 'fflate';
+import * as tar from 'tar';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 
@@ -75,5 +76,14 @@ describe('khutulun validate', () => {
     const bad = await run(['validate', 'bad.zip'], dir);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain('TOSCA-CSAR');
+  });
+  it('reads a tar.gz CSAR and a CSAR folder without TOSCA.meta', async () => {
+    const src = path.join(dir, 'csar-src');
+    mkdirSync(path.join(src, 'types'), { recursive: true });
+    writeFileSync(path.join(src, 'main.yaml'), 'tosca_definitions_version: tosca_2_0\nimports: [ types/t.yaml ]\nservice_template:\n  node_templates:\n    s: { type: Server }\n');
+    writeFileSync(path.join(src, 'types', 't.yaml'), 'tosca_definitions_version: tosca_2_0\nnode_types:\n  Server: {}\n');
+    expect((await run(['validate', 'csar-src'], dir)).code).toBe(0);
+    await tar.create({ gzip: true, file: path.join(dir, 'app.tar.gz'), cwd: src }, ['main.yaml', 'types/t.yaml']);
+    expect((await run(['validate', 'app.tar.gz'], dir)).code).toBe(0);
   });
 });

@@ -64,4 +64,18 @@ describe('TOSCA reader/validator robustness', () => {
     const m = await validateFile('m.yaml', { cwd: dir });
     expect(m.problems[0]).toMatchObject({ code: 'TOSCA-IMPORT-MISSING', file: 'm.yaml', line: 2 });
   });
+  it('never crashes on random bytes named as CSAR archives', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.constantFrom('zip', 'csar', 'tar', 'tar.gz'), async (bytes, ext) => {
+        const f = `r${n++}.${ext}`;
+        // Half the cases start with a real magic number so the archive readers go deeper.
+        const magic = ext === 'zip' || ext === 'csar' ? [0x50, 0x4b, 3, 4] : ext === 'tar.gz' ? [0x1f, 0x8b] : [];
+        writeFileSync(path.join(dir, f), Buffer.from([...(bytes.length % 2 ? magic : []), ...bytes]));
+        const r = await validateFile(f, { cwd: dir });
+        expect(r.valid).toBe(false);
+        expect(r.problems[0]?.code).toMatch(/^TOSCA-(CSAR|IO-READ)$/);
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
