@@ -10,5 +10,8 @@ if (!existsSync(entry)) {
   process.stderr.write('khutulun: not built yet (dist/cli/main.js missing). Run `npm install` or `npm run build` in ' + root + '\n');
   process.exit(2);
 }
+// stdout carries command results only (scripts parse `-o json`): libraries that log through
+// console (automerge-repo does) go to stderr.
+for (const level of ['log', 'info', 'debug', 'warn']) console[level] = console.error;
 const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));
