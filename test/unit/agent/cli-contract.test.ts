@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { defaultDeploymentName } from '../../../cli/commands/deploy.js';
+import { agentOptionsFromArgs, runAgent } from '../../../cli/commands/agent.js';
+import { readAgentRecord } from '../../../agent/index.js';
 import { harness, TOKEN, until } from './helpers.js';
 import { fakeCompile, RecordingRunner, WEB_APP } from './fake-deployments.js';
 
@@ -105,5 +107,28 @@ describe('CLI against a running agent (main() in-process)', () => {
   it('derives deployment names from file names', () => {
     expect(defaultDeploymentName('/x/hello-web/service.yaml')).toBe('hello-web');
     expect(defaultDeploymentName('/x/My_App.yaml')).toBe('my-app');
+  });
+
+  it('`khutulun agent` parses its flags, records itself in the state dir, and stops cleanly', async () => {
+    const dir = h.tmp();
+    let out = '';
+    const io = { stdout: (t: string) => void (out += t), stderr: () => undefined, env: {}, cwd: dir };
+    const options = agentOptionsFromArgs(
+      ['--name', 'edge-1', '--listen', '127.0.0.1:0', '--state', 'st', '--labels', 'zone=a,tier=edge', '--log-level', 'error'],
+      io,
+      { token: TOKEN },
+    );
+    expect(options).toMatchObject({ name: 'edge-1', token: TOKEN, stateDir: join(dir, 'st'), labels: { zone: 'a', tier: 'edge' }, allowLoopback: false });
+    let stop!: () => void;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const running = runAgent(options, io, stopped);
+    await until(undefined, () => readAgentRecord(join(dir, 'st')) !== undefined, 10_000, 'agent.json');
+    const r = await cli(['--state', join(dir, 'st'), 'hosts', '-o', 'json']);
+    expect(JSON.parse(r.out)[0]).toMatchObject({ name: 'edge-1', connected: true });
+    stop();
+    await running;
+    expect(out).toMatch(/^agent edge-1 \(h-[0-9a-f]{16}\) listening on http:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(readAgentRecord(join(dir, 'st'))).toBeUndefined();
+    expect(() => agentOptionsFromArgs(['--listen', '127.0.0.1:0'], io, {})).toThrow(/--name is required/);
   });
 });
