@@ -44,3 +44,8 @@ export function round(n: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/** User+system CPU seconds of a process.cpuUsage(start) delta (on a shared box, CPU time is steadier than wall time). */
+export function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return Math.max(1e-6, (u.user + u.system) / 1e6);
+}
