@@ -149,7 +149,9 @@ function runStep(state: ActorState, step: InFlight, reason: string, scope: Trans
 
 function observe(state: ActorState, observed: ActorState['observed'] & string, cause: ErrorData | undefined, scope: TransitionScope): TransitionResult {
   const recorded: ActorState = { ...state, observed };
-  if (state.inFlight || state.retry) return changed(recorded, []); // the running operation decides
+  // The running operation decides, and its outcome is persisted with the observation: no write
+  // here (runtimes report `running` from inside ensure, so this saves one write per start).
+  if (state.inFlight || state.retry) return [recorded, []];
   if (state.phase === 'started' && DEAD.has(observed)) {
     const error = cause ?? internal('KH-ACTOR-002', `the runtime reports the workload ${observed}`, true);
     // Supervision: the workload died under us; run start again with backoff, up to maxRestarts.
@@ -183,7 +185,9 @@ function toError(state: ActorState, reason: string, error: ErrorData, scope: Tra
 }
 
 function clearError(state: ActorState, reason: string, scope: TransitionScope): ActorState {
-  return { ...omit(state, 'error'), phase: state.stable, restarts: 0, reason, at: scope.now };
+  // `started` is only true while the runtime agrees: a workload that died meanwhile starts again.
+  const stable = state.stable === 'started' && state.observed !== undefined && DEAD.has(state.observed) ? 'configured' : state.stable;
+  return { ...omit(state, 'error'), phase: stable, stable, restarts: 0, reason, at: scope.now };
 }
 
 /** Every state change is persisted; the write is the last effect unless an operation follows. */

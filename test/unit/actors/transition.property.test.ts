@@ -172,8 +172,25 @@ describe('actor logic (property)', () => {
         // The persisted status always equals the live state once quiet (restart-safe).
         expect(m.persisted).toEqual(m.state);
       }),
-      { numRuns: 400, seed: 4242 },
+      { numRuns: 1000 },
     );
+  });
+
+  // Named reproducers of bugs the property found (kept as plain tests).
+  it('regression: a workload that died while the actor was in error is started again on deploy', () => {
+    const counts = { create: 0, configure: 0, start: 1, stop: 1, delete: 0 };
+    const cmds: Cmd[] = [{ t: 'deploy' }, { t: 'complete', outcome: 'ok' }, { t: 'undeploy' }, { t: 'complete', outcome: 'fatal' }, { t: 'crash-workload' }];
+    const m = run(counts, cmds, 'deploy', 0);
+    expect(m.violations).toEqual([]);
+    expect(m.state.phase).toBe('started');
+    expect(m.running).toBe(true);
+  });
+
+  it('regression: undeploy after a create that failed after half happening deletes it (no orphan)', () => {
+    const counts = { create: 1, configure: 0, start: 0, stop: 0, delete: 1 };
+    const m = run(counts, [{ t: 'deploy' }, { t: 'host-restart', effectHappened: true }, { t: 'complete', outcome: 'fatal' }], 'undeploy', 0);
+    expect(m.violations).toEqual([]);
+    expect(m.exists).toBe(false);
   });
 
   it('an error is always reached through a failure with its cause, and restart clears it', () => {
