@@ -57,15 +57,23 @@ export class PortBindingRuntime implements RuntimeAdapter {
       env['PORT'] ??= String(bound[0]!.hostPort);
       for (const p of bound) env[`PORT_${envName(p.name)}`] = String(p.hostPort);
     }
-    const observed = await this.#inner.ensure(id, { ...spec, ports: bound, ...(isProcess ? { env } : {}) } as WorkloadSpec, options);
     const zoned = isProcess ? bound.filter((p) => p.firewallZone) : [];
+    if (zoned.length > 0 && !this.#o.firewall) {
+      await this.#o.ports.release(id);
+      throw new KhutulunError('KH-FW-001', `workload ${id} asks for a firewall zone but this host has no firewalld configured`, {
+        hint: 'start firewalld (and point DBUS_SYSTEM_BUS_ADDRESS at its bus) or drop firewall_zone from the port',
+      });
+    }
+    const observed = await this.#inner.ensure(id, { ...spec, ports: bound, ...(isProcess ? { env } : {}) } as WorkloadSpec, options);
     if (zoned.length > 0) {
-      if (!this.#o.firewall) {
-        throw new KhutulunError('KH-FW-001', `workload ${id} asks for a firewall zone but this host has no firewalld configured`, {
-          hint: 'start firewalld (and point DBUS_SYSTEM_BUS_ADDRESS at its bus) or drop firewall_zone from the port',
-        });
+      try {
+        await (await this.#o.firewall!()).open(zoned);
+      } catch (error) {
+        // A port that cannot be guarded must not serve unguarded: take the workload down again.
+        await this.#inner.remove(id).catch(() => undefined);
+        await this.#o.ports.release(id).catch(() => undefined);
+        throw error;
       }
-      await (await this.#o.firewall()).open(zoned);
       this.#opened.set(id, zoned);
     }
     await this.#o.onBound?.(id, bound);
