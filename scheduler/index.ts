@@ -16,5 +16,40 @@ export type { PlacementStrategy, PlannerOptions } from './planner.js';
 export { planToJSON } from './plan.js';
 export type { Plan, Unplaced, UnplacedReason, UnplacedReasonCode, PlacementChange, ChangeCause } from './plan.js';
 export { createScheduler } from './scheduler.js';
+export { placementPolicyFromProfile } from './profile-policy.js';
+export type { ProfilePolicyInput } from './profile-policy.js';
 export type { Scheduler, SchedulerOptions } from './scheduler.js';
-export * from './ownership/index.js';
+export {
+  claimKey,
+  resolveOwner,
+  maxEpoch,
+  validateClaim,
+  writeClaim,
+  replaceOwner,
+  renewClaim,
+  compactClaims,
+  DEFAULT_DISCONNECT_POLICY,
+  disconnectPolicy,
+  excludesDoubleRun,
+  peerStatus,
+  reachable,
+  seesQuorum,
+  isLeader,
+  lostPeers,
+  decide,
+  mayRunOwned,
+  isFenced,
+} from './ownership/index.js';
+export type {
+  OwnerClaim,
+  ClaimReason,
+  ReconcileMode,
+  ClaimMap,
+  DisconnectPolicy,
+  LivenessView,
+  VertexOwnershipView,
+  PeerReport,
+  LocalState,
+  HostDecision,
+  WaitReason,
+} from './ownership/index.js';

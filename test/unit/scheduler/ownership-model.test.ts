@@ -73,7 +73,7 @@ describe('ownership protocol model', () => {
       }),
       { numRuns: Number(process.env.KH_MODEL_RUNS ?? 30), seed: Number(process.env.KH_MODEL_SEED ?? 20261125) },
     );
-  });
+  }, 180_000);
 
   it('fenced policies never run a vertex twice, even with lagging asymmetric sync', () => {
     const hosts = 3;
@@ -91,7 +91,7 @@ describe('ownership protocol model', () => {
       }),
       { numRuns: Number(process.env.KH_MODEL_RUNS ?? 40), seed: Number(process.env.KH_MODEL_SEED ?? 7) },
     );
-  });
+  }, 180_000);
 });
 
 function fenced(reconcile: DisconnectPolicy['reconcile']): DisconnectPolicy {
