@@ -43,7 +43,7 @@ export class FloriaActorStore implements ActorStorePort {
   async writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void> {
     const dep = await this.#deployment(deployment);
     // JSON round trip: Automerge refuses undefined fields, the actor state may hold some.
-    const actor = status.actor ? (JSON.parse(JSON.stringify(status.actor)) as JsonValue) : undefined;
+    const actor = status.actor ? packActor(status.actor) : undefined;
     let owned = this.#owned.get(deployment);
     if (!owned) this.#owned.set(deployment, (owned = new Set()));
     if (!owned.has(vertex)) {
@@ -92,6 +92,29 @@ export class FloriaActorStore implements ActorStorePort {
   }
 }
 
+/**
+ * The actor state without what the status already holds (phase = state, reason, at, error): every
+ * field is an Automerge operation per write. Undefined fields are dropped (Automerge refuses them).
+ */
+function packActor(actor: ActorState): JsonValue {
+  const packed: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(actor)) {
+    if (value === undefined || key === 'phase' || key === 'reason' || key === 'at' || key === 'error') continue;
+    packed[key] = JSON.parse(JSON.stringify(value)) as JsonValue;
+  }
+  return packed;
+}
+
+function unpackActor(packed: Record<string, unknown>, status: NonNullable<Vertex['status']>): ActorState {
+  return {
+    ...(packed as unknown as Omit<ActorState, 'phase' | 'reason' | 'at'>),
+    phase: status.state as ActorState['phase'],
+    reason: status.reason ?? '',
+    at: status.at,
+    ...(status.error ? { error: status.error } : {}),
+  };
+}
+
 function handlers(h: Vertex['handlers']): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [event, list] of Object.entries(h)) out[event] = list.map((x) => x.fn);
@@ -105,14 +128,14 @@ function properties(p: Vertex['properties']): Record<string, JsonValue> {
 }
 
 function vertexView(v: Vertex): VertexView {
-  const observed = v.status?.observed as { actor?: ActorState } | undefined;
+  const observed = v.status?.observed as { actor?: Record<string, unknown> } | undefined;
   const status: StoredStatus | undefined = v.status
     ? {
         state: v.status.state,
         at: v.status.at,
         ...(v.status.reason !== undefined ? { reason: v.status.reason } : {}),
         ...(v.status.error ? { error: v.status.error } : {}),
-        ...(observed?.actor && typeof observed.actor.phase === 'string' ? { actor: observed.actor } : {}),
+        ...(observed?.actor && typeof observed.actor.stable === 'string' ? { actor: unpackActor(observed.actor, v.status) } : {}),
       }
     : undefined;
   return {
