@@ -145,5 +145,9 @@ describe('replicas converge with invariants intact', () => {
     expect(v.properties.p?.value).toBe(1n);
     expect(v.properties.q?.value).toBe(2n);
     expect(v.owner).toBe('h2');
+    // History names every writer, whichever replica reads it.
+    const hosts = (r: typeof a) => r!.dep.history(id).map((h) => `${h.host}:${h.fields.join('+')}`);
+    expect(hosts(a).sort()).toEqual(['h0:created', 'h0:property:p', 'h1:property:q', 'h2:owner']);
+    expect(hosts(c)).toEqual(hosts(a));
   });
 });
