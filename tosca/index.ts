@@ -13,5 +13,5 @@ export type { PNode, PMap, PList, PScalar } from './reader/index.js';
 export { readToscaFile } from './grammar/index.js';
 export type { ToscaFileDef } from './grammar/index.js';
 export type * from './model/index.js';
-export { Scope, Hierarchy, toValue, checkValue, BUILTIN_FUNCTIONS } from './semantics/index.js';
+export { Scope, Hierarchy, toValue, checkValue, BUILTIN_FUNCTIONS, normalizeServiceTemplate } from './semantics/index.js';
 export { openCsar, parseToscaMeta } from './loader/index.js';

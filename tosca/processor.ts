@@ -9,8 +9,8 @@ import { Codes, ProblemSink, type Position, type Problem } from './problems/inde
 import { legacyTypesFile, ProfileCatalog } from './catalog/index.js';
 import { FsStore, isArchiveName, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
 import type { ToscaFileDef } from './grammar/index.js';
-import type { TypeDef } from './model/index.js';
-import { buildScopes, checkServiceTemplate, checkType, Hierarchy, type Scope } from './semantics/index.js';
+import type { NormalizedServiceTemplate, TypeDef } from './model/index.js';
+import { buildScopes, checkServiceTemplate, checkType, Hierarchy, normalizeServiceTemplate, type Scope } from './semantics/index.js';
 
 /** The validated model handed to the compile step. */
 export interface ToscaModel {
@@ -22,6 +22,8 @@ export interface ToscaModel {
   readonly hierarchy: Hierarchy;
   /** Every file read, by key. */
   readonly files: ReadonlyMap<string, LoadedFile>;
+  /** The service template normalized (effective values, inheritance applied); absent without one. */
+  readonly service?: NormalizedServiceTemplate;
 }
 
 export interface ValidationResult {
@@ -100,7 +102,16 @@ export async function validateLocation(entry: Location, display: string, opts: V
     file: display,
     valid: problems.length === 0,
     problems,
-    ...(root?.def && rootScope && { model: { entry: root.def, scope: rootScope, hierarchy, files } }),
+    ...(root?.def &&
+      rootScope && {
+        model: {
+          entry: root.def,
+          scope: rootScope,
+          hierarchy,
+          files,
+          ...(root.def.serviceTemplate && { service: normalizeServiceTemplate(root.def.serviceTemplate, rootScope, hierarchy, root.def.legacy) }),
+        },
+      }),
     ioError,
   };
 }

@@ -6,3 +6,4 @@ export { checkValue, parseScalar, scalarUnits } from './values.js';
 export type { ValueContext } from './values.js';
 export { toValue, isCall, functionName, BUILTIN_FUNCTIONS } from './functions.js';
 export { BUILTIN_TYPES, BUILTIN_NAMES, BUILTIN_FILE } from './builtins.js';
+export { normalizeServiceTemplate } from './normalize.js';
