@@ -27,6 +27,8 @@ export const ActorErrorCode = {
   badIntent: 'KH-ACTOR-011',
   /** The engine was not started. */
   notStarted: 'KH-ACTOR-012',
+  /** HostEngine options are unusable (e.g. no hostId). */
+  badOptions: 'KH-ACTOR-013',
 } as const;
 
 export function actorError(code: string, message: string, options: KhutulunErrorOptions = {}): KhutulunError {

@@ -72,7 +72,7 @@ export class HostEngine {
   #closed = false;
 
   constructor(options: HostEngineOptions) {
-    if (!options.hostId) throw actorError('KH-ACTOR-013', 'hostId is required', { hint: 'pass the id of this host' });
+    if (!options.hostId) throw actorError(ActorErrorCode.badOptions, 'hostId is required', { hint: 'pass the id of this host' });
     this.hostId = options.hostId;
     this.#store = options.store;
     this.#runtimes = options.runtimes instanceof RuntimeRegistry ? options.runtimes : new RuntimeRegistry(options.runtimes);
