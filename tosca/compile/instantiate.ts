@@ -5,7 +5,7 @@
  * properties are evaluated in dependency order (repeated passes until nothing changes).
  */
 import { KhutulunError } from '../../common/index.js';
-import type { Deployment, Expression, Vertex } from '../../store/index.js';
+import type { Deployment, Expression, FunctionRegistry, Vertex } from '../../store/index.js';
 import { evaluate, formatEntityId, stringMap } from '../../store/index.js';
 import { isScalar, registerToscaFunctions, scalarParts } from '../functions/index.js';
 import type { CompiledNode, CompiledService } from './compiled.js';
@@ -26,10 +26,22 @@ export interface ServiceInstance {
   readonly problems: readonly InstantiateProblem[];
 }
 
-/** Makes the TOSCA functions (with graph queries over this deployment) available to its evaluator. */
+/** The graph of each deployment, per function registry (the store shares one registry). */
+const graphs = new WeakMap<FunctionRegistry, Map<string, DeploymentGraph>>();
+
+/**
+ * Makes the TOSCA functions available to a deployment's evaluator. The registry is shared by every
+ * deployment of a store, so graph queries pick the graph of the call site's deployment.
+ */
 export function attachToscaFunctions(d: Deployment): DeploymentGraph {
+  let byName = graphs.get(d.functions);
+  if (!byName) {
+    const map = new Map<string, DeploymentGraph>();
+    graphs.set(d.functions, (byName = map));
+    registerToscaFunctions(d.functions, (site) => (site.deployment !== undefined ? map.get(site.deployment) : undefined));
+  }
   const graph = new DeploymentGraph(d);
-  registerToscaFunctions(d.functions, graph);
+  byName.set(d.name, graph);
   return graph;
 }
 

@@ -10,7 +10,7 @@ export interface OutputsResult {
 }
 
 export async function readOutputs(d: Deployment): Promise<OutputsResult> {
-  if (!d.functions.resolve('tosca:get_attribute')) attachToscaFunctions(d);
+  attachToscaFunctions(d);
   const service = d.require('vertex', d.serviceVertex);
   const errors = await d.updateProperties(service.id);
   const fresh = d.require('vertex', d.serviceVertex);

@@ -16,11 +16,20 @@ function describe(c: ToscaContext): string {
   return `relationship "${c.requirement}"`;
 }
 
-function getter(fn: string, graph: ToscaGraph, get: Getter, what: string): FunctionImpl {
+/** Which graph a call reads: one fixed graph, or the graph of the call site's deployment. */
+export type GraphSource = ToscaGraph | ((site: CallSite) => ToscaGraph | undefined);
+
+function graphAt(source: GraphSource, site: CallSite, fn: string): ToscaGraph {
+  const g = typeof source === 'function' ? source(site) : source;
+  if (!g) throw functionError('KH-TOSCA-FN-CONTEXT', `${fn}: no representation graph for deployment ${site.deployment ?? '(none)'}`);
+  return g;
+}
+
+function getter(fn: string, source: GraphSource, get: Getter, what: string): FunctionImpl {
   return (args, ctx) => {
     arity(fn, args, 2, Infinity);
     return withArgs(args, ctx, (vs) => {
-      const path = resolvePath(`$${fn}`, graph, ctx.site, vs);
+      const path = resolvePath(`$${fn}`, graphAt(source, ctx.site, `$${fn}`), ctx.site, vs);
       const [prop, ...nested] = path.rest;
       if (typeof prop !== 'string') throw functionError('KH-TOSCA-PATH', `$${fn}: expected a ${what} name after the TOSCA path`);
       const values = path.contexts.map((c) => {
@@ -33,7 +42,8 @@ function getter(fn: string, graph: ToscaGraph, get: Getter, what: string): Funct
   };
 }
 
-export function graphFunctions(graph: ToscaGraph): Record<string, FunctionImpl> {
+export function graphFunctions(source: GraphSource): Record<string, FunctionImpl> {
+  const at = (site: CallSite, fn: string): ToscaGraph => graphAt(source, site, fn);
   return {
     'tosca:get_input': (args, ctx) => {
       arity('get_input', args, 1, Infinity);
@@ -41,18 +51,19 @@ export function graphFunctions(graph: ToscaGraph): Record<string, FunctionImpl> 
         // `$get_input: name` or `$get_input: [name, nested…]` (the compiler always passes a list).
         const [first, ...nested] = vs;
         const inputName = expectString('get_input', first!, 'input name');
+        const graph = at(ctx.site, '$get_input');
         if (!graph.hasInput(inputName)) {
           throw functionError('KH-TOSCA-FN-MISSING', `$get_input: no input named "${inputName}"`, 'declare it under service_template.inputs');
         }
         return dig('$get_input', graph.input(inputName), nested) ?? null;
       });
     },
-    'tosca:get_property': getter('get_property', graph, (c, n) => c.property(n), 'property'),
-    'tosca:get_attribute': getter('get_attribute', graph, (c, n) => c.attribute(n) ?? c.property(n), 'attribute'),
+    'tosca:get_property': getter('get_property', source, (c, n) => c.property(n), 'property'),
+    'tosca:get_attribute': getter('get_attribute', source, (c, n) => c.attribute(n) ?? c.property(n), 'attribute'),
     'tosca:get_artifact': (args, ctx) => {
       arity('get_artifact', args, 2, Infinity);
       return withArgs(args, ctx, (vs) => {
-        const path = resolvePath('$get_artifact', graph, ctx.site, vs);
+        const path = resolvePath('$get_artifact', at(ctx.site, '$get_artifact'), ctx.site, vs);
         const artifact = expectString('get_artifact', path.rest[0] ?? null, 'artifact name');
         const values = path.contexts.map((c) => {
           if (c.kind !== 'node') throw functionError('KH-TOSCA-PATH', '$get_artifact: the TOSCA path must lead to a node');
@@ -65,26 +76,27 @@ export function graphFunctions(graph: ToscaGraph): Record<string, FunctionImpl> 
     },
     'tosca:value': (args, ctx) =>
       withArgs(args, ctx, (keys) => {
-        const v = graph.value?.(ctx.site) ?? ctx.site.value;
+        const g = typeof source === 'function' ? source(ctx.site) : source;
+        const v = g?.value?.(ctx.site) ?? ctx.site.value;
         if (v === undefined) throw functionError('KH-TOSCA-FN-CONTEXT', '$value is only meaningful inside a validation clause');
         return dig('$value', v, keys) ?? null;
       }),
     'tosca:node_index': (args, ctx) => {
       arity('node_index', args, 0);
-      const self = selfOf(graph, ctx.site, '$node_index');
+      const self = selfOf(at(ctx.site, '$node_index'), ctx.site, '$node_index');
       if (self.kind !== 'node') throw functionError('KH-TOSCA-FN-CONTEXT', '$node_index is only meaningful in a node context');
       return BigInt(self.index);
     },
     'tosca:relationship_index': (args, ctx) => {
       arity('relationship_index', args, 0);
-      const self = selfOf(graph, ctx.site, '$relationship_index');
+      const self = selfOf(at(ctx.site, '$relationship_index'), ctx.site, '$relationship_index');
       if (self.kind !== 'relationship') throw functionError('KH-TOSCA-FN-CONTEXT', '$relationship_index is only meaningful in a relationship context');
       return BigInt(self.index);
     },
     'tosca:available_allocation': (args, ctx) => {
       arity('available_allocation', args, 2, Infinity);
       return withArgs(args, ctx, (vs) => {
-        const path = resolvePath('$available_allocation', graph, ctx.site, vs);
+        const path = resolvePath('$available_allocation', at(ctx.site, '$available_allocation'), ctx.site, vs);
         const prop = expectString('available_allocation', path.rest[0] ?? null, 'property name');
         const values = path.contexts.map((c) => {
           if (c.kind !== 'capability') throw functionError('KH-TOSCA-PATH', '$available_allocation: the TOSCA path must lead to a capability');

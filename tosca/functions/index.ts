@@ -2,7 +2,7 @@
 import type { FunctionRegistry } from '../../store/index.js';
 import { toscaBuiltins } from './builtins.js';
 import { graphFunctions } from './graph-functions.js';
-import type { ToscaGraph } from './graph.js';
+import type { GraphSource } from './graph-functions.js';
 
 /** Every built-in function name of TOSCA 2.0 §10.2 (without the `$`). */
 export const TOSCA_FUNCTION_NAMES: readonly string[] = [
@@ -12,13 +12,14 @@ export const TOSCA_FUNCTION_NAMES: readonly string[] = [
 ].map((n) => n.slice('tosca:'.length));
 
 /** Registers the TOSCA built-ins; graph functions only when a graph view is given. */
-export function registerToscaFunctions(registry: FunctionRegistry, graph?: ToscaGraph): FunctionRegistry {
+export function registerToscaFunctions(registry: FunctionRegistry, graph?: GraphSource): FunctionRegistry {
   for (const [name, impl] of Object.entries(toscaBuiltins)) registry.register(name, impl);
   if (graph) for (const [name, impl] of Object.entries(graphFunctions(graph))) registry.register(name, impl);
   return registry;
 }
 
 export { toscaBuiltins, graphFunctions };
+export type { GraphSource } from './graph-functions.js';
 export { toscaEquals, toscaCompare, typeName } from './compare.js';
 export {
   SCALAR, VERSION, TIMESTAMP, scalarValue, scalarParts, isScalar, versionValue, timestampValue,

@@ -100,4 +100,16 @@ describe('compile + instantiate', () => {
     expect(target('nodes/b')).toBe('nodes/big');
     expect(d.require('vertex', 'nodes/b').properties['label']!.value).toBe('3');
   });
+
+  it('keeps graph queries of two deployments in one store apart', async () => {
+    store = await openStore({ hostId: 'h1' });
+    const a = await store.createDeployment('a');
+    const b = await store.createDeployment('b');
+    await instantiateService(a, (await compile('two-tier.yaml', { replicas: '1', db_port: '1111' })).service!);
+    await instantiateService(b, (await compile('two-tier.yaml', { replicas: '1', db_port: '2222' })).service!);
+    const port = async (d: typeof a) => toJson(d.require('vertex', 'nodes/db').properties['ports']!.value!);
+    expect(await port(a)).toEqual([{ name: 'pg', protocol: 'tcp', port: 1111 }]);
+    expect(await port(b)).toEqual([{ name: 'pg', protocol: 'tcp', port: 2222 }]);
+    expect((await readOutputs(a)).outputs['db_command']).toBe('/bin/sleep');
+  });
 });
