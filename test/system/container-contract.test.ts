@@ -22,7 +22,7 @@ function fixture(name: string, factory: Factory) {
         return a;
       },
       longRunning: (variant = 0) => base(['sh', '-c', `echo variant ${variant}; exec sleep 3600`]),
-      exitsWith: (code) => base(['sh', '-c', `exit ${code}`]),
+      exitsWith: (code: number) => base(['sh', '-c', `exit ${code}`]),
       missingCommand: () => ({ kind: 'container', image: 'localhost/khutulun-does-not-exist:1', imageSource: { pull: false } }),
       badSpec: () => ({ kind: 'container', image: '' }),
       ignoresTerm: () => base(['sh', '-c', 'trap "" TERM; while true; do sleep 1; done']),
