@@ -10,7 +10,7 @@ import { legacyTypesFile, ProfileCatalog } from './catalog/index.js';
 import { FsStore, isArchiveName, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
 import type { ToscaFileDef } from './grammar/index.js';
 import type { NormalizedServiceTemplate, TypeDef } from './model/index.js';
-import { buildScopes, checkServiceTemplate, checkType, Hierarchy, normalizeServiceTemplate, type Scope } from './semantics/index.js';
+import { buildScopes, checkFunctionDef, checkServiceTemplate, checkType, Hierarchy, normalizeServiceTemplate, type Scope } from './semantics/index.js';
 
 /** The validated model handed to the compile step. */
 export interface ToscaModel {
@@ -90,6 +90,7 @@ export async function validateLocation(entry: Location, display: string, opts: V
     if (!f.def || !s) continue;
     const ctx = { sink, hierarchy, scope: s, legacy: f.def.legacy };
     for (const kind of Object.values(f.def.types)) for (const t of kind.values()) checkType(t, s, ctx);
+    for (const fn of f.def.functions.values()) checkFunctionDef(fn, s, ctx);
   }
   const root = files.get(entryKey);
   const rootScope = scopes.get(entryKey);

@@ -3,7 +3,7 @@
  * never widens, data types follow 9.2 and scalar types follow 9.1.2.2.
  */
 import { Codes } from '../problems/index.js';
-import type { PropertyDef, Ref, TypeDef, TypeKind } from '../model/index.js';
+import type { FunctionDef, PropertyDef, Ref, SchemaDef, TypeDef, TypeKind } from '../model/index.js';
 import type { Scope } from './scope.js';
 import { checkValue, VERSION, type ValueContext } from './values.js';
 import { toValue } from './functions.js';
@@ -192,4 +192,19 @@ export function checkType(t: TypeDef, scope: Scope, ctx: ValueContext): void {
     scope.resolve(i.type, 'interface', ctx.sink, `the type of interface "${i.name}"`);
   }
   for (const [, a] of t.artifacts) scope.resolve(a.type, 'artifact', ctx.sink, `the type of artifact "${a.name}"`);
+}
+
+/** Function definitions (10.4): every argument and result schema names a data type. */
+export function checkFunctionDef(f: FunctionDef, scope: Scope, ctx: ValueContext): void {
+  const schema = (sd: SchemaDef | undefined, what: string): void => {
+    if (!sd || sd.type.name === '') return;
+    scope.resolve(sd.type, 'data', ctx.sink, `the type of ${what} of function "${f.name}"`);
+    schema(sd.entrySchema, what);
+    schema(sd.keySchema, what);
+  };
+  for (const sig of f.signatures) {
+    sig.arguments.forEach((a, i) => schema(a, `argument ${i + 1}`));
+    sig.optionalArguments.forEach((a, i) => schema(a, `optional argument ${i + 1}`));
+    schema(sig.result, 'the result');
+  }
 }

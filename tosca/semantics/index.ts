@@ -1,6 +1,6 @@
 export { Scope, buildScopes } from './scope.js';
 export { Hierarchy, mergeProperty } from './hierarchy.js';
-export { checkType, checkPropertyDef } from './check-types.js';
+export { checkType, checkPropertyDef, checkFunctionDef } from './check-types.js';
 export { checkServiceTemplate } from './check-templates.js';
 export { checkValue, parseScalar, scalarUnits } from './values.js';
 export type { ValueContext } from './values.js';
