@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openStore, toJson } from '../../../store/index.js';
+import { call, evaluate, openStore, toJson } from '../../../store/index.js';
 import type { Store } from '../../../store/index.js';
 import { buildCatalog } from '../../../tosca/index.js';
 import { compileFile, instantiateService, matchRequirements, readOutputs } from '../../../tosca/compile/index.js';
@@ -110,6 +110,9 @@ describe('compile + instantiate', () => {
     const port = async (d: typeof a) => toJson(d.require('vertex', 'nodes/db').properties['ports']!.value!);
     expect(await port(a)).toEqual([{ name: 'pg', protocol: 'tcp', port: 1111 }]);
     expect(await port(b)).toEqual([{ name: 'pg', protocol: 'tcp', port: 2222 }]);
-    expect((await readOutputs(a)).outputs['db_command']).toBe('/bin/sleep');
+    // Evaluated after both exist: each call site reads its own deployment's inputs.
+    const input = async (d: typeof a) => (await evaluate(call('tosca:get_input', ['db_port']), d.functions, { deployment: d.name })).value;
+    expect(await input(a)).toBe(1111n);
+    expect(await input(b)).toBe(2222n);
   });
 });
