@@ -25,8 +25,6 @@ export const ActorErrorCode = {
   statusWrite: 'KH-ACTOR-010',
   /** A runtime intent is malformed. */
   badIntent: 'KH-ACTOR-011',
-  /** The engine was not started. */
-  notStarted: 'KH-ACTOR-012',
   /** HostEngine options are unusable (e.g. no hostId). */
   badOptions: 'KH-ACTOR-013',
 } as const;
