@@ -51,7 +51,8 @@ export class PlannerRuntime {
   }
 
   #feasibleFor(unit: PlacementUnit): { mask: Uint8Array; list: Int32Array } {
-    const key = unit.constraintKeys.join('\u0000');
+    const keys = unit.constraintKeys;
+    const key = keys.length === 0 ? '' : keys.length === 1 ? keys[0]! : keys.join('\u0000');
     let f = this.#feasible.get(key);
     if (!f) {
       const preds = unit.constraintKeys.map((k) => this.#state.predicates.get(k)!);
@@ -162,7 +163,7 @@ export class PlannerRuntime {
   best(unit: PlacementUnit, hosts: readonly number[], strategy: PlacementStrategy): number {
     const { list } = this.#feasibleFor(unit);
     const { cpu, memory } = unit.request;
-    const custom = unit.request.custom ? Object.entries(unit.request.custom).map(([n, a]) => [this.#custom(n), a] as const) : [];
+    const custom = unit.request.custom ? Object.entries(unit.request.custom).map(([n, a]) => [this.#custom(n), a] as const) : NO_CUSTOM;
     const checkPolicies = unit.separation.length > 0 || hosts.length > 0;
     const hasSpread = unit.spread.length > 0;
     const sign = strategy === 'spread' ? 1 : -1;
@@ -193,6 +194,8 @@ export class PlannerRuntime {
     return best;
   }
 }
+
+const NO_CUSTOM: readonly (readonly [Float64Array, number])[] = [];
 
 function getOrSet<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let v = map.get(key);
