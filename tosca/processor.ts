@@ -140,7 +140,8 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
       const extra = [];
       for (const o of csar.others) extra.push(...(await validateLocation(o, file, opts)).problems);
       const problems = [...r.problems, ...extra];
-      return { ...r, file, problems, valid: problems.length === 0 };
+      // The archive itself was read: a missing entry inside it makes the CSAR invalid, not an I/O error.
+      return { ...r, file, problems, valid: problems.length === 0, ioError: false };
     } catch (error) {
       const e = error as { code?: string; message?: string };
       const r = fail(`${file}: ${e.message ?? String(error)}`);
