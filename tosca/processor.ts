@@ -148,7 +148,7 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
       return { ...r, problems: r.problems.map((p) => ({ ...p, code: e.code === 'KH-TOSCA-CSAR' ? Codes.Csar : Codes.IoRead })), ioError: e.code !== 'KH-TOSCA-CSAR' };
     }
   }
-  const store = new FsStore(cwd);
+  const store = new FsStore(cwd, new Map([[abs, file]]));
   const r = await validateLocation({ store, path: abs, root: path.dirname(abs) }, file, opts);
   return { ...r, file };
 }

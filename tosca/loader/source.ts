@@ -22,7 +22,11 @@ export interface Location {
 
 /** The local file system; problems show paths relative to `cwd` when they are below it. */
 export class FsStore implements SourceStore {
-  constructor(private readonly cwd: string) {}
+  /** `aliases` shows chosen paths as the user wrote them (the CLI's FILE arguments). */
+  constructor(
+    private readonly cwd: string,
+    private readonly aliases: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   async read(p: string): Promise<Uint8Array | undefined> {
     try {
@@ -35,6 +39,8 @@ export class FsStore implements SourceStore {
   }
 
   display(p: string): string {
+    const alias = this.aliases.get(p);
+    if (alias !== undefined) return alias;
     const rel = path.relative(this.cwd, p);
     return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
   }
