@@ -20,9 +20,11 @@ export interface WorkloadKind {
 export function lifecycleHandlers(kind: WorkloadKind): Record<string, PluginHandler> {
   const record = (vertex: VertexSnapshot, step: string): Effect[] => {
     kind.spec(vertex); // validates now, so a bad template fails at create, not at start
+    const runtime = kind.runtime(vertex);
     return [
       setProperty('workload_id', workloadId(vertex)),
-      setProperty('runtime', kind.runtime(vertex)),
+      // Container has a TOSCA (read-only) property `runtime` already holding it: writing it fails.
+      ...(vertex.properties.runtime === runtime ? [] : [setProperty('runtime', runtime)]),
       log('debug', `${step} ${vertex.id}: properties valid`),
     ];
   };
