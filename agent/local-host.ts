@@ -14,8 +14,10 @@ import { PluginHost, builtinPlugins } from '../plugins/index.js';
 import type { PluginHostLike } from '../plugins/index.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
 import { FirewallGuard, FirewalldClient, JsonFilePortStore, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
-import type { PortSpec } from '../runtimes/workload.js';
+import type { PortSpec, WorkloadSpec } from '../runtimes/workload.js';
 import { PortBindingRuntime } from './port-binding.js';
+import { pluginFunctionResolver } from './plugin-functions.js';
+import { connectionEnvFromStore } from './connection-env.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
 import { KhutulunError } from '../common/index.js';
 
@@ -52,11 +54,18 @@ async function reachable(adapter: RuntimeAdapter): Promise<boolean> {
  * Container engines are optional: added only when their API answers, so `up` never needs a daemon.
  * Process and container workloads get their ports reserved and reported (port-binding.ts).
  */
-async function defaultRuntimes(stateDir: string, hostId: string, clock: Clock, logger: Logger, onBound: (w: string, p: readonly PortSpec[]) => Promise<void>): Promise<RuntimeAdapter[]> {
+async function defaultRuntimes(
+  stateDir: string,
+  hostId: string,
+  clock: Clock,
+  logger: Logger,
+  onBound: (w: string, p: readonly PortSpec[]) => Promise<void>,
+  prepare: (w: string, s: WorkloadSpec) => Promise<WorkloadSpec>,
+): Promise<RuntimeAdapter[]> {
   const ports = new PortManager({ host: hostId, store: new JsonFilePortStore(join(stateDir, 'ports.json')), clock });
   let guard: Promise<FirewallGuard> | undefined;
   const firewall = (): Promise<FirewallGuard> => (guard ??= Promise.resolve(new FirewallGuard(new FirewalldClient({ clock }))));
-  const bind = (r: RuntimeAdapter): RuntimeAdapter => new PortBindingRuntime(r, { ports, firewall, onBound });
+  const bind = (r: RuntimeAdapter): RuntimeAdapter => new PortBindingRuntime(r, { ports, firewall, onBound, prepare });
   const runtimes: RuntimeAdapter[] = [
     bind(new ProcessRuntimeAdapter({ stateDir: join(stateDir, 'process'), clock, logger })),
     new NoopRuntime({ journal: join(stateDir, 'noop.jsonl'), fsync: false, clock }),
@@ -110,7 +119,8 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
       }
       plugins = ownPlugins;
     }
-    const runtimes = options.runtimes ? [...options.runtimes] : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store));
+    store.functions.addResolver(pluginFunctionResolver(plugins));
+    const runtimes = options.runtimes ? [...options.runtimes] : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store), connectionEnvFromStore(store));
     const engine = new HostEngine({ hostId: options.hostId, store: new FloriaActorStore(store), plugins, runtimes, clock, logger });
     await engine.start();
     return {

@@ -17,6 +17,8 @@ export interface PortBindingOptions {
   readonly firewall?: () => Promise<FirewallGuard>;
   /** Called with the bound ports once the workload runs. */
   readonly onBound?: (workload: WorkloadId, ports: readonly PortSpec[]) => Promise<void>;
+  /** Completes the spec right before it starts (ConnectsTo env from the store: connection-env.ts). */
+  readonly prepare?: (workload: WorkloadId, spec: WorkloadSpec) => Promise<WorkloadSpec>;
 }
 
 const envName = (name: string): string => name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
@@ -38,7 +40,8 @@ export class PortBindingRuntime implements RuntimeAdapter {
     return this.#inner.ready();
   }
 
-  async ensure(id: WorkloadId, spec: WorkloadSpec, options?: EnsureOptions): Promise<ObservedWorkload> {
+  async ensure(id: WorkloadId, given: WorkloadSpec, options?: EnsureOptions): Promise<ObservedWorkload> {
+    const spec = this.#o.prepare ? await this.#o.prepare(id, given) : given;
     const ports = (spec as { ports?: PortSpec[] }).ports;
     if (!ports || ports.length === 0) return this.#inner.ensure(id, spec, options);
     const isProcess = spec.kind === 'process';
