@@ -12,6 +12,8 @@ import { ClusterModel } from './cluster-model.js';
 import type { ModelOp } from './cluster-model.js';
 
 const TICK = 1000;
+// Wider searches (KH_MODEL_RUNS) need more time than the default suite.
+const MODEL_TIMEOUT = Number(process.env.KH_MODEL_TIMEOUT ?? 180_000);
 
 const policyArb: fc.Arbitrary<DisconnectPolicy> = fc
   .record({
@@ -73,7 +75,7 @@ describe('ownership protocol model', () => {
       }),
       { numRuns: Number(process.env.KH_MODEL_RUNS ?? 30), seed: Number(process.env.KH_MODEL_SEED ?? 20261125) },
     );
-  }, 180_000);
+  }, MODEL_TIMEOUT);
 
   it('fenced policies never run a vertex twice, even with lagging asymmetric sync', () => {
     const hosts = 3;
@@ -91,7 +93,7 @@ describe('ownership protocol model', () => {
       }),
       { numRuns: Number(process.env.KH_MODEL_RUNS ?? 40), seed: Number(process.env.KH_MODEL_SEED ?? 7) },
     );
-  }, 180_000);
+  }, MODEL_TIMEOUT);
 });
 
 function fenced(reconcile: DisconnectPolicy['reconcile']): DisconnectPolicy {
