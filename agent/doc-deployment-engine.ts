@@ -60,6 +60,8 @@ export class DocDeploymentEngine implements DeploymentEngine {
   readonly #scheduled = new Set<string>();
   /** `deployment/node` being started or stopped by this host right now. */
   readonly #inFlight = new Set<string>();
+  /** Documents read for `status` on a host without a role (LRU, evicted past MAX_BORROWED). */
+  readonly #borrowed = new Map<string, true>();
   #closed = false;
   readonly #onCluster = (): void => this.#syncWatches();
 
@@ -131,11 +133,31 @@ export class DocDeploymentEngine implements DeploymentEngine {
   }
 
   async status(name: string): Promise<DeploymentStatus> {
-    return statusOf((await this.#find(name)).doc());
+    return this.#read(name);
   }
 
   async outputs(name: string): Promise<Record<string, unknown>> {
-    return statusOf((await this.#find(name)).doc()).outputs;
+    return (await this.#read(name)).outputs;
+  }
+
+  /** Reads a deployment; documents borrowed without a role are cached only boundedly. */
+  async #read(name: string): Promise<DeploymentStatus> {
+    const handle = await this.#find(name);
+    const status = statusOf(handle.doc());
+    const ref = this.#o.cluster.doc().deployments[name];
+    if (ref && !ref.hosts.includes(this.#o.hostId) && !this.#watched.has(handle.documentId)) this.#borrow(handle.documentId);
+    return status;
+  }
+
+  #borrow(documentId: string): void {
+    this.#borrowed.delete(documentId);
+    this.#borrowed.set(documentId, true); // re-insert: Map order = least recently used first
+    while (this.#borrowed.size > MAX_BORROWED) {
+      const oldest = this.#borrowed.keys().next().value as string;
+      this.#borrowed.delete(oldest);
+      if (this.#watched.has(oldest)) continue;
+      this.#track(this.#o.repo.removeFromCache(oldest as Parameters<Repo['removeFromCache']>[0]));
+    }
   }
 
   async undeploy(name: string): Promise<DeploymentStatus> {
@@ -339,6 +361,8 @@ export class DocDeploymentEngine implements DeploymentEngine {
 }
 
 const STOP_FAILED = 'stop failed: ';
+/** Handles kept for deployments this host only reads (automerge-repo never evicts on its own). */
+const MAX_BORROWED = 32;
 
 /** Down for undeploy purposes: never started, stopped, failed to start and cleaned, or failed to stop. */
 function isDown(n: { state: string; message: string }): boolean {

@@ -18,6 +18,7 @@ import { formatHostPort, resolveAgentOptions } from './agent-options.js';
 import type { AgentOptions } from './agent-options.js';
 import { createApiHandler } from './api.js';
 import { authorize, presentedToken } from './auth.js';
+import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
 import type { ClusterDoc } from './cluster-doc.js';
 import { DocDeploymentEngine } from './doc-deployment-engine.js';
@@ -59,9 +60,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
   const clusterId = clusterDocumentId(o.cluster);
   const share = makeShareConfig(clusterId);
+  const storage = o.stateDir !== undefined ? new ClosableStorage(new NodeFSStorageAdapter(join(o.stateDir, 'repo'))) : undefined;
   const repo = new Repo({
     peerId: identity.id as PeerId,
-    ...(o.stateDir !== undefined ? { storage: new NodeFSStorageAdapter(join(o.stateDir, 'repo')) } : {}),
+    ...(storage ? { storage } : {}),
     network: [],
     shareConfig: share.config,
   });
@@ -116,6 +118,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       resolve();
     });
   }).catch(async (error: unknown) => {
+    await repo.flush().catch(() => undefined);
+    await storage?.seal();
     await repo.shutdown().catch(() => undefined);
     throw error;
   });
@@ -182,11 +186,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         peers.close();
         for (const res of streams) res.end();
         if (o.stateDir !== undefined) removeAgentRecord(o.stateDir, identity.id, url);
-        await repo.flush().catch(() => undefined);
         wss.close();
         for (const client of wss.clients) client.terminate();
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        // Everything is on disk after this flush; later throttled saves are duplicates: drop them.
+        await repo.flush().catch((error: unknown) => o.logger.log('error', 'final flush failed', { error: String(error) }));
+        await storage?.seal();
         await repo.shutdown().catch(() => undefined);
       })();
       return closing;
