@@ -3,6 +3,7 @@ import type { Expression } from '../../store/index.js';
 import type { PNode } from '../reader/index.js';
 import type { InterfaceDef, PropertyDef, Ref, TypeDef, TypeKind } from '../model/index.js';
 import type { Hierarchy, Scope } from '../semantics/index.js';
+import { BUILTIN_FUNCTIONS } from '../semantics/index.js';
 import { toExpression, hasCall, type TypeResolver } from './to-expression.js';
 import type { CompiledHandler, CompiledProperty } from './compiled.js';
 
@@ -24,6 +25,21 @@ export class CompileContext implements TypeResolver {
       if (t) return t;
     }
     return this.scope.find(name, kind);
+  }
+
+  /**
+   * `$name` -> the Floria function to call: a built-in is `tosca:<name>`; a custom function whose
+   * signature names a PluginFunction implementation calls that plugin function; an undeclared
+   * `$plugin:fn` is dispatched to the plugin as written.
+   */
+  floriaFunction(name: string): string {
+    if (BUILTIN_FUNCTIONS.has(name)) return `tosca:${name}`;
+    for (const sig of this.scope.findFunction(name)?.signatures ?? []) {
+      const primary = sig.implementation?.primary;
+      const file = primary && 'file' in primary && typeof primary.file === 'string' ? primary.file : undefined;
+      if (file && PLUGIN_FN.test(file)) return file;
+    }
+    return name.includes(':') && PLUGIN_FN.test(name) ? name : `tosca:${name}`;
   }
 
   dataType(name: string, owners?: readonly TypeDef[]): TypeDef | undefined {

@@ -14,6 +14,8 @@ import { scalarValue, timestampValue, versionValue } from '../functions/index.js
 
 export interface TypeResolver {
   readonly hierarchy: Hierarchy;
+  /** The Floria function a TOSCA `$name` calls (built-ins `tosca:<name>`, custom ones their plugin). */
+  floriaFunction?(name: string): string;
   /** Resolves a data type name as seen from the given owner types (child first), or the entry scope. */
   dataType(name: string, owners?: readonly TypeDef[]): TypeDef | undefined;
 }
@@ -43,11 +45,12 @@ function unescape(s: string): string {
 }
 
 function callOf(n: PNode, r: TypeResolver | undefined, depth: number): Expression {
-  if (n.kind === 'scalar') return call(`tosca:${functionName(String(n.value))!}`, [], 'eager');
+  const fn = (name: string): string => r?.floriaFunction?.(name) ?? `tosca:${name}`;
+  if (n.kind === 'scalar') return call(fn(functionName(String(n.value))!), [], 'eager');
   const e = (n as Extract<PNode, { kind: 'map' }>).entries[0]!;
   const name = functionName(String((e.key as { value: unknown }).value))!;
   const args = e.value.kind === 'list' ? e.value.items : [e.value];
-  return call(`tosca:${name}`, args.map((a) => toExpression(a, undefined, r, depth + 1)), 'eager');
+  return call(fn(name), args.map((a) => toExpression(a, undefined, r, depth + 1)), 'eager');
 }
 
 /** Converts without a type: YAML integers -> bigint, floats -> number; calls detected everywhere. */

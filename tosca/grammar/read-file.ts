@@ -13,7 +13,7 @@ import {
   type TypeKind,
 } from '../model/index.js';
 import { GrammarContext } from './context.js';
-import { readSchema } from './read-common.js';
+import { readImplementation, readSchema } from './read-common.js';
 import { KIND_SECTION, readTypeDef } from './read-types.js';
 import { readServiceTemplate } from './read-templates.js';
 
@@ -149,6 +149,7 @@ function readFunction(g: GrammarContext, name: string, n: PNode): FunctionDef | 
           optionalArguments: readSchemas(g, get(sm, 'optional_arguments'), 'optional_arguments'),
           variadic,
           ...(result && { result }),
+          ...(get(sm, 'implementation') !== undefined && { implementation: readImplementation(g, get(sm, 'implementation')) }),
         });
       }
     }

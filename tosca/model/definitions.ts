@@ -198,6 +198,8 @@ export interface FunctionSignatureDef {
   readonly optionalArguments: readonly SchemaDef[];
   readonly variadic: boolean;
   readonly result?: SchemaDef;
+  /** What runs the function (e.g. a PluginFunction artifact naming `<plugin-id>:<function>`). */
+  readonly implementation?: ImplementationDef;
 }
 
 export interface FunctionDef {
