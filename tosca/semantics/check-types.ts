@@ -3,6 +3,7 @@
  * never widens, data types follow 9.2 and scalar types follow 9.1.2.2.
  */
 import { Codes } from '../problems/index.js';
+import type { PNode } from '../reader/index.js';
 import type { FunctionDef, PropertyDef, Ref, SchemaDef, TypeDef, TypeKind } from '../model/index.js';
 import type { Scope } from './scope.js';
 import { checkValue, VERSION, type ValueContext } from './values.js';
@@ -10,6 +11,15 @@ import { toValue } from './functions.js';
 
 function refs(scope: Scope, list: readonly Ref[] | undefined, kind: TypeKind, ctx: ValueContext, what: string): void {
   for (const r of list ?? []) scope.resolve(r, kind, ctx.sink, what);
+}
+
+/** 9.11: a validation clause is a boolean function call (1.3 `constraints` lists are accepted in legacy files). */
+export function checkClause(n: PNode | undefined, ctx: ValueContext, what: string): void {
+  if (n === undefined) return;
+  const v = toValue(n, ctx);
+  if (v.kind !== 'call' && !(v.kind === 'scalar' && typeof v.value === 'boolean') && !ctx.legacy) {
+    ctx.sink.report(n.pos, Codes.Shape, `the validation clause of ${what} must be a boolean function such as $equal or $and`);
+  }
 }
 
 /** Checks a property/attribute/parameter definition in the given scope; returns its data type. */
@@ -26,7 +36,9 @@ export function checkPropertyDef(p: PropertyDef, scope: Scope, ctx: ValueContext
   if (parent?.value !== undefined && p.value !== undefined && parent.value !== p.value) {
     ctx.sink.report(p.value.pos, Codes.Refinement, `${what} has a fixed value in the parent type: it cannot be changed`);
   }
+  checkClause(p.validation, ctx, what);
   for (const s of [p.keySchema, p.entrySchema]) {
+    checkClause(s?.validation, ctx, `the schema of ${what}`);
     if (s && s.type.name !== '') scope.resolve(s.type, 'data', ctx.sink, `the schema type of ${what}`);
     if (s?.entrySchema) scope.resolve(s.entrySchema.type, 'data', ctx.sink, `the schema type of ${what}`);
     if (s?.keySchema) scope.resolve(s.keySchema.type, 'data', ctx.sink, `the schema type of ${what}`);
@@ -113,6 +125,7 @@ function checkScalar(t: TypeDef, ctx: ValueContext): void {
 
 function checkDataType(t: TypeDef, ctx: ValueContext): void {
   const h = ctx.hierarchy;
+  checkClause(t.validation, ctx, `the data type ${t.name}`);
   const root = h.builtinRoot(t)?.name;
   const scalarKeys = t.units !== undefined || t.prefixes !== undefined || t.canonicalUnit !== undefined || t.dataType !== undefined;
   if (root === 'scalar') {

@@ -135,6 +135,7 @@ function checkShape(
         break;
       case 'integer':
         if (!(scalar && typeof scalar.value === 'number' && !scalar.float && Number.isInteger(scalar.value))) bad('an integer');
+        else if (Math.abs(scalar.value) > 2 ** 63) bad('a 64-bit integer');
         break;
       case 'float':
         if (!(scalar && typeof scalar.value === 'number')) bad('a float');

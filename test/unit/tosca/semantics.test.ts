@@ -54,6 +54,7 @@ describe('TOSCA semantics', () => {
     expect(await codes(NODE(lt, '        s: 2 MB'))).toEqual(['TOSCA-VALUE-INVALID']);
     expect(await codes(NODE('      s: { type: Size }', '        s: 1.5 kB'))).toEqual(['TOSCA-VALUE-TYPE']);
     expect(await codes(NODE('      s: { type: Size }', '        s: 3 GB'))).toEqual(['TOSCA-VALUE-TYPE']);
+    expect(await codes(NODE('      p: { type: integer, validation: 5 }', '        p: 1'))).toEqual(['TOSCA-SHAPE']);
   });
 
   it('checks list and map schemas', async () => {
