@@ -19,6 +19,7 @@ import { ClusterImpl } from './cluster.js';
 import { DeploymentImpl } from './deployment.js';
 import type { DeploymentContext } from './deployment.js';
 import { createFunctionRegistry } from './expression/index.js';
+import { compactStorage } from './compact.js';
 import type { FunctionRegistry } from './expression/index.js';
 import type { Deployment, DeploymentInfo, Store, StoreOptions } from './api.js';
 
@@ -104,7 +105,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const cluster = new ClusterImpl(clusterHandle.url, handleBackend(clusterHandle), hostId, clock);
   const functions = options.functions ?? createFunctionRegistry();
   const ctx: DeploymentContext = { hostId, clock, random, functions, ...(options.logger ? { logger: options.logger } : {}) };
-  return new StoreImpl(repo, cluster, ctx, find, known);
+  return new StoreImpl(repo, cluster, ctx, find, known, options.dir === undefined ? undefined : join(options.dir, 'automerge'));
 }
 
 class StoreImpl implements Store {
@@ -116,10 +117,19 @@ class StoreImpl implements Store {
   readonly #ctx: DeploymentContext;
   readonly #find: <T>(url: string) => Promise<DocHandle<T>>;
   readonly #known: Set<DocumentId>;
+  readonly #storageDir: string | undefined;
   readonly #open = new Map<string, Promise<DeploymentImpl>>();
   #closed = false;
 
-  constructor(repo: Repo, cluster: ClusterImpl, ctx: DeploymentContext, find: <T>(url: string) => Promise<DocHandle<T>>, known: Set<DocumentId>) {
+  constructor(
+    repo: Repo,
+    cluster: ClusterImpl,
+    ctx: DeploymentContext,
+    find: <T>(url: string) => Promise<DocHandle<T>>,
+    known: Set<DocumentId>,
+    storageDir: string | undefined,
+  ) {
+    this.#storageDir = storageDir;
     this.#repo = repo;
     this.cluster = cluster;
     this.#ctx = ctx;
@@ -228,5 +238,11 @@ class StoreImpl implements Store {
     this.cluster.close();
     await this.#repo.flush();
     await this.#repo.shutdown();
+    if (this.#storageDir !== undefined) {
+      // Best effort: a failed compaction leaves the (complete) chunks as they were.
+      await compactStorage(this.#storageDir, this.#known).catch((e: unknown) =>
+        this.#ctx.logger?.log('warn', 'storage compaction failed', { error: String(e) }),
+      );
+    }
   }
 }

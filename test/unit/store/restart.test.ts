@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, parseEntityId } from '../../../store/index.js';
@@ -72,6 +72,16 @@ describe('restart safety', () => {
     expect(s2.listDeployments().map((x) => x.name)).toEqual(['one']);
     expect(s2.cluster.host('h1')?.name).toBe('first');
     await s2.close();
+    // Close compacts each document into a single snapshot chunk.
+    const chunks = (await readdir(join(dir, 'automerge'), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile() && /\/(snapshot|incremental)$/.test(e.parentPath))
+      .map((e) => e.parentPath.split('/').slice(-2, -1)[0]);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(new Set(chunks).size).toBe(chunks.length);
+    const s3 = await openStore({ dir, hostId: 'h1' });
+    expect(s3.listDeployments().map((x) => x.name)).toEqual(['one']);
+    expect((await s3.openDeployment('one')).count('vertex')).toBe(1);
+    await s3.close();
     await expect(s2.createDeployment('two')).rejects.toMatchObject({ code: 'KH-STORE-013' });
   });
 });
