@@ -7,6 +7,7 @@
  * from another terminal reaches it.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
+import { format } from 'node:util';
 import type { Command, CliIo } from '../command.js';
 import { flagList, flagString, parseArgs, parseAssignments, UsageError } from '../args.js';
 import { stateDirOf } from '../client.js';
@@ -64,6 +65,9 @@ export const upCommand: Command = {
     const logger = args.flags['verbose'] ? stderrLogger('debug') : silentLogger;
     const say = (text: string): void => io.stderr(`${text}\n`);
 
+    // automerge-repo prints diagnostics with console.log, even after the store closed: stdout stays
+    // the outputs' (one JSON line), so for the rest of this (foreground) process they go to stderr.
+    console.log = (...a: unknown[]): void => void process.stderr.write(`${format(...a)}\n`);
     const identity = loadOrCreateIdentity(stateDir, 'local', systemRandom);
     const host = await openLocalHost({ hostId: identity.id, stateDir, logger });
     let engine: StoreDeploymentEngine | undefined;
