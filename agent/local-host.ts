@@ -38,6 +38,8 @@ export interface LocalHost {
   readonly engine: HostEngine;
   readonly plugins: PluginHostLike;
   readonly runtimes: readonly RuntimeAdapter[];
+  /** Deployment name -> the folder its source came from (relative artifact paths resolve there). */
+  readonly sources: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -61,11 +63,12 @@ async function defaultRuntimes(
   logger: Logger,
   onBound: (w: string, p: readonly PortSpec[]) => Promise<void>,
   prepare: (w: string, s: WorkloadSpec) => Promise<WorkloadSpec>,
+  sourceDir: (w: string) => string | undefined,
 ): Promise<RuntimeAdapter[]> {
   const ports = new PortManager({ host: hostId, store: new JsonFilePortStore(join(stateDir, 'ports.json')), clock });
   let guard: Promise<FirewallGuard> | undefined;
   const firewall = (): Promise<FirewallGuard> => (guard ??= Promise.resolve(new FirewallGuard(new FirewalldClient({ clock }))));
-  const bind = (r: RuntimeAdapter): RuntimeAdapter => new PortBindingRuntime(r, { ports, firewall, onBound, prepare });
+  const bind = (r: RuntimeAdapter): RuntimeAdapter => new PortBindingRuntime(r, { ports, firewall, onBound, prepare, sourceDir });
   const runtimes: RuntimeAdapter[] = [
     bind(new ProcessRuntimeAdapter({ stateDir: join(stateDir, 'process'), clock, logger })),
     new NoopRuntime({ journal: join(stateDir, 'noop.jsonl'), fsync: false, clock }),
@@ -120,7 +123,11 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
       plugins = ownPlugins;
     }
     store.functions.addResolver(pluginFunctionResolver(plugins));
-    const runtimes = options.runtimes ? [...options.runtimes] : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store), connectionEnvFromStore(store));
+    const sources = new Map<string, string>();
+    const sourceDir = (workload: string): string | undefined => sources.get(workload.slice(0, Math.max(0, workload.indexOf('/'))));
+    const runtimes = options.runtimes
+      ? [...options.runtimes]
+      : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store), connectionEnvFromStore(store), sourceDir);
     const engine = new HostEngine({ hostId: options.hostId, store: new FloriaActorStore(store), plugins, runtimes, clock, logger });
     await engine.start();
     return {
@@ -128,6 +135,7 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
       engine,
       plugins,
       runtimes,
+      sources,
       async close() {
         await engine.close();
         for (const r of runtimes) await r.close().catch(() => undefined);

@@ -19,6 +19,8 @@ export interface PortBindingOptions {
   readonly onBound?: (workload: WorkloadId, ports: readonly PortSpec[]) => Promise<void>;
   /** Completes the spec right before it starts (ConnectsTo env from the store: connection-env.ts). */
   readonly prepare?: (workload: WorkloadId, spec: WorkloadSpec) => Promise<WorkloadSpec>;
+  /** Where relative artifact sources of a workload resolve (its deployment's source folder). */
+  readonly sourceDir?: (workload: WorkloadId) => string | undefined;
 }
 
 const envName = (name: string): string => name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
@@ -40,8 +42,10 @@ export class PortBindingRuntime implements RuntimeAdapter {
     return this.#inner.ready();
   }
 
-  async ensure(id: WorkloadId, given: WorkloadSpec, options?: EnsureOptions): Promise<ObservedWorkload> {
+  async ensure(id: WorkloadId, given: WorkloadSpec, givenOptions?: EnsureOptions): Promise<ObservedWorkload> {
     const spec = this.#o.prepare ? await this.#o.prepare(id, given) : given;
+    const sourceDir = givenOptions?.sourceDir ?? this.#o.sourceDir?.(id);
+    const options: EnsureOptions | undefined = sourceDir !== undefined ? { ...givenOptions, sourceDir } : givenOptions;
     const ports = (spec as { ports?: PortSpec[] }).ports;
     if (!ports || ports.length === 0) return this.#inner.ensure(id, spec, options);
     const isProcess = spec.kind === 'process';

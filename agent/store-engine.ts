@@ -3,8 +3,8 @@
  * in the store, placed (owners written), and run by the actors' HostEngine in dependency waves.
  * Node status comes from the vertexes' stored status, outputs from the service vertex.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { KhutulunError, asKhutulunError } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { formatEntityId } from '../store/index.js';
@@ -25,6 +25,8 @@ export interface StoreEngineOptions {
   /** Extra profile folders for the catalog (the project's profiles/ are always there). */
   readonly profileDirs?: readonly string[];
   readonly events?: EventHub;
+  /** Filled with deployment name -> source folder on deploy (LocalHost.sources: artifact paths). */
+  readonly sources?: Map<string, string>;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -49,6 +51,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   /** Compiles FILE (YAML, CSAR or folder), instantiates it as deployment NAME, places it and starts it. */
   async deployFile(name: string, file: string, inputs: Readonly<Record<string, string>> = {}, cwd = process.cwd()): Promise<DeploymentStatus> {
     validateDeploymentName(name);
+    const path = resolve(cwd, file);
+    this.#o.sources?.set(name, existsSync(path) && statSync(path).isDirectory() ? path : dirname(path));
     const existing = this.#o.store.listDeployments().some((d) => d.name === name);
     if (!existing) {
       const catalog = await buildCatalog(this.#o.profileDirs ?? [], cwd);

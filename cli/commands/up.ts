@@ -80,7 +80,7 @@ export const upCommand: Command = {
         allowLoopback: true,
         logger,
         engine: ({ events }) =>
-          (engine = new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: identity.id, stateDir, events, clock: systemClock, logger })),
+          (engine = new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: identity.id, stateDir, events, sources: host.sources, clock: systemClock, logger })),
       });
       const deployments = engine!;
       say(`khutulun: state in ${stateDir}, agent API at ${agent.url}`);
