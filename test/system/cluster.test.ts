@@ -15,8 +15,9 @@ import type { NetnsProcess } from './netns-harness.js';
 const NODE = resolve(import.meta.dirname, '../../scripts/netns/cluster-node.ts');
 const TOKEN = 'cluster-test-token';
 const VERTEXES = 6;
-// Fenced: a cut-off host stops its work (3 s) before the others may call it lost (1.5 + 3 < 6 s).
-const POLICY = { graceMs: 1500, lostAfterMs: 6000, replace: true, reconcile: 'keep-original', stopOnClientAfterMs: 3000 };
+// Fenced: a cut-off host stops its work (5 s) before the others may call it lost (3 + 5 <= 10 s).
+// A grace of 3 s keeps a loaded box's late heartbeats from flapping the quorum view.
+const POLICY = { graceMs: 3000, lostAfterMs: 10_000, replace: true, reconcile: 'keep-original', stopOnClientAfterMs: 5000 };
 
 const PROBE = `
 const s = require('node:net').connect({ host: process.argv[1], port: Number(process.argv[2]), timeout: 2000 });
@@ -81,6 +82,14 @@ describe.skipIf(!netnsAvailable())('cluster on real agents in network namespaces
     return ss;
   }
 
+  /** waitFor that reports every host's last status when it gives up. */
+  async function until<T>(what: string, check: () => T | undefined, timeoutMs = 90_000): Promise<T> {
+    return waitFor(what, check, timeoutMs).catch((e: unknown) => {
+      const dump = [0, 1, 2].map((i) => JSON.stringify(status(i))).join('\n');
+      throw new Error(`${String(e)}\n${dump}\n${procs.map((p) => p?.output().slice(-1500)).join('\n---\n')}`);
+    });
+  }
+
   beforeAll(async () => {
     base = mkdtempSync(join(tmpdir(), 'kh-cluster-'));
     net = NetnsCluster.create(3);
@@ -93,9 +102,7 @@ describe.skipIf(!netnsAvailable())('cluster on real agents in network namespaces
   });
 
   it('places the deployment across the three hosts, each vertex running once', async () => {
-    const ss = await waitFor('initial convergence', () => converged([0, 1, 2]), 60_000).catch((e: unknown) => {
-      throw new Error(`${String(e)}\n${procs.map((p) => p?.output().slice(-2000)).join('\n---\n')}`);
-    });
+    const ss = await until('initial convergence', () => converged([0, 1, 2]));
     expect(ss.every((s) => s.running.length > 0)).toBe(true);
   });
 
@@ -109,15 +116,15 @@ describe.skipIf(!netnsAvailable())('cluster on real agents in network namespaces
     edit(0, 'v2', 'both-majority');
     edit(2, 'v2', 'both-minority');
     // The majority takes over (replace) only after host 2 stopped its own copies (stopOnClientAfter).
-    await waitFor('re-placement on the majority', () => {
+    await until('re-placement on the majority', () => {
       const s0 = status(0);
       const s1 = status(1);
       const s2 = status(2);
       if (!s0 || !s1 || !s2 || s2.quorum || s2.running.length > 0) return undefined;
       return moved.every((v) => [s0, s1].filter((s) => s.running.includes(v)).length === 1) ? true : undefined;
-    }, 60_000);
+    });
     net.heal(2);
-    const ss = await waitFor('convergence after the heal', () => converged([0, 1, 2]), 60_000);
+    const ss = await until('convergence after the heal', () => converged([0, 1, 2]));
     const spec = ss[0]!.spec;
     expect(spec.v0).toBe('majority-1');
     expect(spec.v1).toBe('minority-1');
@@ -131,13 +138,13 @@ describe.skipIf(!netnsAvailable())('cluster on real agents in network namespaces
     const victim = status(1)!;
     await net.kill(procs[1]!, 'SIGKILL');
     edit(0, 'v3', 'while-h1-down');
-    await waitFor('the others notice', () => {
+    await until('the others notice', () => {
       const s0 = status(0);
       return s0 && s0.spec.v3 === 'while-h1-down' && !s0.reachable.includes(victim.hostId) ? true : undefined;
-    }, 30_000);
+    });
     const restartedAt = Date.now();
     startNode(1);
-    const ss = await waitFor('convergence after the restart', () => converged([0, 1, 2], restartedAt), 60_000);
+    const ss = await until('convergence after the restart', () => converged([0, 1, 2], restartedAt));
     expect(ss[1]!.hostId).toBe(victim.hostId);
     expect(ss[0]!.spec.v3).toBe('while-h1-down');
     expect(ss.map((s) => s.running.length).reduce((a, b) => a + b, 0)).toBe(VERTEXES);
