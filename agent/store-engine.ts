@@ -117,7 +117,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     const failed = nodes.some((n) => n.state === 'error');
     const allStarted = nodes.every((n) => n.state === 'started');
     const allGone = nodes.every((n) => n.state === 'deleted' || n.state === 'initial');
-    const state = failed ? 'failed' : allStarted ? 'deployed' : running ? (allGone ? 'undeploying' : 'deploying') : allGone ? 'undeployed' : 'deploying';
+    // #runs holds deploys only (undeploy runs inline): a run in flight means deploying.
+    const state = failed ? 'failed' : allStarted ? 'deployed' : running ? 'deploying' : allGone ? 'undeployed' : 'partial';
     return { name, state, nodes, outputs: await this.outputs(name).catch(() => ({})) };
   }
 
