@@ -12,19 +12,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPodmanAdapter } from '../../runtimes/container/index.js';
 import type { ContainerAdapter } from '../../runtimes/container/index.js';
 import type { CliRun } from '../unit/cli/up-helpers.js';
-import { alive, jsonLine, killPids, processRecords, startCli, waitFor } from '../unit/cli/up-helpers.js';
+import { alive, jsonLine, killPids, processRecords, startCli, waitFor, watchPids } from '../unit/cli/up-helpers.js';
 import { busyboxImage, podmanSocket, requirePodman } from './container-env.js';
 
 const enabled = requirePodman();
 const runs: CliRun[] = [];
 const pids = new Set<number>();
 const dirs: string[] = [];
+const unwatch: (() => void)[] = [];
 /** One adapter per host id: list() shows only what that host (state dir) started. */
 const adapters = new Map<string, ContainerAdapter>();
 
 const tmp = (): string => {
   const d = mkdtempSync(path.join(tmpdir(), 'kh-up-sys-'));
   dirs.push(d);
+  unwatch.push(watchPids(d, pids), watchPids(path.join(d, 'state'), pids));
   return d;
 };
 
@@ -76,6 +78,7 @@ async function ours(state: string, deployment: string): Promise<string[]> {
 }
 
 afterAll(async () => {
+  for (const u of unwatch) u();
   killPids(runs.map((r) => r.child.pid));
   killPids(pids);
   for (const a of adapters.values()) {
@@ -163,11 +166,7 @@ service_template:
 `,
     );
     const run = up([file, '--name', 'sys-nodaemon', '--state', state, '-o', 'json'], { KH_PODMAN_SOCKET: path.join(dir, 'dead.sock') });
-    const poll = setInterval(() => {
-      for (const r of processRecords(state)) if (r.pid) pids.add(r.pid);
-    }, 50);
     const code = await finish(run);
-    clearInterval(poll);
     expect(code).toBe(1);
     expect(run.stderr).toMatch(/proc=started/);
     expect(run.stderr).toMatch(/nodes\/box: KH-[A-Z0-9-]+: /);

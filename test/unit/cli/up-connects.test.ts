@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliRun } from './up-helpers.js';
-import { alive, jsonLine, killPids, processRecords, startCli, waitFor } from './up-helpers.js';
+import { alive, jsonLine, killPids, processRecords, startCli, waitFor, watchPids } from './up-helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kh-up-connects-'));
 const runs: CliRun[] = [];
 const pids = new Set<number>();
+let stopWatching = (): void => undefined;
 
 afterAll(() => {
+  stopWatching();
   killPids(runs.map((r) => r.child.pid));
   killPids(pids);
   rmSync(dir, { recursive: true, force: true });
@@ -77,9 +79,11 @@ describe('khutulun up: ConnectsTo between processes', () => {
     const state = path.join(dir, 'state');
     const run = startCli(['up', file, '--name', 'connects', '--state', state, '-o', 'json']);
     runs.push(run);
+    stopWatching = watchPids(state, pids);
     const { outputs } = (await waitFor('the outputs line', () => jsonLine(run), 90_000, run)) as { outputs: { url: string; db_port: number; cache_port: number } };
-    for (const r of processRecords(state)) if (r.pid) pids.add(r.pid);
-    expect(pids.size).toBe(3);
+    await waitFor('3 workload PIDs', () => (pids.size === 3 ? true : undefined), 5_000);
+    stopWatching();
+    expect(processRecords(state)).toHaveLength(3);
     expect(outputs.db_port).toBeGreaterThan(0);
 
     const deadline = Date.now() + 10_000;

@@ -9,15 +9,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliRun } from './up-helpers.js';
-import { alive, jsonLine, killPids, portOpen, processRecords, runCli, startCli, waitFor } from './up-helpers.js';
+import { alive, jsonLine, killPids, portOpen, processRecords, runCli, startCli, waitFor, watchPids } from './up-helpers.js';
 
 const started: CliRun[] = [];
 const workloadPids = new Set<number>();
 const dirs: string[] = [];
+const unwatch: (() => void)[] = [];
 
 function stateDir(): string {
   const d = mkdtempSync(path.join(tmpdir(), 'kh-up-e2e-'));
   dirs.push(d);
+  // Every workload PID is recorded as soon as it exists, so a failing assertion cannot leak it.
+  unwatch.push(watchPids(d, workloadPids));
   return d;
 }
 
@@ -59,6 +62,7 @@ async function sigint(run: CliRun): Promise<number | null> {
 }
 
 afterAll(() => {
+  for (const u of unwatch) u();
   killPids(started.map((r) => r.child.pid));
   killPids(workloadPids);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliRun } from './up-helpers.js';
-import { alive, killPids, portOpen, processRecords, startCli } from './up-helpers.js';
+import { alive, killPids, portOpen, processRecords, startCli, watchPids } from './up-helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kh-up-faults-'));
 const runs: CliRun[] = [];
@@ -89,13 +89,11 @@ describe('khutulun up: faults', () => {
     });
     runs.push(run);
     // Record every PID the runtime starts while `up` runs (bounded by the exit or 120 s).
-    const poll = setInterval(() => {
-      for (const r of processRecords(state)) if (r.pid) seenPids.add(r.pid);
-    }, 50);
+    const stopWatching = watchPids(state, seenPids);
     const timer = setTimeout(() => run.child.kill('SIGKILL'), 120_000);
     const { code } = await run.exited;
     clearTimeout(timer);
-    clearInterval(poll);
+    stopWatching();
 
     expect(code).toBe(1);
     expect(run.stdout).toBe('');

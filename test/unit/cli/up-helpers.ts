@@ -111,3 +111,11 @@ export function killPids(pids: Iterable<number | undefined>): void {
     }
   }
 }
+
+/** Records every PID the process runtime starts under STATE into PIDS until the returned stop(). */
+export function watchPids(state: string, pids: Set<number>): () => void {
+  const poll = setInterval(() => {
+    for (const r of processRecords(state)) if (r.pid) pids.add(r.pid);
+  }, 50);
+  return () => clearInterval(poll);
+}
