@@ -18,6 +18,7 @@ import type { PortSpec, WorkloadSpec } from '../runtimes/workload.js';
 import { PortBindingRuntime } from './port-binding.js';
 import { pluginFunctionResolver } from './plugin-functions.js';
 import { connectionEnvFromStore } from './connection-env.js';
+import { UnavailableRuntime } from './unavailable-runtime.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
 import { KhutulunError } from '../common/index.js';
 
@@ -76,7 +77,11 @@ async function defaultRuntimes(
   for (const make of [createPodmanAdapter, createDockerAdapter]) {
     const adapter = make({ clock, hostId });
     if (await reachable(adapter)) runtimes.push(bind(adapter));
-    else await adapter.close().catch(() => undefined);
+    else {
+      // Podman is the Container default: a node asking for it gets a coded, actionable error.
+      if (adapter.name === 'podman') runtimes.push(new UnavailableRuntime(adapter.name, adapter.config.socketPath));
+      await adapter.close().catch(() => undefined);
+    }
   }
   return runtimes;
 }
