@@ -137,7 +137,7 @@ service_template:
     const run = up([file, '--name', 'sys-noimage', '--state', path.join(dir, 'state'), '-o', 'json']);
     expect(await finish(run)).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toMatch(/nodes\/app: KH-[A-Z0-9-]+: [^\n]*khutulun-no-such-image/);
+    expect(run.stderr).toMatch(/nodes\/app: KH-CONT-002: image localhost\/khutulun-no-such-image:never is not available/);
     expect(await ours(path.join(dir, 'state'), 'sys-noimage')).toEqual([]);
   }, 180_000);
 
@@ -169,7 +169,7 @@ service_template:
     const code = await finish(run);
     expect(code).toBe(1);
     expect(run.stderr).toMatch(/proc=started/);
-    expect(run.stderr).toMatch(/nodes\/box: KH-[A-Z0-9-]+: /);
+    expect(run.stderr).toMatch(/nodes\/box: KH-AGENT-RUNTIME-DOWN: podman is not reachable[^\n]*\(start the podman API service/);
     expect(processRecords(state)).toEqual([]);
     for (const pid of pids) expect(alive(pid)).toBe(false);
     expect(await ours(state, 'sys-nodaemon')).toEqual([]);
