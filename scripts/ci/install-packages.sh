@@ -3,8 +3,8 @@
 # Idempotent and fast when everything is present: dpkg is asked first, apt only for what is missing.
 set -euo pipefail
 PKGS=(
-  # process runtime / namespaces
-  iproute2 procps psmisc busybox-static
+  # process runtime / namespaces; curl: daemons.sh polls the podman API socket
+  iproute2 procps psmisc busybox-static curl
   # containers: podman serves the Docker-compatible API (no Docker engine on this machine kind)
   podman crun runc conmon slirp4netns uidmap catatonit containernetworking-plugins
   golang-github-containers-common iptables
