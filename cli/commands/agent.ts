@@ -70,7 +70,7 @@ function storeEngine(options: AgentOptions): { factory: NonNullable<AgentOptions
   const factory: NonNullable<AgentOptions['engine']> = (ctx) => {
     opened = openLocalHost({ hostId: ctx.hostId, ...(options.stateDir ? { stateDir: options.stateDir } : {}), logger: ctx.logger }).then((host) => ({
       host,
-      engine: new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: ctx.hostId, ...(options.stateDir ? { stateDir: options.stateDir } : {}), events: ctx.events, clock: ctx.clock, logger: ctx.logger }),
+      engine: new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: ctx.hostId, sources: host.sources, ...(options.stateDir ? { stateDir: options.stateDir } : {}), events: ctx.events, clock: ctx.clock, logger: ctx.logger }),
     }));
     opened.catch((e: unknown) => ctx.logger.log('error', 'cannot open the local host', { error: String(e) }));
     const later = async (): Promise<StoreDeploymentEngine> => (await opened!).engine;
