@@ -6,6 +6,7 @@
  * and reported through `onBound` so the owner writes the endpoint attributes. Removing the workload
  * closes the firewall rule and releases the reservation.
  */
+import { connect } from 'node:net';
 import { KhutulunError } from '../common/index.js';
 import type { ObservedWorkload, PortSpec, WorkloadId, WorkloadSpec } from '../runtimes/workload.js';
 import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtimes/runtime-adapter.js';
@@ -17,6 +18,8 @@ export interface PortBindingOptions {
   readonly firewall?: () => Promise<FirewallGuard>;
   /** Called with the bound ports once the workload runs. */
   readonly onBound?: (workload: WorkloadId, ports: readonly PortSpec[]) => Promise<void>;
+  /** How long ensure waits for the first TCP port to accept on 127.0.0.1 (default 5000 ms). */
+  readonly readyTimeoutMs?: number;
   /** Completes the spec right before it starts (ConnectsTo env from the store: connection-env.ts). */
   readonly prepare?: (workload: WorkloadId, spec: WorkloadSpec) => Promise<WorkloadSpec>;
   /** Where relative artifact sources of a workload resolve (its deployment's source folder). */
@@ -83,6 +86,10 @@ export class PortBindingRuntime implements RuntimeAdapter {
       }
       this.#opened.set(id, zoned);
     }
+    // Started means serving: wait (bounded) until the first TCP port accepts on loopback, so a
+    // printed URL answers. A workload that never listens is still reported; its URL just fails.
+    const tcp = bound.find((p) => p.protocol === 'tcp' && p.hostPort);
+    if (tcp && observed.state === 'running') await waitListening(tcp.hostPort!, this.#o.readyTimeoutMs ?? 5000);
     await this.#o.onBound?.(id, bound);
     return { ...observed, ports: bound };
   }
@@ -110,4 +117,24 @@ export class PortBindingRuntime implements RuntimeAdapter {
   close(): Promise<void> {
     return this.#inner.close();
   }
+}
+
+/** Polls 127.0.0.1:port until a connection is accepted or the deadline passes (bounded). */
+async function waitListening(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; attempt < 200 && Date.now() < deadline; attempt++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      const done = (v: boolean): void => {
+        socket.destroy();
+        resolve(v);
+      };
+      socket.setTimeout(500, () => done(false));
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
 }

@@ -29,7 +29,7 @@ function recordingRuntime(): RuntimeAdapter & { specs: Map<string, WorkloadSpec>
 function binding(bound: Array<[string, readonly PortSpec[]]> = []) {
   const inner = recordingRuntime();
   const ports = new PortManager({ host: 'h1', store: new MemoryPortStore(), range: { min: 41000, max: 41999 } });
-  const rt = new PortBindingRuntime(inner, { ports, onBound: async (w, p) => void bound.push([w, p]) });
+  const rt = new PortBindingRuntime(inner, { ports, readyTimeoutMs: 100, onBound: async (w, p) => void bound.push([w, p]) });
   return { inner, ports, rt, bound };
 }
 
