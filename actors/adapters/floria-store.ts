@@ -152,7 +152,8 @@ function vertexView(v: Vertex): VertexView {
 function edgeView(e: Edge): EdgeView {
   return {
     id: formatEntityId(e.id),
-    name: e.origin ?? e.id.name,
+    // The requirement name when TOSCA made the edge (plugins build e.g. DATABASE_PORT from it).
+    name: typeof e.metadata['tosca:requirement'] === 'string' ? e.metadata['tosca:requirement'] : (e.origin ?? e.id.name),
     source: e.source,
     target: e.target,
     classes: [...e.classIds],
