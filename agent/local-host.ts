@@ -154,8 +154,3 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
     throw error;
   }
 }
-
-export function ensureDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
