@@ -56,6 +56,7 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     const e = asKhutulunError(error);
     cio.stderr(`khutulun ${name}: ${e.toString()}\n`);
     if (e instanceof KhutulunError && e.code === 'KH-CLI-USAGE') cio.stderr(`usage: ${command.usage}\n`);
-    return e.code === 'KH-CLI-USAGE' || e.code.startsWith('KH-IO') ? 2 : 1;
+    // 2 = usage or I/O (the input could not be read at all), as `validate` does; 1 = the operation failed.
+    return e.code === 'KH-CLI-USAGE' || e.code === 'KH-AGENT-SOURCE' || e.code.startsWith('KH-IO') ? 2 : 1;
   }
 }
