@@ -6,6 +6,7 @@ import type { ClusterDoc } from './cluster-doc.js';
 import type { Compiler, DeploymentEngine, NodeRunner, Placer } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { AgentErrors } from './errors.js';
+import type { HostView } from './membership.js';
 
 /** What a custom DeploymentEngine factory gets from the agent. */
 export interface EngineContext {
@@ -16,6 +17,12 @@ export interface EngineContext {
   events: EventHub;
   clock: Clock;
   logger: Logger;
+  /** The cluster's name: the store opens the shared cluster document derived from it. */
+  clusterName: string;
+  /** The membership view (hosts, connected or not); empty until the agent listens. */
+  hosts(): HostView[];
+  /** The address (`host:port`) this agent advertises; known once it listens. */
+  advertise(): string | undefined;
 }
 
 export interface ListenAddress {

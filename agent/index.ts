@@ -28,3 +28,6 @@ export type {
   NodeRunner,
 } from './deployment-engine.js';
 export { dependencyWaves } from './waves.js';
+export { ClusterReconciler, readRequest, writeRequest, hasRole } from './cluster-reconciler.js';
+export type { DeploymentRequest, ReconcileResult } from './cluster-reconciler.js';
+export { placeDeployment, placementInput, schedulerHosts } from './placement.js';

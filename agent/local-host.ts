@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Repo } from '@automerge/automerge-repo';
 import type { Clock, Logger } from '../common/index.js';
 import { silentLogger, systemClock } from '../common/index.js';
 import { openStore } from '../store/index.js';
@@ -32,6 +33,16 @@ export interface LocalHostOptions {
   readonly plugins?: PluginHostLike;
   /** Replace the runtime adapters (default: process, noop, and podman/docker when reachable). */
   readonly runtimes?: readonly RuntimeAdapter[];
+  /**
+   * Cluster mode: the agent's Repo (its storage, peers and share policy) and cluster name; the
+   * store then lives in that repo, on the cluster document every host shares.
+   */
+  readonly repo?: Repo;
+  readonly clusterName?: string;
+  /** The address other hosts reach this host's workloads on (endpoint attributes). Default 127.0.0.1. */
+  readonly endpointAddress?: string | (() => string);
+  /** Which deployments the actors resume at start (default: all); cluster mode: those with a role here. */
+  readonly resume?: (deployment: string) => boolean;
 }
 
 export interface LocalHost {
@@ -87,7 +98,7 @@ async function defaultRuntimes(
 }
 
 /** Writes a workload's bound endpoint into its vertex (`capability:endpoint:*` attributes). */
-function endpointWriter(store: Store): (workload: string, ports: readonly PortSpec[]) => Promise<void> {
+function endpointWriter(store: Store, addressOf: () => string): (workload: string, ports: readonly PortSpec[]) => Promise<void> {
   return async (workload, ports) => {
     const slash = workload.indexOf('/');
     if (slash <= 0 || ports.length === 0) return;
@@ -96,7 +107,7 @@ function endpointWriter(store: Store): (workload: string, ports: readonly PortSp
     if (!vertex) return;
     const wanted = vertex.properties['capability:endpoint:port_name']?.value;
     const port = ports.find((p) => p.name === wanted) ?? ports[0]!;
-    const address = '127.0.0.1';
+    const address = addressOf();
     await Promise.all([
       deployment.setProperty(vertex.id, 'capability:endpoint:address', address),
       deployment.setProperty(vertex.id, 'capability:endpoint:port', BigInt(port.hostPort ?? 0)),
@@ -111,7 +122,12 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
   const stateDir = options.stateDir;
   if (stateDir) mkdirSync(stateDir, { recursive: true });
   const scratch = stateDir ?? join(process.env['TMPDIR'] ?? '/tmp', `khutulun-${options.hostId}`);
-  const store = await openStore({ hostId: options.hostId, clock, logger, ...(stateDir ? { dir: join(stateDir, 'store') } : {}) });
+  const store = await openStore({
+    hostId: options.hostId,
+    clock,
+    logger,
+    ...(options.repo ? { repo: options.repo, ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}) } : stateDir ? { dir: join(stateDir, 'store') } : {}),
+  });
   let plugins = options.plugins;
   let ownPlugins: PluginHost | undefined;
   try {
@@ -132,8 +148,8 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
     const sourceDir = (workload: string): string | undefined => sources.get(workload.slice(0, Math.max(0, workload.indexOf('/'))));
     const runtimes = options.runtimes
       ? [...options.runtimes]
-      : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store), connectionEnvFromStore(store), sourceDir);
-    const engine = new HostEngine({ hostId: options.hostId, store: new FloriaActorStore(store), plugins, runtimes, clock, logger });
+      : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store, typeof options.endpointAddress === 'function' ? options.endpointAddress : () => (options.endpointAddress as string | undefined) ?? '127.0.0.1'), connectionEnvFromStore(store), sourceDir);
+    const engine = new HostEngine({ hostId: options.hostId, store: new FloriaActorStore(store, options.resume ? { resume: options.resume } : {}), plugins, runtimes, clock, logger });
     await engine.start();
     return {
       store,

@@ -12,8 +12,14 @@ import type { ClusterDoc } from './cluster-doc.js';
 type ShareConfig = Repo['shareConfig'];
 
 /** Pure decision: should `doc` be announced to `peer`? */
-export function shouldAnnounce(clusterId: DocumentId, cluster: ClusterDoc | undefined, peer: string, doc: DocumentId | undefined): boolean {
-  if (doc === undefined || doc === clusterId) return true;
+export function shouldAnnounce(
+  clusterId: DocumentId,
+  cluster: ClusterDoc | undefined,
+  peer: string,
+  doc: DocumentId | undefined,
+  everyone: readonly DocumentId[] = [],
+): boolean {
+  if (doc === undefined || doc === clusterId || everyone.includes(doc)) return true;
   if (!cluster) return false;
   for (const ref of Object.values(cluster.deployments)) {
     if (docIdOf(ref.docUrl) === doc) return ref.hosts.includes(peer);
@@ -29,7 +35,8 @@ function docIdOf(url: string): DocumentId | undefined {
   }
 }
 
-export function makeShareConfig(clusterId: DocumentId): {
+/** `everyone`: other cluster-wide documents (the store's cluster document) announced to all peers. */
+export function makeShareConfig(clusterId: DocumentId, everyone: readonly DocumentId[] = []): {
   config: ShareConfig;
   attach(cluster: DocHandle<ClusterDoc>, changed: () => void): void;
 } {
@@ -37,7 +44,7 @@ export function makeShareConfig(clusterId: DocumentId): {
   let lastIndex = '';
   return {
     config: {
-      announce: async (peer: PeerId, doc?: DocumentId) => shouldAnnounce(clusterId, handle?.isReady() ? handle.doc() : undefined, peer, doc),
+      announce: async (peer: PeerId, doc?: DocumentId) => shouldAnnounce(clusterId, handle?.isReady() ? handle.doc() : undefined, peer, doc, everyone),
       access: async () => true,
     },
     attach(cluster, changed) {

@@ -13,6 +13,7 @@ import type { DocHandle, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
 import { WebSocketServer } from 'ws';
 import { KhutulunError } from '../common/index.js';
+import { openSharedClusterDoc, sharedClusterDocumentId } from '../store/index.js';
 import { writeAgentRecord, removeAgentRecord } from './agent-record.js';
 import { formatHostPort, resolveAgentOptions } from './agent-options.js';
 import type { AgentOptions } from './agent-options.js';
@@ -59,7 +60,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const o = resolveAgentOptions(options);
   const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
   const clusterId = clusterDocumentId(o.cluster);
-  const share = makeShareConfig(clusterId);
+  const share = makeShareConfig(clusterId, [sharedClusterDocumentId(o.cluster)]);
   const storage = o.stateDir !== undefined ? new ClosableStorage(new NodeFSStorageAdapter(join(o.stateDir, 'repo'))) : undefined;
   const repo = new Repo({
     peerId: identity.id as PeerId,
@@ -69,17 +70,29 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   });
   const cluster = await openClusterDoc(repo, clusterId);
   share.attach(cluster, () => repo.shareConfigChanged());
+  // The store's cluster document too, while the repo has no network (local storage or genesis).
+  await openSharedClusterDoc(repo, o.cluster);
 
   const events = new EventHub();
   const streams = new Set<ServerResponse>();
   const auth = { token: o.token, allowLoopback: o.allowLoopback };
   const engine: DeploymentEngine = o.engine
-    ? o.engine({ repo, cluster, hostId: identity.id, events, clock: o.clock, logger: o.logger })
+    ? o.engine({
+        repo,
+        cluster,
+        hostId: identity.id,
+        events,
+        clock: o.clock,
+        logger: o.logger,
+        clusterName: o.cluster,
+        hosts: () => late.membership?.hosts() ?? [],
+        advertise: () => late.advertise,
+      })
     : new DocDeploymentEngine({ repo, cluster, hostId: identity.id, clock: o.clock, events, logger: o.logger, ...o.deployments });
   const peers = new PeerManager({ repo, token: o.token, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   // Membership needs the advertised address, known only after listen(): filled in below.
-  const late: { membership?: Membership } = {};
+  const late: { membership?: Membership; advertise?: string } = {};
   const server = createServer(
     createApiHandler({ auth, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
   );
@@ -128,6 +141,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const listenAddress = formatHostPort({ host: o.listen.host, port });
   const advertise = o.advertise ?? (o.listen.host === '0.0.0.0' || o.listen.host === '::' ? formatHostPort({ host: '127.0.0.1', port }) : listenAddress);
   const url = `http://${listenAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
+  late.advertise = advertise;
 
   const m = new Membership({
     cluster,

@@ -15,6 +15,12 @@ import { compileFile, instantiateService, readOutputs } from '../tosca/compile/i
 import type { DeploymentEngine, DeploymentStatus, DeploymentSummary, DeployRequest, NodeStatus } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';
+import type { DocHandle } from '@automerge/automerge-repo';
+import { readRequest, writeRequest } from './cluster-reconciler.js';
+import type { ReconcileResult , ClusterReconciler} from './cluster-reconciler.js';
+import type { ClusterDoc } from './cluster-doc.js';
+import type { HostView } from './membership.js';
+import { placeDeployment } from './placement.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -29,6 +35,18 @@ export interface StoreEngineOptions {
   readonly sources?: Map<string, string>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * Cluster mode: nodes are placed over the membership, every host with a role runs its own nodes
+   * through its ClusterReconciler, and this host only records requests and waits for the outcome.
+   */
+  readonly cluster?: {
+    readonly reconciler: ClusterReconciler;
+    readonly hosts: () => HostView[];
+    /** The agent's cluster document: the deployment index that says who has a role where. */
+    readonly doc: DocHandle<ClusterDoc>;
+    /** How long undeploy waits for every host to stop its nodes (default 120 s). */
+    readonly undeployTimeoutMs?: number;
+  };
 }
 
 /** Actor phases -> the agent's node states (the same words where they exist). */
@@ -113,12 +131,18 @@ export class StoreDeploymentEngine implements DeploymentEngine {
         ...(v.status?.error ? { message: `${v.status.error.code}: ${v.status.error.message}` } : v.status?.reason ? { message: v.status.reason } : {}),
       }))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
-    const running = this.#runs.has(name);
     const failed = nodes.some((n) => n.state === 'error');
     const allStarted = nodes.every((n) => n.state === 'started');
     const allGone = nodes.every((n) => n.state === 'deleted' || n.state === 'initial');
-    // #runs holds deploys only (undeploy runs inline): a run in flight means deploying.
-    const state = failed ? 'failed' : allStarted ? 'deployed' : running ? 'deploying' : allGone ? 'undeployed' : 'partial';
+    // The recorded request (cluster mode) says where every host is heading; else a run in flight
+    // here (#runs holds deploys only: undeploy runs inline) means deploying.
+    const request = this.#o.cluster ? readRequest(d) : undefined;
+    const running = request ? request.goal === 'deployed' : this.#runs.has(name);
+    const state = failed
+      ? 'failed'
+      : request?.goal === 'undeployed'
+        ? allGone ? 'undeployed' : 'undeploying'
+        : allStarted ? 'deployed' : running ? 'deploying' : allGone ? 'undeployed' : 'partial';
     return { name, state, nodes, outputs: await this.outputs(name).catch(() => ({})) };
   }
 
@@ -127,7 +151,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   }
 
   async undeploy(name: string): Promise<DeploymentStatus> {
-    await this.#open(name);
+    const d = await this.#open(name);
+    if (this.#o.cluster) return this.#undeployCluster(d, this.#o.cluster);
     await this.#runs.get(name)?.catch(() => undefined);
     const report = await this.#o.engine.undeploy(name);
     if (!report.ok) {
@@ -160,9 +185,52 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     this.#unsubscribe();
   }
 
+  /** Cluster mode: record the request; every host with a role stops its own nodes in order. */
+  async #undeployCluster(d: Deployment, cluster: NonNullable<StoreEngineOptions['cluster']>): Promise<DeploymentStatus> {
+    const name = d.name;
+    this.#register(name, d.url, []);
+    const request = await writeRequest(d, 'undeployed');
+    const result = await cluster.reconciler
+      .until(name, (r) => r.request.generation >= request.generation && (r.done || stuck(r)), cluster.undeployTimeoutMs ?? 120_000)
+      .catch(() => undefined);
+    if (!result?.done) {
+      const left = (await this.status(name)).nodes.filter((n) => n.state !== 'deleted' && n.state !== 'initial');
+      throw new KhutulunError('KH-AGENT-UNDEPLOY', `undeploy of ${name} is not finished: ${left.map((n) => `${n.id} on ${n.host} is ${n.state}`).join(', ')}`, {
+        hint: 'a host that owns nodes may be offline or failing: its nodes stop when it is back (the request is recorded); run undeploy again to finish',
+        retryable: true,
+        details: { nodes: left },
+      });
+    }
+    const status = await this.status(name);
+    await this.#o.store.deleteDeployment(name);
+    cluster.doc.change((c) => void delete c.deployments[name]);
+    this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name });
+    return { ...status, state: 'undeployed' };
+  }
+
+  /** Cluster mode: list this deployment in the agent's index, with the hosts that have a role. */
+  #register(name: string, url: string, hosts: readonly string[]): void {
+    const doc = this.#o.cluster?.doc;
+    if (!doc) return;
+    doc.change((c) => {
+      const ref = c.deployments[name];
+      const all = [...new Set([...(ref?.hosts ?? []), ...hosts, this.#o.hostId])].sort();
+      if (!ref) c.deployments[name] = { name, docUrl: url, hosts: all, createdAt: this.#o.clock.now(), createdBy: this.#o.hostId };
+      else if (all.length !== ref.hosts.length) ref.hosts = all;
+    });
+  }
+
   #start(name: string): void {
     if (this.#runs.has(name)) return;
-    const run = this.#o.engine.deploy(name).then(
+    const cluster = this.#o.cluster;
+    const launch = cluster
+      ? this.#open(name).then(async (d) => {
+          const request = await writeRequest(d, 'deployed');
+          const r = await cluster.reconciler.until(name, (x) => x.request.generation >= request.generation && (x.done || stuck(x)), 24 * 3600_000);
+          return clusterReport(name, r);
+        })
+      : this.#o.engine.deploy(name);
+    const run = launch.then(
       (report) => {
         this.#o.events?.publish({ type: report.ok ? 'deployment.deployed' : 'deployment.failed', at: this.#o.clock.now(), deployment: name, ...(report.error ? { message: report.error.message } : {}) });
         return report;
@@ -177,8 +245,13 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     void run.catch(() => undefined).finally(() => this.#runs.delete(name));
   }
 
-  /** Single host: every node is owned here. (The cluster scheduler replaces this placement.) */
+  /** Single host: every node is owned here; cluster mode: the scheduler places them over the hosts. */
   async #place(d: Deployment): Promise<void> {
+    if (this.#o.cluster) {
+      const owners = await placeDeployment(d, this.#o.cluster.hosts());
+      this.#register(d.name, d.url, [...owners.values()]);
+      return;
+    }
     await Promise.all(d.query({ kind: 'vertex', directory: ['nodes'] }).map((v) => d.setOwner(v.id, this.#o.hostId)));
     await d.flush();
   }
@@ -189,4 +262,23 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     }
     return this.#o.store.openDeployment(name);
   }
+}
+
+/** Nothing more can happen without a new request: something failed and nothing is in progress. */
+function stuck(r: ReconcileResult): boolean {
+  return r.failed.length > 0 && ![...r.waiting.values()].some((blockers) => blockers.length === 0);
+}
+
+function clusterReport(name: string, r: ReconcileResult): DeploymentReport {
+  const failed = r.vertexes.filter((v) => v.phase === 'error');
+  return {
+    deployment: name,
+    action: 'deploy',
+    ok: r.done,
+    waves: [],
+    completedWaves: 0,
+    failed,
+    ...(failed[0]?.error ? { error: failed[0].error } : {}),
+    vertexes: [...r.vertexes],
+  };
 }

@@ -4,7 +4,7 @@
  * promise resolves once the change is applied ("committed") and rejects with a coded error if this
  * write was refused (then it left the document unchanged). Reads see queued writes.
  */
-import type { NetworkAdapterInterface, PeerId, DocumentId } from '@automerge/automerge-repo';
+import type { NetworkAdapterInterface, PeerId, DocumentId, Repo } from '@automerge/automerge-repo';
 import type { Clock, Random, Logger } from '../common/index.js';
 import type { KhutulunError } from '../common/index.js';
 import type { EntityId, EntityKind, DeploymentName, HostId } from './ids.js';
@@ -42,6 +42,16 @@ export interface StoreOptions {
   readonly functions?: FunctionRegistry;
   /** Timeout (ms) when fetching a document from peers. Default 30 000. */
   readonly findTimeoutMs?: number;
+  /**
+   * A Repo owned by the caller (the agent's: its storage, network and share policy). The store
+   * then neither creates one nor shuts it down; `dir`, `network` and `sharePolicy` are ignored.
+   */
+  readonly repo?: Repo;
+  /**
+   * With `repo`: the cluster document is the one every host derives from this name (see
+   * openSharedClusterDoc), instead of `clusterUrl` or a new one.
+   */
+  readonly clusterName?: string;
 }
 
 export interface DeploymentInfo {

@@ -112,6 +112,11 @@ export class ClusterImpl implements Cluster {
       .map((name) => ({ name: name as DeploymentName, url: str(d.deployments[name]!.url)!, createdAt: d.deployments[name]!.createdAt }));
   }
 
+  /** The document URL a deployment name is indexed under now (undefined = not indexed). */
+  urlOf(name: string): string | undefined {
+    return str(this.#doc().deployments[name]?.url);
+  }
+
   /** Internal: index a deployment (name -> doc URL). */
   addDeployment(name: string, url: string): Promise<void> {
     const n = parseDeploymentName(name);

@@ -47,5 +47,6 @@ export type {
   Store,
 } from './api.js';
 export { openStore } from './store.js';
+export { openSharedClusterDoc, sharedClusterDocumentId } from './shared-cluster.js';
 export { BUILTIN_EVENTS } from './dispatch.js';
 export { SERVICE_VERTEX } from './deployment.js';

@@ -20,6 +20,7 @@ import { DeploymentImpl } from './deployment.js';
 import type { DeploymentContext } from './deployment.js';
 import { createFunctionRegistry } from './expression/index.js';
 import { compactStorage } from './compact.js';
+import { openSharedClusterDoc } from './shared-cluster.js';
 import type { FunctionRegistry } from './expression/index.js';
 import type { Deployment, DeploymentInfo, Store, StoreOptions } from './api.js';
 
@@ -32,7 +33,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const random = options.random ?? systemRandom;
   const known = new Set<DocumentId>();
   let storage: NodeFSStorageAdapter | undefined;
-  if (options.dir !== undefined) {
+  const shared = options.repo;
+  if (options.dir !== undefined && !shared) {
     if (typeof options.dir !== 'string' || options.dir.length === 0) throw storeError('KH-STORE-024', 'dir must be a directory path');
     try {
       await mkdir(join(options.dir, 'automerge'), { recursive: true });
@@ -41,14 +43,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     }
     storage = new NodeFSStorageAdapter(join(options.dir, 'automerge'));
   }
-  const repo = new Repo({
-    ...(storage ? { storage } : {}),
-    network: [...(options.network ?? [])],
-    peerId: `${hostId}-${random.hex(4)}` as PeerId,
-    // Share only documents this store knows (the cluster doc, deployments it created or opened):
-    // never relay arbitrary documents, which avoids sync storms between many peers.
-    sharePolicy: options.sharePolicy ?? (async (_peer, documentId) => documentId !== undefined && known.has(documentId)),
-  });
+  const repo =
+    shared ??
+    new Repo({
+      ...(storage ? { storage } : {}),
+      network: [...(options.network ?? [])],
+      peerId: `${hostId}-${random.hex(4)}` as PeerId,
+      // Share only documents this store knows (the cluster doc, deployments it created or opened):
+      // never relay arbitrary documents, which avoids sync storms between many peers.
+      sharePolicy: options.sharePolicy ?? (async (_peer, documentId) => documentId !== undefined && known.has(documentId)),
+    });
+  const networked = shared !== undefined || (options.network ?? []).length > 0;
   const findTimeout = options.findTimeoutMs ?? 30_000;
   // A peer may not be connected yet, or may answer "unavailable" first: retry with backoff until
   // the deadline (bounded by findTimeoutMs).
@@ -70,7 +75,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         return h;
       } catch (cause) {
         lastError = cause;
-        if ((options.network ?? []).length === 0) break;
+        if (!networked) break;
         await new Promise((r) => setTimeout(r, Math.min(50 * (attempt + 1), 500)));
       }
     }
@@ -81,31 +86,36 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     });
   };
 
-  let clusterUrl = options.clusterUrl;
-  if (clusterUrl === undefined && options.dir !== undefined) {
-    try {
-      clusterUrl = (JSON.parse(await readFile(join(options.dir, POINTER), 'utf8')) as { cluster: string }).cluster;
-    } catch {
-      clusterUrl = undefined;
-    }
-  }
   let clusterHandle: DocHandle<ClusterDoc>;
-  if (clusterUrl !== undefined) {
-    clusterHandle = await find<ClusterDoc>(clusterUrl);
-  } else {
-    clusterHandle = repo.create<ClusterDoc>(initialClusterDoc());
+  if (shared && options.clusterName !== undefined) {
+    clusterHandle = await openSharedClusterDoc(shared, options.clusterName);
     known.add(clusterHandle.documentId);
-    if (options.dir !== undefined) {
-      await repo.flush([clusterHandle.documentId]);
-      const tmp = join(options.dir, `${POINTER}.tmp`);
-      await writeFile(tmp, JSON.stringify({ cluster: clusterHandle.url }));
-      await rename(tmp, join(options.dir, POINTER));
+  } else {
+    let clusterUrl = options.clusterUrl;
+    if (clusterUrl === undefined && options.dir !== undefined && !shared) {
+      try {
+        clusterUrl = (JSON.parse(await readFile(join(options.dir, POINTER), 'utf8')) as { cluster: string }).cluster;
+      } catch {
+        clusterUrl = undefined;
+      }
+    }
+    if (clusterUrl !== undefined) {
+      clusterHandle = await find<ClusterDoc>(clusterUrl);
+    } else {
+      clusterHandle = repo.create<ClusterDoc>(initialClusterDoc());
+      known.add(clusterHandle.documentId);
+      if (options.dir !== undefined && !shared) {
+        await repo.flush([clusterHandle.documentId]);
+        const tmp = join(options.dir, `${POINTER}.tmp`);
+        await writeFile(tmp, JSON.stringify({ cluster: clusterHandle.url }));
+        await rename(tmp, join(options.dir, POINTER));
+      }
     }
   }
   const cluster = new ClusterImpl(clusterHandle.url, handleBackend(clusterHandle), hostId, clock);
   const functions = options.functions ?? createFunctionRegistry();
   const ctx: DeploymentContext = { hostId, clock, random, functions, ...(options.logger ? { logger: options.logger } : {}) };
-  return new StoreImpl(repo, cluster, ctx, find, known, options.dir === undefined ? undefined : join(options.dir, 'automerge'));
+  return new StoreImpl(repo, cluster, ctx, find, known, options.dir === undefined || shared ? undefined : join(options.dir, 'automerge'), shared !== undefined);
 }
 
 class StoreImpl implements Store {
@@ -118,7 +128,11 @@ class StoreImpl implements Store {
   readonly #find: <T>(url: string) => Promise<DocHandle<T>>;
   readonly #known: Set<DocumentId>;
   readonly #storageDir: string | undefined;
+  /** The repo belongs to the caller: flush what we wrote, never shut it down. */
+  readonly #sharedRepo: boolean;
   readonly #open = new Map<string, Promise<DeploymentImpl>>();
+  /** The URL each open deployment was loaded from. */
+  readonly #urls = new Map<string, string>();
   #closed = false;
 
   constructor(
@@ -128,8 +142,10 @@ class StoreImpl implements Store {
     find: <T>(url: string) => Promise<DocHandle<T>>,
     known: Set<DocumentId>,
     storageDir: string | undefined,
+    sharedRepo: boolean,
   ) {
     this.#storageDir = storageDir;
+    this.#sharedRepo = sharedRepo;
     this.#repo = repo;
     this.cluster = cluster;
     this.#ctx = ctx;
@@ -161,6 +177,7 @@ class StoreImpl implements Store {
     }
     const dep = new DeploymentImpl(n, handle.url, handleBackend(handle), this.#ctx);
     this.#open.set(n, Promise.resolve(dep));
+    this.#urls.set(n, handle.url);
     return dep;
   }
 
@@ -174,7 +191,16 @@ class StoreImpl implements Store {
       this.#check();
       const n = parseDeploymentName(name);
       let p = this.#open.get(n);
+      // A name deleted and created again (here or by a peer) is another document: reload.
+      const url = this.cluster.urlOf(n);
+      if (p && url !== undefined && this.#urls.get(n) !== url) {
+        const stale = p;
+        void stale.then((d) => d.close(), () => undefined);
+        this.#open.delete(n);
+        p = undefined;
+      }
       if (!p) {
+        if (url !== undefined) this.#urls.set(n, url);
         p = this.#load(n);
         this.#open.set(n, p);
         p.catch(() => this.#open.delete(n));
@@ -236,6 +262,10 @@ class StoreImpl implements Store {
     this.#closed = true;
     for (const p of this.#open.values()) (await p.catch(() => undefined))?.close();
     this.cluster.close();
+    if (this.#sharedRepo) {
+      await this.#repo.flush([...this.#known]).catch((e: unknown) => this.#ctx.logger?.log('warn', 'final flush failed', { error: String(e) }));
+      return;
+    }
     await this.#repo.flush();
     await this.#repo.shutdown();
     if (this.#storageDir !== undefined) {

@@ -14,12 +14,17 @@ import type { ActorStorePort, EdgeView, GraphView, StoredStatus, VertexView } fr
 export interface FloriaActorStoreOptions {
   /** Wait for the store to save to disk before a status write resolves (default true). */
   durable?: boolean;
+  /**
+   * Which deployments `deployments()` lists (the ones resumed at start). Default all; in a cluster
+   * only those this host has a role in: others' documents may not even be here.
+   */
+  resume?: (deployment: string) => boolean;
 }
 
 export class FloriaActorStore implements ActorStorePort {
   readonly #store: Store;
   readonly #durable: boolean;
-  readonly #open = new Map<string, Promise<Deployment>>();
+  readonly #resume: ((deployment: string) => boolean) | undefined;
   #flushing: Promise<void> | undefined;
   /** Vertexes known to be owned by this host (from load or a claim): no read on the write path. */
   readonly #owned = new Map<string, Set<string>>();
@@ -27,10 +32,12 @@ export class FloriaActorStore implements ActorStorePort {
   constructor(store: Store, options: FloriaActorStoreOptions = {}) {
     this.#store = store;
     this.#durable = options.durable ?? true;
+    this.#resume = options.resume;
   }
 
   async deployments(): Promise<string[]> {
-    return this.#store.listDeployments().map((d) => d.name);
+    const names = this.#store.listDeployments().map((d) => d.name as string);
+    return this.#resume ? names.filter(this.#resume) : names;
   }
 
   async load(deployment: string): Promise<GraphView> {
@@ -74,13 +81,8 @@ export class FloriaActorStore implements ActorStorePort {
   }
 
   #deployment(name: string): Promise<Deployment> {
-    let dep = this.#open.get(name);
-    if (!dep) {
-      dep = this.#store.openDeployment(name);
-      dep.catch(() => this.#open.delete(name));
-      this.#open.set(name, dep);
-    }
-    return dep;
+    // The store caches open deployments and notices a name re-created as another document.
+    return this.#store.openDeployment(name);
   }
 
   /** One store flush for all the writes of a tick. */

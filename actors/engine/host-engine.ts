@@ -22,6 +22,8 @@ import type { ActorStorePort } from '../ports.js';
 import { ActorSystem, DeploymentGraph, RuntimeRegistry } from '../system/index.js';
 import type { InspectionListener } from '../system/index.js';
 import { dependencyWaves } from './waves.js';
+import { reconcilePlan } from './reconcile.js';
+import type { ReconcilePlan } from './reconcile.js';
 
 export interface HostEngineOptions {
   hostId: string;
@@ -68,6 +70,8 @@ export class HostEngine {
   readonly #unsubscribe: Array<() => void> = [];
   /** One deploy/undeploy at a time per deployment. */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Per deployment: the request generation last reconciled, and the failed vertexes it may retry. */
+  readonly #generations = new Map<string, { generation: number; retry: Set<string> }>();
   #started = false;
   #closed = false;
 
@@ -111,6 +115,58 @@ export class HostEngine {
 
   undeploy(deployment: string): Promise<DeploymentReport> {
     return this.#exclusive(deployment, () => this.#run(deployment, 'undeployed'));
+  }
+
+  /**
+   * One reconcile step (cluster mode): reloads the graph, makes sure every owned vertex has an
+   * actor, and sends `goal` to the local actors whose dependencies allow it (reconcile.ts). It never
+   * waits for an operation: call it again when the deployment changes. `generation` counts deploy
+   * and undeploy requests; a new one lets vertexes in `error` be tried again, once.
+   */
+  reconcile(
+    deployment: string,
+    goal: Goal,
+    generation = 0,
+    /** The request generation each host has acknowledged (a remote failure is final once its owner has). */
+    acked?: (host: string) => number,
+  ): Promise<ReconcilePlan & { vertexes: VertexReport[] }> {
+    return this.#exclusive(deployment, async () => {
+      this.#assertOpen();
+      if (!this.#started) await this.start();
+      const graph = new DeploymentGraph(deployment, await this.#store.load(deployment));
+      for (const actor of this.#system.attach(graph)) if (needsResume(actor.state)) actor.send({ type: 'resumed' });
+      let gen = this.#generations.get(deployment);
+      if (!gen || gen.generation !== generation) {
+        const failed = this.#system.actors(deployment).filter((a) => a.state.phase === 'error').map((a) => a.vertex);
+        gen = { generation, retry: new Set(failed) };
+        this.#generations.set(deployment, gen);
+      }
+      const retry = gen.retry;
+      const plan = reconcilePlan({
+        goal,
+        vertexes: [...graph.vertexes.keys()],
+        edges: [...graph.edges.values()],
+        phase: (v) => this.#system.actor(deployment, v)?.state.phase ?? graph.vertexes.get(v)?.status?.state ?? 'initial',
+        local: (v) => this.#system.actor(deployment, v) !== undefined,
+        actor: (v) => {
+          const a = this.#system.actor(deployment, v);
+          return a ? { ...(a.state.goal ? { goal: a.state.goal } : {}), busy: isBusy(a.state) } : undefined;
+        },
+        retry: (v) => retry.has(v),
+        ...(acked ? { remoteFinal: (v: string) => acked(graph.vertexes.get(v)?.owner ?? '') >= generation } : {}),
+      });
+      for (const v of plan.send) {
+        retry.delete(v);
+        this.#system.actor(deployment, v)!.send({ type: goal === 'deployed' ? 'deploy' : 'undeploy' });
+      }
+      return { ...plan, vertexes: this.#reports(graph) };
+    });
+  }
+
+  /** Forgets a deployment's actors on this host (after it was undeployed and deleted). */
+  forget(deployment: string): void {
+    this.#generations.delete(deployment);
+    this.#system.detach(deployment);
   }
 
   /** Every vertex's phase: live for local actors, from the store for the others. */

@@ -84,6 +84,16 @@ export class ActorSystem implements ActorHost {
     return created;
   }
 
+  /** Drops a deployment's actors and graph (it was deleted); their workloads are already gone. */
+  detach(deployment: string): void {
+    for (const [key, actor] of this.#actors) {
+      if (actor.deployment !== deployment) continue;
+      actor.close();
+      this.#actors.delete(key);
+    }
+    this.#graphs.delete(deployment);
+  }
+
   graph(deployment: string): DeploymentGraph | undefined {
     return this.#graphs.get(deployment);
   }

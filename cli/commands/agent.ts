@@ -5,9 +5,7 @@ import { parseLabels, startAgent } from '../../agent/index.js';
 import type { Agent, AgentOptions } from '../../agent/index.js';
 import { flagBool, flagList, flagString, parseArgs, UsageError } from '../args.js';
 import type { CliIo, Command, GlobalOptions } from '../command.js';
-import { openLocalHost } from '../../agent/local-host.js';
-import type { LocalHost } from '../../agent/local-host.js';
-import { StoreDeploymentEngine } from '../../agent/store-engine.js';
+import { clusterEngine } from '../../agent/cluster-engine.js';
 
 const USAGE =
   'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token T] [--labels k=v,...] ' +
@@ -60,39 +58,6 @@ export async function runAgent(options: AgentOptions, io: CliIo, stop: Promise<u
   return agent;
 }
 
-/**
- * The production engine for `khutulun agent`: TOSCA compiled and run on this host's store, actors,
- * plugins and runtimes. The agent learns its host id only once started, so the local host opens
- * then and every engine call waits for it.
- */
-function storeEngine(options: AgentOptions): { factory: NonNullable<AgentOptions['engine']>; close(): Promise<void> } {
-  let opened: Promise<{ host: LocalHost; engine: StoreDeploymentEngine }> | undefined;
-  const factory: NonNullable<AgentOptions['engine']> = (ctx) => {
-    opened = openLocalHost({ hostId: ctx.hostId, ...(options.stateDir ? { stateDir: options.stateDir } : {}), logger: ctx.logger }).then((host) => ({
-      host,
-      engine: new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: ctx.hostId, sources: host.sources, ...(options.stateDir ? { stateDir: options.stateDir } : {}), events: ctx.events, clock: ctx.clock, logger: ctx.logger }),
-    }));
-    opened.catch((e: unknown) => ctx.logger.log('error', 'cannot open the local host', { error: String(e) }));
-    const later = async (): Promise<StoreDeploymentEngine> => (await opened!).engine;
-    return {
-      deploy: async (r) => (await later()).deploy(r),
-      status: async (n) => (await later()).status(n),
-      outputs: async (n) => (await later()).outputs(n),
-      undeploy: async (n) => (await later()).undeploy(n),
-      list: async () => (await later()).list(),
-      idle: async () => (await later()).idle(),
-    };
-  };
-  return {
-    factory,
-    async close() {
-      const o = await opened?.catch(() => undefined);
-      o?.engine.close();
-      await o?.host.close();
-    },
-  };
-}
-
 export const agentCommand: Command = {
   name: 'agent',
   summary: 'run the long-lived host agent (sync + HTTP API + membership), deploying on this host',
@@ -103,7 +68,7 @@ export const agentCommand: Command = {
       process.once('SIGINT', () => done('SIGINT'));
       process.once('SIGTERM', () => done('SIGTERM'));
     });
-    const engine = storeEngine(options);
+    const engine = clusterEngine({ ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
     try {
       await runAgent({ ...options, engine: engine.factory }, io, stop);
     } finally {

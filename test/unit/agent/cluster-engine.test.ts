@@ -1,0 +1,122 @@
+/**
+ * The production cluster path in-process: three real agents over loopback WebSockets, each with
+ * the store in its agent's Repo, the real Wasm plugins and the noop runtime. A TOSCA deployment
+ * sent to one agent is placed over the three hosts (host_labels + Separation), each host runs
+ * only its own nodes, and the dependency order holds across hosts — for deploy and undeploy.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clusterEngine } from '../../../agent/cluster-engine.js';
+import type { Agent } from '../../../agent/index.js';
+import { PluginHost, builtinPlugins } from '../../../plugins/index.js';
+import { NoopRuntime } from '../../../runtimes/noop/index.js';
+import type { WorkloadId, WorkloadSpec } from '../../../runtimes/workload.js';
+import { eventually, harness } from './helpers.js';
+
+const SOURCE = `
+tosca_definitions_version: tosca_2_0
+imports:
+  - profile: khutulun.org:core
+service_template:
+  node_templates:
+    base:
+      type: Root
+      properties: { host_labels: { zone: a } }
+    middle:
+      type: Root
+      requirements: [ { dependency: base } ]
+    top:
+      type: Root
+      requirements: [ { dependency: middle } ]
+  policies:
+    - apart: { type: Separation, targets: [ base, middle, top ] }
+`;
+
+/** The noop runtime, recording the order of ensure/remove across all hosts. */
+class Recording extends NoopRuntime {
+  constructor(readonly host: string, readonly log: string[]) {
+    super({});
+  }
+  override async ensure(id: WorkloadId, spec: WorkloadSpec, options?: Parameters<NoopRuntime['ensure']>[2]) {
+    this.log.push(`ensure ${id.split('/').pop()} on ${this.host}`);
+    return super.ensure(id, spec, options);
+  }
+  override async remove(id: WorkloadId, options?: Parameters<NoopRuntime['remove']>[1]) {
+    this.log.push(`remove ${id.split('/').pop()} on ${this.host}`);
+    return super.remove(id, options);
+  }
+}
+
+describe('cluster deployments through the store, the scheduler and every host’s actors', () => {
+  const h = harness();
+  let plugins: PluginHost;
+  const engines: { close(): Promise<void> }[] = [];
+  const log: string[] = [];
+  let agents: Agent[];
+
+  beforeAll(async () => {
+    plugins = await PluginHost.create({ threads: 1, callTimeoutMs: 5000 });
+    for (const p of builtinPlugins()) await plugins.register({ id: p.id, url: p.path });
+    agents = [];
+    for (const [i, name] of ['alpha', 'beta', 'gamma'].entries()) {
+      const engine = clusterEngine({ stateDir: h.tmp(), local: { plugins, runtimes: [new Recording(name, log)] }, undeployTimeoutMs: 20_000 });
+      engines.push(engine);
+      agents.push(await h.start(name, { stateDir: h.tmp(), labels: { zone: i === 0 ? 'a' : 'b' }, engine: engine.factory, peers: agents.map((a) => a.address) }));
+    }
+    await eventually(async () => (agents.every((a) => a.hosts().filter((x) => x.connected).length === 3) ? true : undefined), 15_000, 'a full mesh');
+  }, 60_000);
+
+  afterEach(() => void log.splice(0));
+
+  afterAll(async () => {
+    await h.close();
+    for (const e of engines) await e.close();
+    await plugins?.close();
+  });
+
+  it('places the nodes on three hosts and starts them in dependency order across hosts', async () => {
+    const [alpha, beta, gamma] = agents as [Agent, Agent, Agent];
+    const accepted = await beta.deployments.deploy({ name: 'spread', source: SOURCE, inputs: {} });
+    expect(accepted.nodes.map((n) => n.id)).toEqual(['nodes/base', 'nodes/middle', 'nodes/top']);
+    // Every agent reports the same outcome from its own replica.
+    for (const a of [alpha, beta, gamma]) {
+      const s = await eventually(async () => {
+        const st = await a.deployments.status('spread').catch(() => undefined);
+        return st?.state === 'deployed' ? st : undefined;
+      }, 30_000, `deployed as seen by ${a.name}`);
+      expect(s.nodes.every((n) => n.state === 'started')).toBe(true);
+    }
+    const status = await gamma.deployments.status('spread');
+    const owner = Object.fromEntries(status.nodes.map((n) => [n.id, n.hostId]));
+    expect(owner['nodes/base']).toBe(alpha.hostId); // the only host with zone=a
+    expect(new Set(Object.values(owner)).size).toBe(3); // Separation
+    const ensured = log.filter((l) => l.startsWith('ensure'));
+    expect(ensured).toEqual([
+      'ensure base on alpha',
+      expect.stringMatching(/^ensure middle on (beta|gamma)$/),
+      expect.stringMatching(/^ensure top on (beta|gamma)$/),
+    ]);
+  }, 60_000);
+
+  it('undeploys from any host in reverse order, and the deployment is gone everywhere', async () => {
+    const [alpha, , gamma] = agents as [Agent, Agent, Agent];
+    const result = await alpha.deployments.undeploy('spread');
+    expect(result.state).toBe('undeployed');
+    // stop and delete both remove (idempotent): the first removal of each gives the order.
+    expect([...new Set(log.filter((l) => l.startsWith('remove')).map((l) => l.split(' ')[1]))]).toEqual(['top', 'middle', 'base']);
+    for (const a of agents) {
+      await eventually(async () => ((await a.deployments.list()).some((d) => d.name === 'spread') ? undefined : true), 10_000, `gone on ${a.name}`);
+    }
+    // The same name deploys again (a new document), from another host.
+    await gamma.deployments.deploy({ name: 'spread', source: SOURCE, inputs: {} });
+    await eventually(async () => ((await alpha.deployments.status('spread').catch(() => undefined))?.state === 'deployed' ? true : undefined), 30_000, 'deployed again');
+    await gamma.deployments.undeploy('spread');
+  }, 90_000);
+
+  it('refuses a deployment it cannot place, with the reasons, and keeps nothing of it', async () => {
+    const bad = SOURCE.replace('zone: a', 'zone: nowhere');
+    const error = await agents[0]!.deployments.deploy({ name: 'nowhere', source: bad, inputs: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'KH-AGENT-PLACEMENT' });
+    expect(String((error as { hint?: string }).hint)).toMatch(/nodes\/base/);
+    expect((await agents[0]!.deployments.list()).map((d) => d.name)).not.toContain('nowhere');
+  });
+});
