@@ -9,7 +9,7 @@ import { clusterEngine } from '../../agent/cluster-engine.js';
 
 const USAGE =
   'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token T] [--labels k=v,...] ' +
-  '[--allow-loopback] [--cluster NAME] [--advertise HOST:PORT] [--log-level debug|info|warn|error]';
+  '[--allow-loopback] [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--log-level debug|info|warn|error]';
 
 /** Parses the agent command line into AgentOptions (shared with `khutulun up`). */
 export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalOptions): AgentOptions {
@@ -24,6 +24,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     cluster: { value: true },
     advertise: { value: true },
     'log-level': { value: true },
+    'heartbeat-ms': { value: true },
   });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const name = flagString(args, 'name');
@@ -35,6 +36,8 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
   const labels = flagString(args, 'labels');
   const cluster = flagString(args, 'cluster');
   const advertise = flagString(args, 'advertise');
+  const heartbeat = flagString(args, 'heartbeat-ms');
+  if (heartbeat !== undefined && !/^\d+$/.test(heartbeat)) throw new UsageError(`--heartbeat-ms wants a number of milliseconds, got "${heartbeat}"`, 'for example --heartbeat-ms 1000');
   return {
     name,
     listen: flagString(args, 'listen') ?? '127.0.0.1:7700',
@@ -44,6 +47,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     ...(labels !== undefined ? { labels: parseLabels(labels) } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
     ...(advertise !== undefined ? { advertise } : {}),
+    ...(heartbeat !== undefined ? { heartbeatMs: Number(heartbeat) } : {}),
     allowLoopback: flagBool(args, 'allow-loopback'),
     logger: stderrLogger(level),
   };

@@ -89,6 +89,22 @@ export class NetnsCluster {
 
   async destroy(): Promise<void> {
     for (const p of [...this.#procs]) await this.kill(p).catch(() => undefined);
+    // Processes our processes started inside our namespaces (workloads of agents killed by a test).
+    for (let i = 0; i < this.size && this.#up; i++) {
+      let pids: string[] = [];
+      try {
+        pids = execFileSync('ip', ['netns', 'pids', this.namespace(i)], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+      } catch {
+        pids = [];
+      }
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
     if (this.#up) execFileSync('bash', [SCRIPT, 'down', this.run], { stdio: 'ignore' });
     this.#up = false;
   }
