@@ -3,7 +3,7 @@ export * as logic from './logic/index.js';
 export { transition, initialActorState, DEFAULT_RETRY_POLICY, OPERATION_EVENT } from './logic/index.js';
 export type { ActorState, ActorEvent, ActorEffect, LifecyclePhase, Operation, Goal, RetryPolicy } from './logic/index.js';
 export { HostEngine, dependencyWaves, reconcilePlan, atGoal } from './engine/index.js';
-export type { HostEngineOptions, DeploymentReport, VertexReport, ReconcileInput, ReconcilePlan } from './engine/index.js';
+export type { HostEngineOptions, DeploymentReport, VertexReport, ReconcileInput, ReconcilePlan, ReconcileOptions } from './engine/index.js';
 export { ActorSystem, DeploymentGraph, RuntimeRegistry, PluginBatcher } from './system/index.js';
 export type { InspectionEvent, InspectionListener, OperationStep } from './system/index.js';
 export { MemoryActorStore, FileActorStore, FloriaActorStore } from './adapters/index.js';

@@ -9,16 +9,36 @@ import { ClusterReconciler } from './cluster-reconciler.js';
 import { openLocalHost } from './local-host.js';
 import type { LocalHost, LocalHostOptions } from './local-host.js';
 import { StoreDeploymentEngine } from './store-engine.js';
+import { OwnershipKeeper } from './ownership-keeper.js';
+import { disconnectPolicy } from '../scheduler/index.js';
+import type { DisconnectPolicy } from '../scheduler/index.js';
 
 export interface ClusterEngineOptions {
   readonly stateDir?: string;
   /** Passed to openLocalHost (tests: a fake plugin host, the noop runtime only). */
   readonly local?: Pick<LocalHostOptions, 'plugins' | 'runtimes'>;
   readonly undeployTimeoutMs?: number;
+  /** The disconnect policy (Nomad's vocabulary; docs/cluster.md). Default: never replace. */
+  readonly policy?: Partial<DisconnectPolicy>;
+  /** How often the ownership protocol runs (default 1000 ms). */
+  readonly ownershipTickMs?: number;
 }
 
 export function clusterEngine(options: ClusterEngineOptions = {}): { factory: NonNullable<AgentOptions['engine']>; close(): Promise<void> } {
-  let opened: Promise<{ host: LocalHost; engine: StoreDeploymentEngine; reconciler: ClusterReconciler }> | undefined;
+  let opened: Promise<{ host: LocalHost; engine: StoreDeploymentEngine; reconciler: ClusterReconciler; keeper: OwnershipKeeper }> | undefined;
+  // Checked before any host opens: a bad policy is a usage error, not a half-started agent.
+  const policy = disconnectPolicy(options.policy ?? {});
+  let closing: Promise<void> | undefined;
+  const shutDown = (): Promise<void> =>
+    (closing ??= (async () => {
+      const o = await opened?.catch(() => undefined);
+      if (!o) return;
+      o.reconciler.close();
+      await o.keeper.close();
+      o.engine.close();
+      await o.engine.idle();
+      await o.host.close();
+    })());
   const factory: NonNullable<AgentOptions['engine']> = (ctx) => {
     opened = openLocalHost({
       hostId: ctx.hostId,
@@ -31,7 +51,29 @@ export function clusterEngine(options: ClusterEngineOptions = {}): { factory: No
       endpointAddress: () => (ctx.advertise() ?? '127.0.0.1:0').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'),
       resume: (name) => ClusterReconciler.roles(ctx.cluster.doc(), ctx.hostId).has(name),
     }).then((host) => {
-      const reconciler = new ClusterReconciler({ store: host.store, engine: host.engine, hostId: ctx.hostId, cluster: ctx.cluster, logger: ctx.logger });
+      const late: { reconciler?: ClusterReconciler } = {};
+      const keeper = new OwnershipKeeper({
+        store: host.store,
+        engine: host.engine,
+        hostId: ctx.hostId,
+        cluster: ctx.cluster,
+        hosts: ctx.hosts,
+        policy,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        tickMs: options.ownershipTickMs ?? 1000,
+        changed: (name) => late.reconciler?.poke(name),
+      });
+      const reconciler = new ClusterReconciler({
+        store: host.store,
+        engine: host.engine,
+        hostId: ctx.hostId,
+        cluster: ctx.cluster,
+        logger: ctx.logger,
+        allowed: (name, vertex) => keeper.allowed(name, vertex),
+      });
+      late.reconciler = reconciler;
+      keeper.start();
       const engine = new StoreDeploymentEngine({
         store: host.store,
         engine: host.engine,
@@ -48,7 +90,7 @@ export function clusterEngine(options: ClusterEngineOptions = {}): { factory: No
           ...(options.undeployTimeoutMs !== undefined ? { undeployTimeoutMs: options.undeployTimeoutMs } : {}),
         },
       });
-      return { host, engine, reconciler };
+      return { host, engine, reconciler, keeper };
     });
     opened.catch((e: unknown) => ctx.logger.log('error', 'cannot open the local host', { error: String(e) }));
     const later = async (): Promise<StoreDeploymentEngine> => (await opened!).engine;
@@ -62,18 +104,13 @@ export function clusterEngine(options: ClusterEngineOptions = {}): { factory: No
         const o = await opened?.catch(() => undefined);
         await o?.engine.idle();
         await o?.reconciler.idle();
+        await closing;
       },
-      close: () => void opened?.then((o) => o.reconciler.close(), () => undefined),
+      // The agent calls close() then idle() while its repo still runs: everything that writes to
+      // the documents (the keeper's last tick, actors, the store's final flush) ends before the
+      // repo shuts down. Workloads keep running (the runtimes detach).
+      close: () => void shutDown(),
     };
   };
-  return {
-    factory,
-    async close() {
-      const o = await opened?.catch(() => undefined);
-      o?.reconciler.close();
-      o?.engine.close();
-      await o?.host.close();
-    },
-  };
+  return { factory, close: shutDown };
 }
-

@@ -49,6 +49,8 @@ export interface ClusterReconcilerOptions {
   /** The agent's cluster document: which hosts have a role in which deployment. */
   readonly cluster: DocHandle<ClusterDoc>;
   readonly logger: Logger;
+  /** The ownership protocol's verdict: may this host run its vertex now (default: always). */
+  readonly allowed?: (deployment: string, vertex: string) => boolean;
 }
 
 /** True when `host` has a role in the deployment (owns a node, or took the request). */
@@ -64,6 +66,8 @@ export class ClusterReconciler {
   readonly #queued = new Set<string>();
   readonly #running = new Map<string, Promise<void>>();
   readonly #listeners = new Set<Listener>();
+  /** Pending until() calls: released (rejected) by close(). */
+  readonly #waiters = new Set<() => void>();
   readonly #offStore: () => void;
   readonly #onCluster = (): void => this.#sync();
   #closed = false;
@@ -89,17 +93,21 @@ export class ClusterReconciler {
   /** Resolves with the first result of `deployment` that satisfies `done` (checked at once, too). */
   until(deployment: string, done: (r: ReconcileResult) => boolean, timeoutMs: number): Promise<ReconcileResult> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new Error(`timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-      timer.unref?.();
-      const off = this.subscribe((name, r) => {
-        if (name !== deployment || !done(r)) return;
+      const finish = (error?: Error, result?: ReconcileResult): void => {
         clearTimeout(timer);
         off();
-        resolve(r);
+        this.#waiters.delete(cancel);
+        if (error) reject(error);
+        else resolve(result!);
+      };
+      const cancel = (): void => finish(new Error('the agent is shutting down'));
+      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer.unref?.();
+      const off = this.subscribe((name, r) => {
+        if (name === deployment && done(r)) finish(undefined, r);
       });
+      if (this.#closed) return cancel();
+      this.#waiters.add(cancel);
       this.poke(deployment);
     });
   }
@@ -123,6 +131,7 @@ export class ClusterReconciler {
 
   close(): void {
     this.#closed = true;
+    for (const cancel of [...this.#waiters]) cancel();
     this.#o.cluster.off('change', this.#onCluster);
     this.#offStore();
     for (const f of this.#followed.values()) f.off();
@@ -140,7 +149,12 @@ export class ClusterReconciler {
         const v = service?.properties[`${ACK_PREFIX}${host}`]?.value;
         return typeof v === 'bigint' ? Number(v) : -1;
       };
-      const plan = await this.#o.engine.reconcile(name, request.goal, request.generation, acked);
+      const allowed = this.#o.allowed;
+      const plan = await this.#o.engine.reconcile(name, request.goal, {
+        generation: request.generation,
+        acked,
+        ...(allowed ? { allowed: (v: string) => allowed(name, v) } : {}),
+      });
       // Tell the others this host has acted on the request (after its retries were sent).
       if (service && acked(this.#o.hostId) < request.generation) {
         await d.putProperty(service.id, `${ACK_PREFIX}${this.#o.hostId}`, { value: BigInt(request.generation) });

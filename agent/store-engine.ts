@@ -21,6 +21,7 @@ import type { ReconcileResult , ClusterReconciler} from './cluster-reconciler.js
 import type { ClusterDoc } from './cluster-doc.js';
 import type { HostView } from './membership.js';
 import { placeDeployment } from './placement.js';
+import { writePlacementClaims } from './ownership-keeper.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -249,6 +250,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   async #place(d: Deployment): Promise<void> {
     if (this.#o.cluster) {
       const owners = await placeDeployment(d, this.#o.cluster.hosts());
+      await writePlacementClaims(d, owners, this.#o.hostId);
+      await d.flush();
       this.#register(d.name, d.url, [...owners.values()]);
       return;
     }

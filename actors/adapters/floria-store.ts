@@ -42,7 +42,8 @@ export class FloriaActorStore implements ActorStorePort {
 
   async load(deployment: string): Promise<GraphView> {
     const dep = await this.#deployment(deployment);
-    const vertexes = dep.list('vertex').map(vertexView);
+    const self = this.#store.hostId as string;
+    const vertexes = dep.list('vertex').map((v) => vertexView(v, self));
     this.#owned.set(deployment, new Set(vertexes.filter((v) => v.owner === this.#store.hostId).map((v) => v.id)));
     return { vertexes, edges: dep.list('edge').map(edgeView) };
   }
@@ -65,7 +66,8 @@ export class FloriaActorStore implements ActorStorePort {
       at: status.at,
       ...(status.reason !== undefined ? { reason: status.reason } : {}),
       ...(status.error ? { error: JSON.parse(JSON.stringify(status.error)) } : {}),
-      ...(actor !== undefined ? { observed: { actor } } : {}),
+      // The writer is kept with the actor state: after a handover the new owner starts afresh.
+      ...(actor !== undefined ? { observed: { actor, host: this.#store.hostId } } : {}),
     });
     await write;
     if (this.#durable) await this.#flush();
@@ -129,15 +131,17 @@ function properties(p: Vertex['properties']): Record<string, JsonValue> {
   return out;
 }
 
-function vertexView(v: Vertex): VertexView {
-  const observed = v.status?.observed as { actor?: Record<string, unknown> } | undefined;
+function vertexView(v: Vertex, self: string): VertexView {
+  const observed = v.status?.observed as { actor?: Record<string, unknown>; host?: string } | undefined;
+  // Another host's actor state says nothing about what runs HERE (ownership moved): start afresh.
+  const foreign = observed?.host !== undefined && observed.host !== self;
   const status: StoredStatus | undefined = v.status
     ? {
         state: v.status.state,
         at: v.status.at,
         ...(v.status.reason !== undefined ? { reason: v.status.reason } : {}),
         ...(v.status.error ? { error: v.status.error } : {}),
-        ...(observed?.actor && typeof observed.actor.stable === 'string' ? { actor: unpackActor(observed.actor, v.status) } : {}),
+        ...(observed?.actor && !foreign && typeof observed.actor.stable === 'string' ? { actor: unpackActor(observed.actor, v.status) } : {}),
       }
     : undefined;
   return {

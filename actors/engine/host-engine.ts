@@ -37,6 +37,15 @@ export interface HostEngineOptions {
   maxRestarts?: number;
 }
 
+export interface ReconcileOptions {
+  /** Counts deploy/undeploy requests: a new one lets failed vertexes be tried again, once. */
+  generation?: number;
+  /** The request generation each host has acknowledged (a remote failure is final once its owner has). */
+  acked?: (host: string) => number;
+  /** Whether the ownership protocol lets this host run an owned vertex now (default: yes). */
+  allowed?: (vertex: string) => boolean;
+}
+
 export interface VertexReport {
   vertex: string;
   phase: LifecyclePhase | string;
@@ -123,13 +132,9 @@ export class HostEngine {
    * waits for an operation: call it again when the deployment changes. `generation` counts deploy
    * and undeploy requests; a new one lets vertexes in `error` be tried again, once.
    */
-  reconcile(
-    deployment: string,
-    goal: Goal,
-    generation = 0,
-    /** The request generation each host has acknowledged (a remote failure is final once its owner has). */
-    acked?: (host: string) => number,
-  ): Promise<ReconcilePlan & { vertexes: VertexReport[] }> {
+  reconcile(deployment: string, goal: Goal, options: ReconcileOptions = {}): Promise<ReconcilePlan & { vertexes: VertexReport[] }> {
+    const generation = options.generation ?? 0;
+    const { acked, allowed } = options;
     return this.#exclusive(deployment, async () => {
       this.#assertOpen();
       if (!this.#started) await this.start();
@@ -147,7 +152,8 @@ export class HostEngine {
         vertexes: [...graph.vertexes.keys()],
         edges: [...graph.edges.values()],
         phase: (v) => this.#system.actor(deployment, v)?.state.phase ?? graph.vertexes.get(v)?.status?.state ?? 'initial',
-        local: (v) => this.#system.actor(deployment, v) !== undefined,
+        // An owned vertex the ownership protocol holds back (handover, no quorum) waits like a remote one.
+        local: (v) => this.#system.actor(deployment, v) !== undefined && (allowed?.(v) ?? true),
         actor: (v) => {
           const a = this.#system.actor(deployment, v);
           return a ? { ...(a.state.goal ? { goal: a.state.goal } : {}), busy: isBusy(a.state) } : undefined;
@@ -161,6 +167,28 @@ export class HostEngine {
       }
       return { ...plan, vertexes: this.#reports(graph) };
     });
+  }
+
+  /**
+   * Ownership moved away (or this host must stop its copy): removes the vertex's workloads from
+   * every runtime — without writing its status, which belongs to the new owner — and drops the
+   * actor. Returns whether there was an actor.
+   */
+  release(deployment: string, vertex: string): Promise<boolean> {
+    return this.#exclusive(deployment, async () => {
+      const workloads = this.#system.release(deployment, vertex);
+      if (workloads.length === 0) return false;
+      for (const adapter of this.#runtimes.all()) {
+        for (const w of workloads) await adapter.remove(w).catch(() => undefined);
+      }
+      return true;
+    });
+  }
+
+  /** Whether this host runs an actor for the vertex whose workload may exist. */
+  mayRun(deployment: string, vertex: string): boolean {
+    const a = this.#system.actor(deployment, vertex);
+    return a !== undefined && (isBusy(a.state) || a.state.mayRun === true || a.state.mayExist === true || (a.state.phase !== 'initial' && a.state.phase !== 'deleted'));
   }
 
   /** Forgets a deployment's actors on this host (after it was undeployed and deleted). */

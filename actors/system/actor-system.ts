@@ -38,6 +38,8 @@ export class ActorSystem implements ActorHost {
   readonly #opts: ActorSystemOptions;
   readonly #actors = new Map<string, Actor>();
   readonly #graphs = new Map<string, DeploymentGraph>();
+  /** `deployment/vertex` released (workloads removed) since its actor was last attached. */
+  readonly #released = new Set<string>();
   /** workload id -> actor id, so runtime events reach their actor. */
   readonly #workloads = new Map<string, string>();
   readonly #inspector = new Inspector();
@@ -76,12 +78,33 @@ export class ActorSystem implements ActorHost {
       if (!this.owns(v.owner)) continue;
       const key = `${graph.name}/${v.id}`;
       if (this.#actors.has(key)) continue;
-      const restored = v.status?.actor;
+      // A released vertex's workloads were removed: whatever its stored status says, it starts afresh.
+      const restored = this.#released.delete(key) ? undefined : v.status?.actor;
       const actor = new Actor(this, graph.name, v.id, restored ? { ...restored } : initialActorState(this.#opts.clock.now()));
       this.#actors.set(key, actor);
       created.push(actor);
     }
     return created;
+  }
+
+  /**
+   * Drops one actor without running its lifecycle (its vertex moved to another host) and returns
+   * the workload ids it drove, for the caller to remove from the runtimes.
+   */
+  release(deployment: string, vertex: string): string[] {
+    const key = `${deployment}/${vertex}`;
+    const actor = this.#actors.get(key);
+    if (!actor) return [];
+    actor.close();
+    this.#actors.delete(key);
+    this.#released.add(key);
+    const workloads = [key];
+    for (const [w, k] of this.#workloads) {
+      if (k !== key) continue;
+      if (!workloads.includes(w)) workloads.push(w);
+      this.#workloads.delete(w);
+    }
+    return workloads;
   }
 
   /** Drops a deployment's actors and graph (it was deleted); their workloads are already gone. */
