@@ -7,6 +7,8 @@ import type { Compiler, DeploymentEngine, NodeRunner, Placer } from './deploymen
 import type { EventHub } from './event-hub.js';
 import { AgentErrors } from './errors.js';
 import type { HostView } from './membership.js';
+import { loadTls } from './tls.js';
+import type { TlsFiles, TlsMaterial } from './tls.js';
 
 /** What a custom DeploymentEngine factory gets from the agent. */
 export interface EngineContext {
@@ -45,6 +47,12 @@ export interface AgentOptions {
   token?: string;
   /** Admit loopback API callers and peers without the token. */
   allowLoopback?: boolean;
+  /**
+   * Mutual TLS: PEM file PATHS of this host's certificate, its key and the cluster CA. The port
+   * then serves HTTPS + WSS and refuses callers without a certificate from that CA; peers are
+   * dialed over `wss://` with this certificate. The token (if any) is still checked on top.
+   */
+  tls?: TlsFiles;
   labels?: Record<string, string>;
   /** Cluster name: the cluster document's id is derived from it. Default `default`. */
   cluster?: string;
@@ -81,6 +89,8 @@ export interface ResolvedAgentOptions {
   stateDir: string | undefined;
   token: string | undefined;
   allowLoopback: boolean;
+  /** The files read and checked; undefined = plain HTTP/WS. */
+  tls: TlsMaterial | undefined;
   labels: Record<string, string>;
   cluster: string;
   heartbeatMs: number;
@@ -158,6 +168,7 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
     stateDir: o.stateDir,
     token,
     allowLoopback,
+    tls: o.tls !== undefined ? loadTls(o.tls) : undefined,
     labels: { ...(o.labels ?? {}) },
     cluster: o.cluster ?? 'default',
     heartbeatMs,

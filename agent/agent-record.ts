@@ -1,5 +1,5 @@
 /**
- * `<state>/agent.json`: where a running agent says how to reach it (URL and token), so that
+ * `<state>/agent.json`: where a running agent says how to reach it (URL, token, TLS files), so that
  * `khutulun status NAME` without --agent finds the agent of a state dir (e.g. the one `up` started).
  */
 import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface AgentRecord {
   url: string;
   token?: string;
+  /** PEM paths of a mutual-TLS agent: the CLI presents this host's certificate to reach it. */
+  tls?: { cert: string; key: string; ca: string };
   pid: number;
   name: string;
   hostId: string;
@@ -32,6 +34,7 @@ export function readAgentRecord(stateDir: string): AgentRecord | undefined {
     return {
       url: r.url,
       ...(typeof r.token === 'string' ? { token: r.token } : {}),
+      ...(isTlsFiles(r.tls) ? { tls: r.tls } : {}),
       pid: Number(r.pid ?? 0),
       name: String(r.name ?? ''),
       hostId: String(r.hostId ?? ''),
@@ -40,6 +43,11 @@ export function readAgentRecord(stateDir: string): AgentRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+function isTlsFiles(v: unknown): v is NonNullable<AgentRecord['tls']> {
+  const t = v as Record<string, unknown> | undefined;
+  return typeof t === 'object' && t !== null && typeof t['cert'] === 'string' && typeof t['key'] === 'string' && typeof t['ca'] === 'string';
 }
 
 /** Removes the record if it still describes this agent (a newer agent may have replaced it). */

@@ -2,10 +2,14 @@
 import type { Repo } from '@automerge/automerge-repo';
 import type { Logger } from '../common/index.js';
 import { PeerClientAdapter } from './sync-adapters.js';
+import { peerSocketOptions } from './tls.js';
+import type { TlsMaterial } from './tls.js';
 
 export interface PeerManagerOptions {
   repo: Repo;
   token: string | undefined;
+  /** Mutual TLS: dial `wss://` presenting this host's certificate, trusting only the cluster CA. */
+  tls: TlsMaterial | undefined;
   reconnectMs: number;
   logger: Logger;
   /** URL path of the sync endpoint on every agent. */
@@ -24,7 +28,8 @@ export class PeerManager {
   add(address: string): void {
     if (this.#adapters.has(address)) return;
     const query = this.#o.token === undefined ? '' : `?token=${encodeURIComponent(this.#o.token)}`;
-    const adapter = new PeerClientAdapter(address, `ws://${address}${this.#o.syncPath}${query}`, this.#o.reconnectMs, this.#o.logger);
+    const url = `${this.#o.tls ? 'wss' : 'ws'}://${address}${this.#o.syncPath}${query}`;
+    const adapter = new PeerClientAdapter(address, url, this.#o.reconnectMs, this.#o.logger, peerSocketOptions(this.#o.tls));
     this.#adapters.set(address, adapter);
     this.#o.repo.networkSubsystem.addNetworkAdapter(adapter);
     this.#o.logger.log('info', 'dialing peer', { peer: address });

@@ -4,7 +4,6 @@
  * membership in the cluster document and token authentication. Embeddable: tests, `khutulun up`
  * and host services run it in-process and stop it with `close()`.
  */
-import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
@@ -32,11 +31,12 @@ import type { HostView } from './membership.js';
 import { PeerManager } from './peer-manager.js';
 import { makeShareConfig } from './share-policy.js';
 import { PeerServerAdapter } from './sync-adapters.js';
+import { createAgentServer } from './tls.js';
 
 export const SYNC_PATH = '/sync';
 
 export interface Agent {
-  /** `http://host:port` of the API (and `ws://…/sync` for peers). */
+  /** `http://host:port` of the API (and `ws://…/sync` for peers); `https://` (and `wss://`) with mutual TLS. */
   readonly url: string;
   /** `host:port` other agents dial. */
   readonly address: string;
@@ -89,12 +89,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         advertise: () => late.advertise,
       })
     : new DocDeploymentEngine({ repo, cluster, hostId: identity.id, clock: o.clock, events, logger: o.logger, ...o.deployments });
-  const peers = new PeerManager({ repo, token: o.token, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
+  const peers = new PeerManager({ repo, token: o.token, tls: o.tls, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   // Membership needs the advertised address, known only after listen(): filled in below.
   const late: { membership?: Membership; advertise?: string } = {};
-  const server = createServer(
+  const server = createAgentServer(
     createApiHandler({ auth, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
+    o.tls,
+    o.logger,
   );
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req, socket: Duplex, head) => {
@@ -140,7 +142,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const port = typeof bound === 'object' && bound ? bound.port : o.listen.port;
   const listenAddress = formatHostPort({ host: o.listen.host, port });
   const advertise = o.advertise ?? (o.listen.host === '0.0.0.0' || o.listen.host === '::' ? formatHostPort({ host: '127.0.0.1', port }) : listenAddress);
-  const url = `http://${listenAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
+  const url = `${o.tls ? 'https' : 'http'}://${listenAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
   late.advertise = advertise;
 
   const m = new Membership({
@@ -170,6 +172,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     writeAgentRecord(o.stateDir, {
       url,
       ...(o.token !== undefined ? { token: o.token } : {}),
+      ...(o.tls ? { tls: o.tls.files } : {}),
       pid: process.pid,
       name: identity.name,
       hostId: identity.id,

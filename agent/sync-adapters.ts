@@ -1,42 +1,126 @@
 /**
- * Thin subclasses of automerge-repo's WebSocket adapters that fix two behaviours an always-on host
- * cannot live with: the client adapter throws from its error handler on anything but ECONNREFUSED
- * (a refused upgrade, 401, would crash the process), and the server adapter reports "not ready"
- * until someone connects (which stalls `repo.find` on a lone host).
+ * Subclasses of automerge-repo's WebSocket adapters for an always-on host.
+ *
+ * The client adapter's own socket handling cannot be used as is: it builds `new WebSocket(url)`
+ * with no options (so no client certificate can reach it, which mutual TLS needs), throws from its
+ * error handler on anything but ECONNREFUSED (a refused upgrade, 401, or a failed TLS handshake
+ * would crash the process), and leaves a socket it replaces on retry still connecting. So
+ * PeerClientAdapter owns the socket lifecycle (connect, retry, ready, disconnect) and reuses only
+ * the base class's wire protocol (join, send, receiveMessage). Written against
+ * @automerge/automerge-repo-network-websocket 2.5: re-check `connect` when upgrading it.
+ *
+ * The server adapter reports "not ready" until someone connects, which stalls `repo.find` on a
+ * lone host.
  */
 import { WebSocketClientAdapter, WebSocketServerAdapter } from '@automerge/automerge-repo-network-websocket';
 import type { PeerId, PeerMetadata } from '@automerge/automerge-repo';
+import { WebSocket } from 'ws';
+import type { ClientOptions } from 'ws';
 import type { Logger } from '../common/index.js';
+
+type Socket = NonNullable<WebSocketClientAdapter['socket']>;
+
+const ignore = (): void => undefined;
 
 export class PeerClientAdapter extends WebSocketClientAdapter {
   readonly address: string;
-  #logger: Logger;
+  readonly #logger: Logger;
+  readonly #socketOptions: ClientOptions;
   #failures = 0;
+  #retry: ReturnType<typeof setInterval> | undefined;
+  #stopped = false;
+  #ready = false;
+  #resolveReady: () => void = ignore;
+  readonly #whenReady = new Promise<void>((resolve) => (this.#resolveReady = resolve));
 
-  constructor(address: string, url: string, retryMs: number, logger: Logger) {
+  /** `socketOptions` go to every `ws` socket: `{cert, key, ca}` for mutual TLS over `wss://`. */
+  constructor(address: string, url: string, retryMs: number, logger: Logger, socketOptions: ClientOptions = {}) {
     super(url, retryMs);
     this.address = address;
     this.#logger = logger;
+    this.#socketOptions = socketOptions;
   }
 
-  override peerCandidate(remotePeerId: PeerId, peerMetadata: PeerMetadata): void {
-    this.#failures = 0;
-    super.peerCandidate(remotePeerId, peerMetadata);
+  override isReady(): boolean {
+    return this.#ready;
+  }
+
+  override whenReady(): Promise<void> {
+    return this.#whenReady;
+  }
+
+  #markReady(): void {
+    if (this.#ready) return;
+    this.#ready = true;
+    this.#resolveReady();
   }
 
   override connect(peerId: PeerId, peerMetadata?: PeerMetadata): void {
-    super.connect(peerId, peerMetadata);
-    // The base class detaches its listeners from a socket it replaces (retry) or closes while that
-    // socket may still fail (401, ECONNRESET); an 'error' with no listener would crash the host.
-    this.socket?.addEventListener('error', () => undefined);
+    this.#stopped = false;
+    const previous = this.socket;
+    if (!previous || !this.peerId) {
+      this.peerId = peerId;
+      this.peerMetadata = peerMetadata ?? {};
+    } else {
+      // A retry replaces a socket that never opened: close it rather than leave it dangling.
+      this.#detach(previous);
+      previous.close();
+    }
+    this.#retry ??= setInterval(() => this.connect(peerId, peerMetadata), this.retryInterval);
+    const socket = new WebSocket(this.url, this.#socketOptions) as Socket;
+    socket.binaryType = 'arraybuffer';
+    socket.addEventListener('open', this.onOpen);
+    socket.addEventListener('close', this.onClose);
+    socket.addEventListener('message', this.onMessage);
+    socket.addEventListener('error', this.onError);
+    this.socket = socket;
+    // As the base class does: do not hold documents "unavailable" waiting for a peer that may never answer.
+    setTimeout(() => this.#markReady(), 1000);
   }
 
-  /** Closing a socket still connecting makes ws emit an error the base class no longer listens to. */
+  override onOpen = (): void => {
+    clearInterval(this.#retry);
+    this.#retry = undefined;
+    this.join();
+  };
+
+  override onClose = (): void => {
+    if (this.remotePeerId) this.emit('peer-disconnected', { peerId: this.remotePeerId });
+    // While the retry interval runs it re-dials; after an open connection drops, dial again once.
+    if (this.retryInterval > 0 && !this.#retry && !this.#stopped) {
+      setTimeout(() => {
+        if (!this.#stopped && this.peerId) this.connect(this.peerId, this.peerMetadata);
+      }, this.retryInterval);
+    }
+  };
+
+  override peerCandidate(remotePeerId: PeerId, peerMetadata: PeerMetadata): void {
+    this.#failures = 0;
+    this.#markReady();
+    this.remotePeerId = remotePeerId;
+    this.emit('peer-candidate', { peerId: remotePeerId, peerMetadata });
+  }
+
   override disconnect(): void {
+    this.#stopped = true;
+    clearInterval(this.#retry);
+    this.#retry = undefined;
     const socket = this.socket;
-    if (socket) socket.addEventListener('error', () => undefined);
-    if (!this.peerId) return; // never connected: the base class would assert
-    super.disconnect();
+    if (socket) {
+      this.#detach(socket);
+      socket.close();
+    }
+    if (this.remotePeerId) this.emit('peer-disconnected', { peerId: this.remotePeerId });
+    this.socket = undefined;
+  }
+
+  /** Closing a socket still connecting makes ws emit an 'error': without a listener it would crash the host. */
+  #detach(socket: Socket): void {
+    socket.removeEventListener('open', this.onOpen);
+    socket.removeEventListener('close', this.onClose);
+    socket.removeEventListener('message', this.onMessage);
+    socket.removeEventListener('error', this.onError);
+    socket.addEventListener('error', ignore);
   }
 
   override onError = (event: unknown): void => {
@@ -46,7 +130,12 @@ export class PeerClientAdapter extends WebSocketClientAdapter {
     if (this.#failures === 1 || this.#failures % 20 === 0) {
       const message = error?.message ?? 'connection failed';
       const refused = /\b401\b|\b403\b/.test(message);
-      this.#logger.log(refused ? 'error' : 'warn', refused ? 'peer refused our token' : 'peer unreachable', {
+      // Certificate verification failures on either side: ours on the peer's certificate, theirs
+      // as an alert, or (a TLS 1.3 server drops a client certificate it rejects after the
+      // handshake) a reset of a wss:// connection that never opened.
+      const tls =
+        !refused && (/certificate|alert|altnames|ssl|tls/i.test(`${message} ${error?.code ?? ''}`) || (this.url.startsWith('wss:') && error?.code === 'ECONNRESET'));
+      this.#logger.log(refused || tls ? 'error' : 'warn', refused ? 'peer refused our token' : tls ? 'peer TLS handshake failed' : 'peer unreachable', {
         peer: this.address,
         error: message,
         attempts: this.#failures,

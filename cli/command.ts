@@ -13,6 +13,10 @@ export interface GlobalOptions {
   token?: string;
   /** `--state DIR`: the state dir whose recorded agent to reach (else $KHUTULUN_HOME, ~/.khutulun). */
   state?: string;
+  /** `--tls-cert/--tls-key/--tls-ca FILE` or $KHUTULUN_TLS_CERT/KEY/CA: PEM paths for an `https://` agent (mutual TLS). */
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
 }
 
 export interface Command {

@@ -1,5 +1,5 @@
 /**
- * CLI entry: `khutulun [--agent URL] [--token T] <command> [args]`.
+ * CLI entry: `khutulun [--agent URL] [--token T] [--tls-cert F --tls-key F --tls-ca F] <command> [args]`.
  * Exit codes: 0 ok, 1 the operation failed (invalid input, failed deployment), 2 usage or I/O error.
  */
 import { KhutulunError, asKhutulunError } from '../common/index.js';
@@ -7,7 +7,7 @@ import type { CliIo, GlobalOptions } from './command.js';
 import { commands } from './commands/index.js';
 
 function help(io: CliIo): void {
-  io.stdout('usage: khutulun [--agent URL] [--token TOKEN] <command> [options]\n\ncommands:\n');
+  io.stdout('usage: khutulun [--agent URL] [--token TOKEN] [--tls-cert FILE --tls-key FILE --tls-ca FILE] <command> [options]\n\ncommands:\n');
   for (const c of commands) io.stdout(`  ${c.name.padEnd(12)} ${c.summary}\n`);
   io.stdout('\nRun `khutulun help <command>` for the options of one command.\n');
 }
@@ -22,6 +22,13 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
   const globals: GlobalOptions = {};
   const token = cio.env['KHUTULUN_TOKEN'];
   if (token) globals.token = token;
+  // Like the token, the TLS files may come from the environment; flags override.
+  const tlsFlags = { '--tls-cert': 'tlsCert', '--tls-key': 'tlsKey', '--tls-ca': 'tlsCa' } as const;
+  const tlsEnv = { tlsCert: 'KHUTULUN_TLS_CERT', tlsKey: 'KHUTULUN_TLS_KEY', tlsCa: 'KHUTULUN_TLS_CA' } as const;
+  for (const [key, env] of Object.entries(tlsEnv) as Array<[keyof typeof tlsEnv, string]>) {
+    const v = cio.env[env];
+    if (v) globals[key] = v;
+  }
   const args = [...argv];
   while (args[0]?.startsWith('--')) {
     const a = args.shift()!;
@@ -30,6 +37,7 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     if (flag === '--agent' && value) globals.agent = value;
     else if (flag === '--token' && value) globals.token = value;
     else if (flag === '--state' && value) globals.state = value;
+    else if ((flag === '--tls-cert' || flag === '--tls-key' || flag === '--tls-ca') && value) globals[tlsFlags[flag]] = value;
     else if (flag === '--help') {
       help(cio);
       return 0;

@@ -4,12 +4,14 @@ import type { LogLevel } from '../../common/index.js';
 import { parseLabels, startAgent } from '../../agent/index.js';
 import type { Agent, AgentOptions } from '../../agent/index.js';
 import { flagBool, flagList, flagString, parseArgs, UsageError } from '../args.js';
+import type { ParsedArgs } from '../args.js';
 import type { CliIo, Command, GlobalOptions } from '../command.js';
 import { clusterEngine } from '../../agent/cluster-engine.js';
 
 const USAGE =
   'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token T] [--labels k=v,...] ' +
-  '[--allow-loopback] [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--log-level debug|info|warn|error]';
+  '[--allow-loopback] [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--log-level debug|info|warn|error] ' +
+  '[--tls-cert FILE --tls-key FILE --tls-ca FILE]';
 
 /** Parses the agent command line into AgentOptions (shared with `khutulun up`). */
 export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalOptions): AgentOptions {
@@ -25,6 +27,9 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     advertise: { value: true },
     'log-level': { value: true },
     'heartbeat-ms': { value: true },
+    'tls-cert': { value: true },
+    'tls-key': { value: true },
+    'tls-ca': { value: true },
   });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const name = flagString(args, 'name');
@@ -38,6 +43,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
   const advertise = flagString(args, 'advertise');
   const heartbeat = flagString(args, 'heartbeat-ms');
   if (heartbeat !== undefined && !/^\d+$/.test(heartbeat)) throw new UsageError(`--heartbeat-ms wants a number of milliseconds, got "${heartbeat}"`, 'for example --heartbeat-ms 1000');
+  const tls = tlsFromArgs(args, io, globals);
   return {
     name,
     listen: flagString(args, 'listen') ?? '127.0.0.1:7700',
@@ -48,9 +54,27 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     ...(cluster !== undefined ? { cluster } : {}),
     ...(advertise !== undefined ? { advertise } : {}),
     ...(heartbeat !== undefined ? { heartbeatMs: Number(heartbeat) } : {}),
+    ...(tls ? { tls } : {}),
     allowLoopback: flagBool(args, 'allow-loopback'),
     logger: stderrLogger(level),
   };
+}
+
+/**
+ * Mutual TLS files: all three or none (a certificate without the CA would trust anyone, a CA
+ * without a certificate could not serve). Falls back to the global --tls-* / $KHUTULUN_TLS_*, as
+ * --token does. Whether the files are readable and match is checked when the agent starts.
+ */
+function tlsFromArgs(args: ParsedArgs, io: CliIo, globals: GlobalOptions): AgentOptions['tls'] {
+  const cert = flagString(args, 'tls-cert') ?? globals.tlsCert;
+  const key = flagString(args, 'tls-key') ?? globals.tlsKey;
+  const ca = flagString(args, 'tls-ca') ?? globals.tlsCa;
+  if (cert === undefined && key === undefined && ca === undefined) return undefined;
+  if (cert === undefined || key === undefined || ca === undefined) {
+    const missing = [cert === undefined && '--tls-cert', key === undefined && '--tls-key', ca === undefined && '--tls-ca'].filter(Boolean).join(', ');
+    throw new UsageError(`mutual TLS needs --tls-cert, --tls-key and --tls-ca together; missing ${missing}`, 'scripts/tls/make-cluster-ca.sh makes a cluster CA and host certificates');
+  }
+  return { cert: resolve(io.cwd, cert), key: resolve(io.cwd, key), ca: resolve(io.cwd, ca) };
 }
 
 /** Runs an agent until `stop` settles (the command itself stops on SIGINT/SIGTERM). */
