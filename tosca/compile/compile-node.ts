@@ -135,11 +135,20 @@ function compileRequirement(
   const isTemplate = nodeRef !== undefined && a !== undefined && (a.node ?? a.nodeCapability) === nodeRef && ctx.templateNames.has(nodeRef.name);
   const capRef = a?.capability ?? def?.capability;
   const capType = capRef ? ctx.type(capRef.name, 'capability', owners) : undefined;
-  const relType = ctx.ref(a?.relationshipType, 'relationship', owners) ?? ctx.ref(def?.relationship?.type, 'relationship', owners);
+  // `relationship: NAME` (single-line form) names a relationship template of the service, or else
+  // refines the relationship type (TOSCA 2.0 8.5.2).
+  const relTemplate = a?.relationshipTemplate ? ctx.relationshipTemplates.get(a.relationshipTemplate.name) : undefined;
+  const relType =
+    ctx.ref(a?.relationshipType, 'relationship', owners) ??
+    ctx.ref(relTemplate?.type, 'relationship') ??
+    (a?.relationshipTemplate && !relTemplate ? ctx.ref(a.relationshipTemplate, 'relationship', owners) : undefined) ??
+    ctx.ref(def?.relationship?.type, 'relationship', owners);
   const relChain = relType ? ctx.hierarchy.chain(relType) : [];
-  const relProps = relType ? ctx.properties(ctx.hierarchy.effective(relType, 'properties'), a?.relationshipProperties ?? new Map(), ctx.hierarchy.effective(relType, 'attributes'), new Map(), relChain) : [];
+  const relAssigned = new Map([...(relTemplate?.properties ?? []), ...(a?.relationshipProperties ?? [])]);
+  const relProps = relType ? ctx.properties(ctx.hierarchy.effective(relType, 'properties'), relAssigned, ctx.hierarchy.effective(relType, 'attributes'), relTemplate?.attributes ?? new Map(), relChain) : [];
   const layers: ReadonlyMap<string, InterfaceDef>[] = [...relChain].reverse().map((c) => c.interfaces);
   if (def?.relationship) layers.push(def.relationship.interfaces);
+  if (relTemplate) layers.push(relTemplate.interfaces);
   if (a) layers.push(a.relationshipInterfaces);
   const allocation = a?.allocation;
   const allocationMap: Record<string, Expression> = {};

@@ -31,6 +31,7 @@ export function compileService(model: ToscaModel, options: CompileOptions = {}):
     return { service: { inputs: [], outputs: [], nodes: [], policies: [], groups: [], workflows: [], classes: {} }, problems: sink.list() };
   }
   for (const n of st.nodeTemplates.keys()) ctx.templateNames.add(n);
+  for (const [n, t] of st.relationshipTemplates) ctx.relationshipTemplates.set(n, t);
 
   // Inputs: the user's value (checked against the type) or the default.
   const given = options.inputs ?? {};

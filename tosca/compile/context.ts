@@ -1,7 +1,7 @@
 /** What the pure compiler needs from the validated model: type lookup and value conversion. */
 import type { Expression } from '../../store/index.js';
 import type { PNode } from '../reader/index.js';
-import type { InterfaceDef, PropertyDef, Ref, TypeDef, TypeKind } from '../model/index.js';
+import type { InterfaceDef, PropertyDef, Ref, RelationshipTemplateDef, TypeDef, TypeKind } from '../model/index.js';
 import type { Hierarchy, Scope } from '../semantics/index.js';
 import { BUILTIN_FUNCTIONS } from '../semantics/index.js';
 import { toExpression, hasCall, type TypeResolver } from './to-expression.js';
@@ -12,6 +12,8 @@ export class CompileContext implements TypeResolver {
   readonly classes = new Map<string, readonly string[]>();
   /** Node template names of the service (a requirement's `node` may name one or a type). */
   readonly templateNames = new Set<string>();
+  /** Relationship templates of the service (a requirement's `relationship: NAME` may name one). */
+  readonly relationshipTemplates = new Map<string, RelationshipTemplateDef>();
 
   constructor(
     readonly hierarchy: Hierarchy,

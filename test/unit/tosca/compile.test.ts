@@ -64,6 +64,20 @@ describe('compile + instantiate', () => {
     expect(web.requirements.map((q) => [q.name, q.nodeTemplate])).toEqual([['connection', 'db']]);
   });
 
+  it('honours `relationship: NAME` in a requirement: a relationship type, or a relationship template', async () => {
+    const r = await compile('relationship-refined.yaml');
+    expect(r.problems).toEqual([]);
+    const req = (node: string) => r.service!.nodes.find((n) => n.name === node)!.requirements[0]!;
+    expect(req('by-type').relationshipType).toBe('Announced');
+    expect(Object.keys(req('by-type').handlers)).toEqual(['Configure.add_source']);
+    expect(req('by-type').properties.find((p) => p.name === 'channel')?.value).toBe('general');
+    expect(req('by-template').relationshipType).toBe('Announced');
+    expect(Object.keys(req('by-template').handlers).sort()).toEqual(['Configure.add_source', 'Configure.remove_source']);
+    expect(req('by-template').properties.find((p) => p.name === 'channel')?.value).toBe('alerts');
+    expect(req('plain').relationshipType).toBe('DependsOn');
+    expect(req('plain').handlers).toEqual({});
+  });
+
   it('instantiates counts, edges on both ends, computed properties and outputs', async () => {
     const r = await compile('two-tier.yaml', { replicas: '3' });
     store = await openStore({ hostId: 'h1' });
