@@ -17,8 +17,10 @@ import {
   compactClaims,
   createScheduler,
   decide,
+  isFenced,
   isLeader,
   lostPeers,
+  missingWitnesses,
   parseHostId,
   parseVertexId,
   peerStatus,
@@ -31,7 +33,7 @@ import {
 } from '../scheduler/index.js';
 import type { ClaimMap, DisconnectPolicy, HostId, LivenessView, VertexId, VertexOwnershipView } from '../scheduler/index.js';
 import { hasRole } from './cluster-reconciler.js';
-import type { ClusterDoc } from './cluster-doc.js';
+import type { ClusterDoc, DeploymentRef } from './cluster-doc.js';
 import type { HostView } from './membership.js';
 import { placementInput } from './placement.js';
 
@@ -171,6 +173,7 @@ export class OwnershipKeeper {
       const role = hasRole(ref, this.#self);
       // The leader also looks after deployments whose lost hosts it must replace.
       if (!role && !(ref && lost.some((h) => ref.hosts.includes(h)))) continue;
+      if (role && ref) this.#witnesses(ref, view);
       const d = await this.#o.store.openDeployment(info.name).catch(() => undefined);
       if (!d || this.#closed) continue;
       decided = await this.#deployment(d, view, lost, nonce);
@@ -183,6 +186,19 @@ export class OwnershipKeeper {
     this.#quorumSince = decided.quorumSince;
     if (decided.renew) this.#renewed = true;
     if (decided.quorumSince !== undefined) this.#renewed = false;
+  }
+
+  /** Fenced mode: a strict majority of members must take part in the deployment to ack claims. */
+  #witnesses(ref: DeploymentRef, view: LivenessView): void {
+    if (!isFenced(this.#o.policy)) return;
+    const participants = [...new Set([...ref.hosts, ref.createdBy])].map(parseHostId);
+    const add = missingWitnesses(view.members, reachable(view), participants);
+    if (add.length === 0) return;
+    this.#o.logger.log('info', 'adding witnesses to a deployment (fenced mode needs a majority to take part)', { deployment: ref.name, hosts: add });
+    this.#o.cluster.change((doc) => {
+      const r = doc.deployments[ref.name];
+      if (r && r.docUrl === ref.docUrl) r.hosts = [...new Set([...r.hosts, ...add])].sort();
+    });
   }
 
   #local(running: ReadonlySet<VertexId> = new Set()): Parameters<typeof decide>[2] {

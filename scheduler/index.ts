@@ -39,6 +39,7 @@ export {
   decide,
   mayRunOwned,
   isFenced,
+  missingWitnesses,
 } from './ownership/index.js';
 export type {
   OwnerClaim,

@@ -7,14 +7,16 @@ import { flagBool, flagList, flagString, parseArgs, UsageError } from '../args.j
 import type { ParsedArgs } from '../args.js';
 import type { CliIo, Command, GlobalOptions } from '../command.js';
 import { clusterEngine } from '../../agent/cluster-engine.js';
+import { parseDisconnectPolicy } from '../../agent/disconnect-option.js';
+import type { DisconnectPolicy } from '../../scheduler/index.js';
 
 const USAGE =
   'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token T] [--labels k=v,...] ' +
-  '[--allow-loopback] [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--log-level debug|info|warn|error] ' +
+  '[--allow-loopback] [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--log-level debug|info|warn|error] ' +
   '[--tls-cert FILE --tls-key FILE --tls-ca FILE]';
 
 /** Parses the agent command line into AgentOptions (shared with `khutulun up`). */
-export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalOptions): AgentOptions {
+export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalOptions): AgentOptions & { disconnect?: DisconnectPolicy } {
   const args = parseArgs(argv, {
     name: { value: true },
     listen: { value: true },
@@ -27,6 +29,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     advertise: { value: true },
     'log-level': { value: true },
     'heartbeat-ms': { value: true },
+    disconnect: { value: true },
     'tls-cert': { value: true },
     'tls-key': { value: true },
     'tls-ca': { value: true },
@@ -44,7 +47,16 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
   const heartbeat = flagString(args, 'heartbeat-ms');
   if (heartbeat !== undefined && !/^\d+$/.test(heartbeat)) throw new UsageError(`--heartbeat-ms wants a number of milliseconds, got "${heartbeat}"`, 'for example --heartbeat-ms 1000');
   const tls = tlsFromArgs(args, io, globals);
+  const disconnectText = flagString(args, 'disconnect');
+  let disconnect: DisconnectPolicy | undefined;
+  try {
+    disconnect = disconnectText === undefined ? undefined : parseDisconnectPolicy(disconnectText);
+  } catch (error) {
+    const e = error as { message?: string; hint?: string };
+    throw new UsageError(String(e.message), e.hint);
+  }
   return {
+    ...(disconnect ? { disconnect } : {}),
     name,
     listen: flagString(args, 'listen') ?? '127.0.0.1:7700',
     peers: flagList(args, 'peer'),
@@ -91,12 +103,12 @@ export const agentCommand: Command = {
   summary: 'run the long-lived host agent (sync + HTTP API + membership), deploying on this host',
   usage: USAGE,
   async run(argv, io, globals) {
-    const options = agentOptionsFromArgs(argv, io, globals);
+    const { disconnect, ...options } = agentOptionsFromArgs(argv, io, globals);
     const stop = new Promise<string>((done) => {
       process.once('SIGINT', () => done('SIGINT'));
       process.once('SIGTERM', () => done('SIGTERM'));
     });
-    const engine = clusterEngine({ ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
+    const engine = clusterEngine({ ...(options.stateDir ? { stateDir: options.stateDir } : {}), ...(disconnect ? { policy: disconnect } : {}) });
     try {
       await runAgent({ ...options, engine: engine.factory }, io, stop);
     } finally {

@@ -8,3 +8,4 @@ export { peerStatus, reachable, seesQuorum, isLeader, lostPeers } from './livene
 export type { LivenessView } from './liveness.js';
 export { decide, mayRunOwned, isFenced } from './decide.js';
 export type { VertexOwnershipView, PeerReport, LocalState, HostDecision, WaitReason } from './decide.js';
+export { missingWitnesses } from './witnesses.js';

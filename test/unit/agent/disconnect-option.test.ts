@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { parseDisconnectPolicy } from '../../../agent/disconnect-option.js';
+import { DEFAULT_DISCONNECT_POLICY } from '../../../scheduler/index.js';
+
+describe('--disconnect KEY=VALUE,...', () => {
+  it('parses every key over the defaults', () => {
+    expect(parseDisconnectPolicy('')).toEqual(DEFAULT_DISCONNECT_POLICY);
+    expect(parseDisconnectPolicy('replace=true,grace-ms=2000,lost-after-ms=6000,reconcile=keep-original,stop-on-client-after-ms=3000')).toEqual({
+      replace: true,
+      graceMs: 2000,
+      lostAfterMs: 6000,
+      reconcile: 'keep-original',
+      stopOnClientAfterMs: 3000,
+    });
+    expect(parseDisconnectPolicy('stop-on-client-after-ms=never').stopOnClientAfterMs).toBeNull();
+  });
+
+  it('refuses what it does not understand, with a coded error saying what to write', () => {
+    for (const bad of ['replace=yes', 'grace-ms=5s', 'reconcile=latest', 'evict=true', 'grace-ms=9000,lost-after-ms=1000']) {
+      expect(() => parseDisconnectPolicy(bad), bad).toThrow(expect.objectContaining({ code: expect.stringMatching(/^KH-(AGENT-POLICY|SCHED-\d+)$/) }) as Error);
+    }
+  });
+});
