@@ -25,6 +25,8 @@ export const ActorErrorCode = {
   statusWrite: 'KH-ACTOR-010',
   /** A runtime intent is malformed. */
   badIntent: 'KH-ACTOR-011',
+  /** A relationship step run by another host (the target's owner) failed or did not come back in time. */
+  remoteStep: 'KH-ACTOR-012',
   /** HostEngine options are unusable (e.g. no hostId). */
   badOptions: 'KH-ACTOR-013',
 } as const;

@@ -35,6 +35,8 @@ export interface HostEngineOptions {
   logger?: Logger;
   retry?: RetryPolicy;
   maxRestarts?: number;
+  /** How long a relationship step run by the target's owner on another host may take (default 30 s). */
+  remoteStepTimeoutMs?: number;
 }
 
 export interface ReconcileOptions {
@@ -99,6 +101,7 @@ export class HostEngine {
       logger: options.logger ?? silentLogger,
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.maxRestarts !== undefined ? { maxRestarts: options.maxRestarts } : {}),
+      ...(options.remoteStepTimeoutMs !== undefined ? { remoteStepTimeoutMs: options.remoteStepTimeoutMs } : {}),
     });
   }
 
@@ -140,6 +143,8 @@ export class HostEngine {
       if (!this.#started) await this.start();
       const graph = new DeploymentGraph(deployment, await this.#store.load(deployment));
       for (const actor of this.#system.attach(graph)) if (needsResume(actor.state)) actor.send({ type: 'resumed' });
+      // Relationship steps across hosts: outcomes that arrived, and requests for what runs here.
+      this.#system.observeRemoteSteps(graph, (v) => this.#system.actor(deployment, v) !== undefined && (allowed?.(v) ?? true));
       let gen = this.#generations.get(deployment);
       if (!gen || gen.generation !== generation) {
         const failed = this.#system.actors(deployment).filter((a) => a.state.phase === 'error').map((a) => a.vertex);

@@ -15,9 +15,10 @@ import type { ActorHost } from './actor.js';
 import type { DeploymentGraph } from './deployment-graph.js';
 import { Inspector } from './inspection.js';
 import type { InspectionListener } from './inspection.js';
-import { runOperationStep } from './operation-runner.js';
+import { runOperationStep, runStep } from './operation-runner.js';
 import type { OperationRunnerDeps } from './operation-runner.js';
 import { PluginBatcher } from './plugin-batcher.js';
+import { RemoteSteps } from './remote-steps.js';
 import type { RuntimeRegistry } from './runtime-registry.js';
 
 export interface ActorSystemOptions {
@@ -31,6 +32,8 @@ export interface ActorSystemOptions {
   retry?: RetryPolicy;
   /** Restarts of a workload the runtime reports dead before the actor errors (default 3). */
   maxRestarts?: number;
+  /** How long a relationship step run by another host may take before it fails, retryably (default 30 s). */
+  remoteStepTimeoutMs?: number;
 }
 
 export class ActorSystem implements ActorHost {
@@ -44,6 +47,7 @@ export class ActorSystem implements ActorHost {
   readonly #workloads = new Map<string, string>();
   readonly #inspector = new Inspector();
   readonly #deps: OperationRunnerDeps;
+  readonly #remote: RemoteSteps;
   readonly #retry: RetryPolicy;
   readonly #logger: Logger;
 
@@ -59,7 +63,25 @@ export class ActorSystem implements ActorHost {
       logger: this.#logger,
       onWorkload: (workload, deployment, vertex) => this.#workloads.set(workload, `${deployment}/${vertex}`),
       onEmit: (deployment, vertex, event) => this.#logger.log('debug', `custom event ${event} for ${deployment}/${vertex} (not a lifecycle event)`),
+      local: (graph, vertex) => this.owns(graph.vertexes.get(vertex)?.owner),
     };
+    this.#remote = new RemoteSteps({
+      hostId: options.hostId,
+      store: options.store,
+      clock: options.clock,
+      logger: this.#logger,
+      run: (graph, step) => runStep(this.#deps, graph, step),
+      ...(options.remoteStepTimeoutMs !== undefined ? { timeoutMs: options.remoteStepTimeoutMs } : {}),
+    });
+    this.#deps.remote = this.#remote;
+  }
+
+  /**
+   * Hands a freshly loaded graph to the relationship steps that cross hosts: waits whose outcome
+   * arrived go on, and requests for vertexes `local` says this host runs are run here.
+   */
+  observeRemoteSteps(graph: DeploymentGraph, local: (vertex: string) => boolean): void {
+    this.#remote.observe(graph, local);
   }
 
   /** True when this host runs the vertex: its owner is this host, or unset (not scheduled yet). */
@@ -98,6 +120,7 @@ export class ActorSystem implements ActorHost {
     actor.close();
     this.#actors.delete(key);
     this.#released.add(key);
+    this.#remote.cancel(deployment, vertex);
     const workloads = [key];
     for (const [w, k] of this.#workloads) {
       if (k !== key) continue;
@@ -109,6 +132,7 @@ export class ActorSystem implements ActorHost {
 
   /** Drops a deployment's actors and graph (it was deleted); their workloads are already gone. */
   detach(deployment: string): void {
+    this.#remote.cancel(deployment);
     for (const [key, actor] of this.#actors) {
       if (actor.deployment !== deployment) continue;
       actor.close();
@@ -147,6 +171,7 @@ export class ActorSystem implements ActorHost {
 
   /** Stops every actor (pending timers cancelled, waiters released); running calls are dropped. */
   close(): void {
+    this.#remote.cancel();
     for (const a of this.#actors.values()) a.close();
     this.#actors.clear();
   }

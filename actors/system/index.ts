@@ -7,3 +7,5 @@ export { Inspector } from './inspection.js';
 export type { InspectionEvent, InspectionListener } from './inspection.js';
 export { PluginBatcher } from './plugin-batcher.js';
 export { RuntimeRegistry } from './runtime-registry.js';
+export { RemoteSteps, STEP_REQUEST_PREFIX, STEP_DONE_PREFIX, TARGET_EVENTS } from './remote-steps.js';
+export type { RemoteStepsOptions } from './remote-steps.js';

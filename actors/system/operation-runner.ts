@@ -12,6 +12,7 @@ import type { ActorEvent, Operation } from '../logic/index.js';
 import type { ActorStorePort } from '../ports.js';
 import type { DeploymentGraph, OperationStep } from './deployment-graph.js';
 import type { PluginBatcher } from './plugin-batcher.js';
+import type { RemoteSteps } from './remote-steps.js';
 import type { RuntimeRegistry } from './runtime-registry.js';
 
 export interface OperationRunnerDeps {
@@ -23,6 +24,10 @@ export interface OperationRunnerDeps {
   onWorkload: (workload: string, deployment: string, vertex: string) => void;
   /** Delivers an `emit` effect (a custom event) to another actor. */
   onEmit: (deployment: string, vertex: string, event: string) => void;
+  /** Whether this host runs the vertex (its owner, or not placed yet). */
+  local: (graph: DeploymentGraph, vertex: string) => boolean;
+  /** Runs a relationship step on the owner of its call site, when that is another host. */
+  remote?: RemoteSteps;
 }
 
 export async function runOperationStep(
@@ -35,6 +40,11 @@ export async function runOperationStep(
   const step = graph.steps(vertex, op)[index];
   if (!step) return { type: 'operation-succeeded', op, step: index }; // the handler list shrank: nothing to run
   try {
+    // The target end of an edge to another host's vertex runs there, in this lifecycle's order.
+    if (step.edge !== undefined && step.vertex !== vertex && deps.remote && !deps.local(graph, step.vertex)) {
+      await deps.remote.request(graph, { ...step, edge: step.edge }, vertex);
+      return { type: 'operation-succeeded', op, step: index };
+    }
     const observed = await runStep(deps, graph, step);
     return { type: 'operation-succeeded', op, step: index, ...(observed ? { observed } : {}) };
   } catch (error) {
@@ -42,7 +52,8 @@ export async function runOperationStep(
   }
 }
 
-async function runStep(deps: OperationRunnerDeps, graph: DeploymentGraph, step: OperationStep): Promise<WorkloadState | undefined> {
+/** Runs one step here: the plugin call, then its effects. Returns the workload state observed. */
+export async function runStep(deps: OperationRunnerDeps, graph: DeploymentGraph, step: OperationStep): Promise<WorkloadState | undefined> {
   const target = parseHandlerName(step.handler);
   if (!target) {
     throw failure(ActorErrorCode.badHandler, `handler ${JSON.stringify(step.handler)} of ${step.event} is not <plugin-id>:<function>`, false, 'fix the event handler in the template');

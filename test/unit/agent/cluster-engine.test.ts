@@ -31,6 +31,36 @@ service_template:
     - apart: { type: Separation, targets: [ base, middle, top ] }
 `;
 
+// The target end of each edge runs a handler (`khutulun.noop:start` ensures the TARGET's noop
+// workload): that ensure must happen on the target's host, after the source started, and before
+// anything that requires the source starts.
+const RELATED = `
+tosca_definitions_version: tosca_2_0
+imports:
+  - profile: khutulun.org:core
+relationship_types:
+  Announced:
+    derived_from: DependsOn
+    interfaces:
+      Configure:
+        operations:
+          add_source: { implementation: { primary: { type: PluginFunction, file: "khutulun.noop:start" } } }
+          remove_source: { implementation: { primary: { type: PluginFunction, file: "khutulun.noop:stop" } } }
+service_template:
+  node_templates:
+    base:
+      type: Root
+      properties: { host_labels: { zone: a } }
+    middle:
+      type: Root
+      requirements: [ { dependency: { node: base, relationship: Announced } } ]
+    top:
+      type: Root
+      requirements: [ { dependency: middle } ]
+  policies:
+    - apart: { type: Separation, targets: [ base, middle, top ] }
+`;
+
 /** The noop runtime, recording the order of ensure/remove across all hosts. */
 class Recording extends NoopRuntime {
   constructor(readonly host: string, readonly log: string[]) {
@@ -110,6 +140,28 @@ describe('cluster deployments through the store, the scheduler and every host’
     await gamma.deployments.deploy({ name: 'spread', source: SOURCE, inputs: {} });
     await eventually(async () => ((await alpha.deployments.status('spread').catch(() => undefined))?.state === 'deployed' ? true : undefined), 30_000, 'deployed again');
     await gamma.deployments.undeploy('spread');
+  }, 90_000);
+
+  it('runs a relationship step on the host of its target, in the order of the source’s lifecycle', async () => {
+    const [alpha, beta] = agents as [Agent, Agent, Agent];
+    await beta.deployments.deploy({ name: 'related', source: RELATED, inputs: {} });
+    await eventually(async () => ((await alpha.deployments.status('related').catch(() => undefined))?.state === 'deployed' ? true : undefined), 30_000, 'related deployed');
+    const ensured = log.filter((l) => l.startsWith('ensure'));
+    // base runs on alpha (zone=a): its add_source (for middle) runs there too, after middle started
+    // and before top (which requires middle, whose start includes that step) starts.
+    expect(ensured).toEqual([
+      'ensure base on alpha',
+      expect.stringMatching(/^ensure middle on (beta|gamma)$/),
+      'ensure base on alpha',
+      expect.stringMatching(/^ensure top on (beta|gamma)$/),
+    ]);
+    log.splice(0);
+    await alpha.deployments.undeploy('related');
+    // remove_source runs on alpha when middle stops, after top is gone and before base stops.
+    const removed = log.filter((l) => l.startsWith('remove')).map((l) => l.replace(/ on (beta|gamma)$/, ' on other'));
+    expect(removed.indexOf('remove base on alpha')).toBeGreaterThan(removed.indexOf('remove top on other'));
+    expect(removed.indexOf('remove base on alpha')).toBeLessThan(removed.indexOf('remove middle on other'));
+    expect(removed.filter((l) => l.startsWith('remove base')).every((l) => l === 'remove base on alpha')).toBe(true);
   }, 90_000);
 
   it('refuses a deployment it cannot place, with the reasons, and keeps nothing of it', async () => {
