@@ -81,7 +81,9 @@ describe('khutulun up: ConnectsTo between processes', () => {
     runs.push(run);
     stopWatching = watchPids(state, pids);
     const { outputs } = (await waitFor('the outputs line', () => jsonLine(run), 90_000, run)) as { outputs: { url: string; db_port: number; cache_port: number } };
-    await waitFor('3 workload PIDs', () => (pids.size === 3 ? true : undefined), 5_000);
+    // Bounded generously: on a loaded box the PID poll (50 ms) can lag the outputs line by seconds.
+    await waitFor('3 workload PIDs', () => (pids.size >= 3 ? true : undefined), 20_000);
+    expect(pids.size).toBe(3); // a fourth PID would mean a workload was restarted
     stopWatching();
     expect(processRecords(state)).toHaveLength(3);
     expect(outputs.db_port).toBeGreaterThan(0);
