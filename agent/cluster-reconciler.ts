@@ -118,8 +118,9 @@ export class ClusterReconciler {
     this.#queued.add(deployment);
     if (this.#running.has(deployment)) return;
     const run = (async () => {
-      // Coalesce a burst of changes (a tick of status writes) into one step.
-      await new Promise((r) => setTimeout(r, 5));
+      // Coalesce the changes of this turn (a sync message, a tick of writes) into one step; later
+      // ones queue one more step behind the running one (the loop below), never more.
+      await new Promise((r) => setImmediate(r));
       while (this.#queued.delete(deployment) && !this.#closed) await this.#step(deployment);
     })().finally(() => this.#running.delete(deployment));
     this.#running.set(deployment, run);

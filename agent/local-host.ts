@@ -17,6 +17,7 @@ import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
 import { FirewallGuard, FirewalldClient, JsonFilePortStore, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
 import type { PortSpec, WorkloadSpec } from '../runtimes/workload.js';
 import { PortBindingRuntime } from './port-binding.js';
+import { promptSync } from './prompt-sync.js';
 import { pluginFunctionResolver } from './plugin-functions.js';
 import { connectionEnvFromStore } from './connection-env.js';
 import { UnavailableRuntime } from './unavailable-runtime.js';
@@ -126,7 +127,11 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
     hostId: options.hostId,
     clock,
     logger,
-    ...(options.repo ? { repo: options.repo, ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}) } : stateDir ? { dir: join(stateDir, 'store') } : {}),
+    ...(options.repo
+      ? { repo: options.repo, onLocalChange: promptSync(options.repo), ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}) }
+      : stateDir
+        ? { dir: join(stateDir, 'store') }
+        : {}),
   });
   let plugins = options.plugins;
   let ownPlugins: PluginHost | undefined;

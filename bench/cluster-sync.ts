@@ -74,7 +74,8 @@ async function measureLatency<T>(
   return times.sort((x, y) => x - y);
 }
 
-async function bareLatency(samples: number): Promise<number[]> {
+/** Two bare automerge-repo peers over the same WebSocket adapters: one isolated change, A to B (sorted ms). */
+export async function bareLatency(samples: number): Promise<number[]> {
   const server = createServer();
   const wss = new WebSocketServer({ server });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

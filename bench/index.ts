@@ -10,10 +10,11 @@ import { pluginsCalls } from './plugins-calls.js';
 import { processStart } from './runtimes-process.js';
 import { containerStart } from './runtimes-container.js';
 import { clusterSyncLatency, clusterSyncReconverge } from './cluster-sync.js';
+import { clusterSyncActor } from './cluster-actor-hop.js';
 import { pipelineNoop } from './pipeline-noop.js';
 import { actorsMemory } from './actors-memory.js';
 import { toscaK8sProfileBench } from './tosca-k8s-profile.js';
 import { toscaConformanceBench } from './tosca-conformance.js';
 import { toscaCompile1k } from './tosca-compile.js';
 
-export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, processStart, pluginsCalls, containerStart, schedulerPlaceBenchmark];
+export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncActor, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, processStart, pluginsCalls, containerStart, schedulerPlaceBenchmark];

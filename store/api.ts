@@ -4,7 +4,7 @@
  * promise resolves once the change is applied ("committed") and rejects with a coded error if this
  * write was refused (then it left the document unchanged). Reads see queued writes.
  */
-import type { NetworkAdapterInterface, PeerId, DocumentId, Repo } from '@automerge/automerge-repo';
+import type { DocHandle, NetworkAdapterInterface, PeerId, DocumentId, Repo } from '@automerge/automerge-repo';
 import type { Clock, Random, Logger } from '../common/index.js';
 import type { KhutulunError } from '../common/index.js';
 import type { EntityId, EntityKind, DeploymentName, HostId } from './ids.js';
@@ -52,6 +52,11 @@ export interface StoreOptions {
    * openSharedClusterDoc), instead of `clusterUrl` or a new one.
    */
   readonly clusterName?: string;
+  /**
+   * Called after every local change of a document this store writes (one per tick per document),
+   * e.g. to push it to peers without waiting for automerge-repo's sync throttle.
+   */
+  readonly onLocalChange?: (handle: DocHandle<unknown>) => void;
 }
 
 export interface DeploymentInfo {

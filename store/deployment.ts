@@ -1,4 +1,5 @@
 /** The Deployment facade: validated typed reads and batched writes over one deployment document. */
+import type { DocHandle } from '@automerge/automerge-repo';
 import * as A from '@automerge/automerge';
 import type { KhutulunError, Logger } from '../common/index.js';
 import { storeError } from './errors.js';
@@ -29,6 +30,8 @@ export interface DeploymentContext extends IdContext {
   readonly hostId: HostId;
   readonly functions: FunctionRegistry;
   readonly logger?: Logger;
+  /** See StoreOptions.onLocalChange. */
+  readonly onLocalChange?: (handle: DocHandle<unknown>) => void;
 }
 
 export class DeploymentImpl implements Deployment {

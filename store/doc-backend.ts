@@ -19,8 +19,11 @@ export interface DocBackend<T> {
   onChange(listener: (c: DocChange<T>) => void): () => void;
 }
 
-/** Backend over an automerge-repo handle; 'change' events cover local edits and remote sync. */
-export function handleBackend<T>(handle: DocHandle<T>): DocBackend<T> {
+/**
+ * Backend over an automerge-repo handle; 'change' events cover local edits and remote sync.
+ * `afterLocalChange` runs after each local change (the agent pushes it to peers at once).
+ */
+export function handleBackend<T>(handle: DocHandle<T>, afterLocalChange?: (handle: DocHandle<unknown>) => void): DocBackend<T> {
   let inLocal = false;
   return {
     doc: () => handle.doc(),
@@ -31,6 +34,7 @@ export function handleBackend<T>(handle: DocHandle<T>): DocBackend<T> {
       } finally {
         inLocal = false;
       }
+      afterLocalChange?.(handle as DocHandle<unknown>);
     },
     onChange(listener) {
       const h = (p: DocHandleChangePayload<T>): void =>

@@ -112,9 +112,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       }
     }
   }
-  const cluster = new ClusterImpl(clusterHandle.url, handleBackend(clusterHandle), hostId, clock);
+  const cluster = new ClusterImpl(clusterHandle.url, handleBackend(clusterHandle, options.onLocalChange), hostId, clock);
   const functions = options.functions ?? createFunctionRegistry();
-  const ctx: DeploymentContext = { hostId, clock, random, functions, ...(options.logger ? { logger: options.logger } : {}) };
+  const ctx: DeploymentContext = { hostId, clock, random, functions, ...(options.logger ? { logger: options.logger } : {}), ...(options.onLocalChange ? { onLocalChange: options.onLocalChange } : {}) };
   return new StoreImpl(repo, cluster, ctx, find, known, options.dir === undefined || shared ? undefined : join(options.dir, 'automerge'), shared !== undefined);
 }
 
@@ -175,7 +175,7 @@ class StoreImpl implements Store {
       this.#repo.delete(handle.documentId);
       throw e;
     }
-    const dep = new DeploymentImpl(n, handle.url, handleBackend(handle), this.#ctx);
+    const dep = new DeploymentImpl(n, handle.url, handleBackend(handle, this.#ctx.onLocalChange), this.#ctx);
     this.#open.set(n, Promise.resolve(dep));
     this.#urls.set(n, handle.url);
     return dep;
@@ -219,7 +219,7 @@ class StoreImpl implements Store {
     if (typeof doc?.v !== 'number' || doc.v > SCHEMA_VERSION || typeof doc.e !== 'object') {
       throw storeError('KH-STORE-022', `deployment ${name} has schema ${String(doc?.v)}; this build reads ${SCHEMA_VERSION}`, { hint: 'upgrade Khutulun' });
     }
-    return new DeploymentImpl(info.name, info.url, handleBackend(handle), this.#ctx);
+    return new DeploymentImpl(info.name, info.url, handleBackend(handle, this.#ctx.onLocalChange), this.#ctx);
   }
 
   async deleteDeployment(name: string): Promise<void> {
