@@ -5,10 +5,11 @@
  * with the planner's explanations, before anything runs.
  */
 import { KhutulunError } from '../common/index.js';
-import { formatEntityId, toJson } from '../store/index.js';
+import { decodeExpression, formatEntityId, toJson } from '../store/index.js';
 import type { Deployment, Vertex } from '../store/index.js';
 import { createScheduler, parseHostId, parseVertexId, placementPolicyFromProfile } from '../scheduler/index.js';
 import type { Constraint, HostInfo, PlacementPolicy, SchedulerStateInput, VertexId, VertexRequest } from '../scheduler/index.js';
+import { CPUS_LABEL, MEMORY_LABEL, hostFilterConstraint } from './host-filter.js';
 import type { HostView } from './membership.js';
 
 type Json = ReturnType<typeof toJson>;
@@ -30,21 +31,25 @@ function requests(v: Vertex): VertexRequest['requests'] {
   return { cpu: typeof cpus === 'number' ? Math.round(cpus * 1000) : 0, memory: typeof memory === 'number' ? memory : 0 };
 }
 
-/** `host_labels: {zone: a}`: every label must match on the chosen host. */
+/**
+ * Where a node may run: `host_labels: {zone: a}` (every label must match on the chosen host) and
+ * the node_filter of its `host` requirement (agent/host-filter.ts), both if given.
+ */
 function constraint(v: Vertex): Constraint | undefined {
   const labels = record(value(v, 'host_labels'));
-  if (!labels || Object.keys(labels).length === 0) return undefined;
-  const of: Constraint[] = Object.entries(labels)
+  const of: Constraint[] = Object.entries(labels ?? {})
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([label, want]) => ({ op: 'equal' as const, label, value: String(want) }));
-  return of.length === 1 ? of[0] : { op: 'and', of };
+  const filter = v.metadata['khutulun:host-filter'];
+  if (typeof filter === 'string') of.push(hostFilterConstraint(decodeExpression(filter), formatEntityId(v.id)));
+  return of.length === 0 ? undefined : of.length === 1 ? of[0] : { op: 'and', of };
 }
 
 /** The scheduler's view of the membership: connected hosts are ready, the others disconnected. */
 export function schedulerHosts(hosts: readonly HostView[]): HostInfo[] {
   return hosts.map((h) => ({
     id: parseHostId(h.id),
-    labels: { hostname: h.name, ...h.labels },
+    labels: { hostname: h.name, ...h.labels, [CPUS_LABEL]: String(h.capacity.cpus), [MEMORY_LABEL]: String(h.capacity.memoryBytes) },
     capabilities: [],
     capacity: { cpu: Math.max(1, h.capacity.cpus) * 1000, memory: h.capacity.memoryBytes },
     status: h.connected ? ('ready' as const) : ('disconnected' as const),

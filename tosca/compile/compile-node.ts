@@ -122,6 +122,9 @@ function compileRequirements(t: NodeTemplateDef, nodeType: TypeDef, chain: reado
   return out;
 }
 
+/** The capability type of the cluster's hosts (profiles/khutulun): requirements for it are placement. */
+const PLACEMENT_CAPABILITY = 'AgentHost';
+
 function compileRequirement(
   name: string,
   def: RequirementDef | undefined,
@@ -171,5 +174,6 @@ function compileRequirement(
     handlers: ctx.handlers(layers, new Map()),
     ...(filter && { nodeFilter: ctx.expr(filter) }),
     ...(Object.keys(allocationMap).length > 0 && { allocation: allocationMap }),
+    ...(capType && ctx.hierarchy.chain(capType).some((t) => t.name === PLACEMENT_CAPABILITY) && { placement: true }),
   };
 }

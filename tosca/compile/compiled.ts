@@ -53,6 +53,11 @@ export interface CompiledRequirement {
   readonly nodeFilter?: Expression;
   /** Capability property -> amount this relationship allocates. */
   readonly allocation?: Readonly<Record<string, Expression>>;
+  /**
+   * A requirement for the cluster's hosts (capability AgentHost): fulfilled by placement, not by
+   * a node of the template; its node_filter constrains the owning host.
+   */
+  readonly placement?: boolean;
 }
 
 export interface CompiledCapability {

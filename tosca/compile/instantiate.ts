@@ -131,6 +131,7 @@ export async function instantiateService(d: Deployment, s: CompiledService, maxP
   for (const { node, path } of all) {
     const counters = new Map<string, number>();
     for (const req of node.requirements) {
+      if (req.placement) continue; // the scheduler fulfils it (node metadata khutulun:host-filter)
       const candidates: Candidate[] = [];
       for (const t of all) {
         if (t.path === path) continue;

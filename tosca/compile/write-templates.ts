@@ -4,7 +4,7 @@
  * (relationship properties and handlers, a finder call that states the target criteria).
  */
 import type { Deployment, Expression, PropertyInput } from '../../store/index.js';
-import { call, stringMap } from '../../store/index.js';
+import { call, encodeExpression, stringMap } from '../../store/index.js';
 import type { CompiledNode, CompiledProperty, CompiledRequirement, CompiledService } from './compiled.js';
 import { floriaName } from './names.js';
 
@@ -22,7 +22,11 @@ export function propertyInputs(props: readonly CompiledProperty[]): Record<strin
 }
 
 export function nodeMetadata(n: CompiledNode): Record<string, Expression> {
+  const hostFilters = n.requirements.filter((r) => r.placement && r.nodeFilter !== undefined).map((r) => r.nodeFilter!);
   return {
+    // The node_filter of the host requirement, for placement (agent/host-filter.ts reads it);
+    // encoded, since metadata holds no calls.
+    ...(hostFilters.length > 0 && { 'khutulun:host-filter': encodeExpression(hostFilters.length === 1 ? hostFilters[0]! : { $: 'call', fn: 'tosca:and', args: hostFilters, mode: 'eager' }) }),
     'tosca:kind': 'node',
     'tosca:template': n.name,
     'tosca:type': n.type,

@@ -61,6 +61,29 @@ service_template:
     - apart: { type: Separation, targets: [ base, middle, top ] }
 `;
 
+// Placement by the node_filter of the `host` requirement (capability AgentHost).
+const FILTERED = (zone: string, hostnames: string) => `
+tosca_definitions_version: tosca_2_0
+imports:
+  - profile: khutulun.org:core
+node_types:
+  Placed:
+    derived_from: Root
+    requirements:
+      - host: { capability: AgentHost, count_range: [ 0, 1 ] }
+service_template:
+  node_templates:
+    pinned:
+      type: Placed
+      requirements:
+        - host:
+            node_filter:
+              $and:
+                - $equal: [ $get_property: [ SELF, CAPABILITY, labels, zone ], ${zone} ]
+                - $valid_values: [ $get_property: [ SELF, CAPABILITY, hostname ], [ ${hostnames} ] ]
+                - $greater_or_equal: [ $get_property: [ SELF, CAPABILITY, cpus ], 1 ]
+`;
+
 /** The noop runtime, recording the order of ensure/remove across all hosts. */
 class Recording extends NoopRuntime {
   constructor(readonly host: string, readonly log: string[]) {
@@ -163,6 +186,27 @@ describe('cluster deployments through the store, the scheduler and every host’
     expect(removed.indexOf('remove base on alpha')).toBeLessThan(removed.indexOf('remove middle on other'));
     expect(removed.filter((l) => l.startsWith('remove base')).every((l) => l === 'remove base on alpha')).toBe(true);
   }, 90_000);
+
+  it('places a node by the node_filter of its host requirement, and refuses a filter no host meets', async () => {
+    const [alpha, beta, gamma] = agents as [Agent, Agent, Agent];
+    await alpha.deployments.deploy({ name: 'filtered', source: FILTERED('b', 'alpha, gamma'), inputs: {} });
+    const status = await eventually(async () => {
+      const st = await alpha.deployments.status('filtered').catch(() => undefined);
+      return st?.state === 'deployed' ? st : undefined;
+    }, 30_000, 'filtered deployed');
+    expect(status.nodes.map((n) => n.hostId)).toEqual([gamma.hostId]); // zone b and named alpha or gamma
+    expect(log).toContain('ensure pinned on gamma');
+    await alpha.deployments.undeploy('filtered');
+
+    const error = await beta.deployments.deploy({ name: 'nowhere-filtered', source: FILTERED('a', 'beta'), inputs: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'KH-AGENT-PLACEMENT' });
+    expect(String((error as { hint?: string }).hint)).toMatch(/nodes\/pinned: .*zone == a/);
+    const unsupported = await beta.deployments
+      .deploy({ name: 'bad-filter', source: FILTERED('a', 'beta').replace('$valid_values', '$matches'), inputs: {} })
+      .catch((e: unknown) => e);
+    expect(unsupported).toMatchObject({ code: 'KH-AGENT-PLACEMENT', message: expect.stringMatching(/uses \$matches/) as string });
+    expect((await beta.deployments.list()).map((d) => d.name)).not.toContain('bad-filter');
+  }, 60_000);
 
   it('refuses a deployment it cannot place, with the reasons, and keeps nothing of it', async () => {
     const bad = SOURCE.replace('zone: a', 'zone: nowhere');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { call, evaluate, openStore, toJson } from '../../../store/index.js';
+import { call, decodeExpression, evaluate, openStore, toJson } from '../../../store/index.js';
 import type { Store } from '../../../store/index.js';
 import { buildCatalog } from '../../../tosca/index.js';
 import { compileFile, instantiateService, matchRequirements, readOutputs } from '../../../tosca/compile/index.js';
@@ -92,6 +92,20 @@ describe('compile + instantiate', () => {
     expect(d.require('vertex', 'nodes/web-1').metadata['tosca:index']).toBe(1n);
     expect((await readOutputs(d)).outputs).toEqual({ db_command: '/bin/sleep', web_count: 2 });
     await expect(instantiateService(d, r.service!)).rejects.toMatchObject({ code: 'KH-TOSCA-ALREADY-INSTANTIATED' });
+  });
+
+  it('leaves the host requirement (AgentHost) to placement: its node_filter goes on the vertex, no edge', async () => {
+    const r = await compile('host-filter.yaml');
+    expect(r.problems).toEqual([]);
+    expect(r.service!.nodes.find((n) => n.name === 'web')!.requirements[0]).toMatchObject({ name: 'host', placement: true });
+    store = await openStore({ hostId: 'h1' });
+    const d = await store.createDeployment('hf');
+    const inst = await instantiateService(d, r.service!);
+    expect(inst.problems).toEqual([]);
+    expect(inst.relationships).toEqual([]);
+    const filter = d.require('vertex', 'nodes/web').metadata['khutulun:host-filter'];
+    expect(decodeExpression(filter as string)).toMatchObject({ $: 'call', fn: 'tosca:equal' });
+    expect(d.require('vertex', 'nodes/worker').metadata['khutulun:host-filter']).toBeUndefined();
   });
 
   it('rejects a bad input value with a positioned problem', async () => {
