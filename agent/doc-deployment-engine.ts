@@ -28,7 +28,7 @@ import type {
 } from './deployment-engine.js';
 import { AgentErrors, notFound, validateDeploymentName } from './errors.js';
 import type { EventHub } from './event-hub.js';
-import { dependencyWaves } from './waves.js';
+import { checkDependencies } from './check-dependencies.js';
 
 export interface DocDeploymentEngineOptions {
   repo: Repo;
@@ -98,7 +98,7 @@ export class DocDeploymentEngine implements DeploymentEngine {
     this.#busy.add(name);
     try {
       const compiled = await compile(request);
-      dependencyWaves(compiled.nodes); // reject cycles and dangling requirements before recording
+      checkDependencies(compiled.nodes); // reject cycles and dangling requirements before recording
       const placement = await (this.#o.place ?? localPlacer)(compiled.nodes, this.#o.hostId);
       const now = this.#o.clock.now();
       const handle = this.#o.repo.create<DeploymentDoc>({

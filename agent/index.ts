@@ -27,7 +27,7 @@ export type {
   Placer,
   NodeRunner,
 } from './deployment-engine.js';
-export { dependencyWaves } from './waves.js';
+export { checkDependencies } from './check-dependencies.js';
 export { ClusterReconciler, readRequest, writeRequest, hasRole } from './cluster-reconciler.js';
 export type { DeploymentRequest, ReconcileResult } from './cluster-reconciler.js';
 export { placeDeployment, placementInput, schedulerHosts } from './placement.js';

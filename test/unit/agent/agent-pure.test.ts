@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as A from '@automerge/automerge';
 import { ManualClock, KhutulunError } from '../../../common/index.js';
-import { clusterDocumentId, clusterGenesis, dependencyWaves, parseHostPort, formatHostPort, parseLabels, resolveAgentOptions } from '../../../agent/index.js';
+import { checkDependencies, clusterDocumentId, clusterGenesis, parseHostPort, formatHostPort, parseLabels, resolveAgentOptions } from '../../../agent/index.js';
 import type { ClusterDoc } from '../../../agent/index.js';
 import { authorize, isLoopbackAddress, presentedToken } from '../../../agent/auth.js';
 import { heartbeat, upsertHost } from '../../../agent/cluster-doc.js';
@@ -128,16 +128,17 @@ describe('options', () => {
   });
 });
 
-describe('dependency waves', () => {
-  it('orders by dependencies and rejects cycles and dangling requirements', () => {
-    const waves = dependencyWaves([
-      { id: 'proxy', dependsOn: ['app'] },
-      { id: 'app', dependsOn: ['db', 'cache'] },
-      { id: 'db', dependsOn: [] },
-      { id: 'cache', dependsOn: [] },
-    ]);
-    expect(waves.map((w) => w.map((n) => n.id))).toEqual([['cache', 'db'], ['app'], ['proxy']]);
-    expect(() => dependencyWaves([{ id: 'a', dependsOn: ['b'] }, { id: 'b', dependsOn: ['a'] }])).toThrow(/cycle/);
-    expect(() => dependencyWaves([{ id: 'a', dependsOn: ['ghost'] }])).toThrow(/unknown node/);
+describe('dependency check before a deployment is recorded', () => {
+  it('accepts a DAG and rejects cycles and dangling requirements with coded errors', () => {
+    expect(() =>
+      checkDependencies([
+        { id: 'proxy', dependsOn: ['app'] },
+        { id: 'app', dependsOn: ['db', 'cache'] },
+        { id: 'db', dependsOn: [] },
+        { id: 'cache', dependsOn: [] },
+      ]),
+    ).not.toThrow();
+    expect(() => checkDependencies([{ id: 'a', dependsOn: ['b'] }, { id: 'b', dependsOn: ['a'] }])).toThrow(expect.objectContaining({ code: 'KH-ACTOR-005', message: expect.stringMatching(/cycle among a, b/) as string }) as Error);
+    expect(() => checkDependencies([{ id: 'a', dependsOn: ['ghost'] }])).toThrow(expect.objectContaining({ code: 'KH-AGENT-050', message: expect.stringMatching(/unknown node "ghost"/) as string }) as Error);
   });
 });
