@@ -25,6 +25,8 @@ export interface EngineContext {
   hosts(): HostView[];
   /** The address (`host:port`) this agent advertises; known once it listens. */
   advertise(): string | undefined;
+  /** Publishes what this host can run (`runtime:podman`, ...) in its membership record. */
+  publishCapabilities(capabilities: readonly string[]): void;
 }
 
 export interface ListenAddress {

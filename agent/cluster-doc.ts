@@ -26,6 +26,8 @@ export interface HostRecord {
   lastSeen: number;
   /** Host ids this host is directly connected to, as of its last heartbeat. */
   peers: string[];
+  /** What the host can run (`runtime:podman`, ...); absent in records of older agents. */
+  capabilities?: string[];
 }
 
 export interface DeploymentRef {
@@ -75,6 +77,7 @@ export function upsertHost(doc: ClusterDoc, host: HostRecord): void {
   if (existing.capacity.cpus !== host.capacity.cpus) existing.capacity.cpus = host.capacity.cpus;
   if (existing.capacity.memoryBytes !== host.capacity.memoryBytes) existing.capacity.memoryBytes = host.capacity.memoryBytes;
   if (existing.startedAt !== host.startedAt) existing.startedAt = host.startedAt;
+  if (host.capabilities && !sameList(existing.capabilities, host.capabilities)) existing.capabilities = [...host.capabilities];
   existing.lastSeen = host.lastSeen;
   if (!sameList(existing.peers, host.peers)) existing.peers = [...host.peers];
 }

@@ -10,6 +10,7 @@ import { openLocalHost } from './local-host.js';
 import type { LocalHost, LocalHostOptions } from './local-host.js';
 import { StoreDeploymentEngine } from './store-engine.js';
 import { OwnershipKeeper } from './ownership-keeper.js';
+import { runtimeCapabilities } from './placement.js';
 import { disconnectPolicy } from '../scheduler/index.js';
 import type { DisconnectPolicy } from '../scheduler/index.js';
 
@@ -51,6 +52,8 @@ export function clusterEngine(options: ClusterEngineOptions = {}): { factory: No
       endpointAddress: () => (ctx.advertise() ?? '127.0.0.1:0').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'),
       resume: (name) => ClusterReconciler.roles(ctx.cluster.doc(), ctx.hostId).has(name),
     }).then((host) => {
+      // Placement sends a node only to hosts that can run it (a Container needs runtime:podman).
+      ctx.publishCapabilities(runtimeCapabilities(host.runtimes));
       const late: { reconciler?: ClusterReconciler } = {};
       const keeper = new OwnershipKeeper({
         store: host.store,

@@ -20,6 +20,8 @@ export interface HostView {
   addresses: string[];
   labels: Record<string, string>;
   capacity: HostCapacity;
+  /** What the host can run (`runtime:process`, `runtime:podman`, ...); undefined: not published. */
+  capabilities?: string[];
   /**
    * Self, a live sync peer, or a host whose heartbeat advanced within staleAfterMs as measured on
    * THIS host's clock (reached through another host; immune to clock skew between hosts).
@@ -37,6 +39,8 @@ export interface MembershipOptions {
   addresses: string[];
   labels: Record<string, string>;
   capacity?: HostCapacity;
+  /** Published with the record (the engine knows them once its runtimes are open). */
+  capabilities?: readonly string[];
   clock: Clock;
   heartbeatMs: number;
   /** Unique per process start (heartbeat sequence numbers restart with it). */
@@ -87,9 +91,25 @@ export class Membership {
     this.#learn();
   };
 
+  #capabilities: string[] | undefined;
+  #started = false;
+
   constructor(options: MembershipOptions) {
     this.#o = options;
     this.#boot = options.boot;
+    if (options.capabilities) this.#capabilities = [...options.capabilities].sort();
+  }
+
+  /** Publishes what this host can run in its record (written once, and again when it changes). */
+  setCapabilities(capabilities: readonly string[]): void {
+    const sorted = [...new Set(capabilities)].sort();
+    if (this.#capabilities && sorted.join() === this.#capabilities.join()) return;
+    this.#capabilities = sorted;
+    if (!this.#started || this.#closed) return;
+    this.#o.cluster.change((d) => {
+      const h = d.hosts[this.#o.hostId];
+      if (h) h.capabilities = [...sorted];
+    });
   }
 
   start(): void {
@@ -103,12 +123,14 @@ export class Membership {
         addresses: this.#o.addresses,
         labels: this.#o.labels,
         capacity: this.#o.capacity ?? osCapacity(),
+        ...(this.#capabilities ? { capabilities: [...this.#capabilities] } : {}),
         startedAt: now,
         lastSeen: now,
         peers: [...this.#connected].sort(),
       }),
     );
     this.#lastPersist = now;
+    this.#started = true;
     this.#o.cluster.on('change', this.#onChange);
     this.#o.cluster.on('ephemeral-message', this.#onEphemeral);
     this.#schedule();
@@ -164,6 +186,7 @@ export class Membership {
           addresses: [...h.addresses],
           labels: { ...h.labels },
           capacity: { cpus: h.capacity.cpus, memoryBytes: h.capacity.memoryBytes },
+          ...(h.capabilities ? { capabilities: [...h.capabilities] } : {}),
           connected: self || this.#connected.has(h.id) || fresh,
           lastSeen: new Date(lastSeen).toISOString(),
           self,

@@ -11,6 +11,8 @@ import { createScheduler, parseHostId, parseVertexId, placementPolicyFromProfile
 import type { Constraint, HostInfo, PlacementPolicy, SchedulerStateInput, VertexId, VertexRequest } from '../scheduler/index.js';
 import { CPUS_LABEL, MEMORY_LABEL, hostFilterConstraint } from './host-filter.js';
 import type { HostView } from './membership.js';
+import { UnavailableRuntime } from './unavailable-runtime.js';
+import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
 
 type Json = ReturnType<typeof toJson>;
 
@@ -32,8 +34,8 @@ function requests(v: Vertex): VertexRequest['requests'] {
 }
 
 /**
- * Where a node may run: `host_labels: {zone: a}` (every label must match on the chosen host) and
- * the node_filter of its `host` requirement (agent/host-filter.ts), both if given.
+ * Where a node may run: `host_labels: {zone: a}` (every label must match on the chosen host), the
+ * node_filter of its `host` requirement (agent/host-filter.ts), and the runtime it names.
  */
 function constraint(v: Vertex): Constraint | undefined {
   const labels = record(value(v, 'host_labels'));
@@ -42,15 +44,27 @@ function constraint(v: Vertex): Constraint | undefined {
     .map(([label, want]) => ({ op: 'equal' as const, label, value: String(want) }));
   const filter = v.metadata['khutulun:host-filter'];
   if (typeof filter === 'string') of.push(hostFilterConstraint(decodeExpression(filter), formatEntityId(v.id)));
+  // A node that names its runtime (Container, Pod: podman by default) runs only where it is.
+  const runtime = value(v, 'runtime');
+  if (typeof runtime === 'string' && runtime !== '') of.push({ op: 'has_capability', capability: `${RUNTIME_CAPABILITY}${runtime}` });
   return of.length === 0 ? undefined : of.length === 1 ? of[0] : { op: 'and', of };
 }
+
+/** `runtime:<name>` for every runtime this host can use now (not one whose daemon did not answer). */
+export function runtimeCapabilities(runtimes: readonly RuntimeAdapter[]): string[] {
+  return runtimes.filter((r) => !(r instanceof UnavailableRuntime)).map((r) => `${RUNTIME_CAPABILITY}${r.name}`);
+}
+
+const RUNTIME_CAPABILITY = 'runtime:';
+/** A host record from an agent that publishes no capabilities: assume it runs the built-in runtimes. */
+const UNKNOWN_CAPABILITIES = ['process', 'noop', 'podman', 'docker'].map((r) => `${RUNTIME_CAPABILITY}${r}`);
 
 /** The scheduler's view of the membership: connected hosts are ready, the others disconnected. */
 export function schedulerHosts(hosts: readonly HostView[]): HostInfo[] {
   return hosts.map((h) => ({
     id: parseHostId(h.id),
     labels: { hostname: h.name, ...h.labels, [CPUS_LABEL]: String(h.capacity.cpus), [MEMORY_LABEL]: String(h.capacity.memoryBytes) },
-    capabilities: [],
+    capabilities: h.capabilities ?? UNKNOWN_CAPABILITIES,
     capacity: { cpu: Math.max(1, h.capacity.cpus) * 1000, memory: h.capacity.memoryBytes },
     status: h.connected ? ('ready' as const) : ('disconnected' as const),
   }));

@@ -87,12 +87,16 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         clusterName: o.cluster,
         hosts: () => late.membership?.hosts() ?? [],
         advertise: () => late.advertise,
+        publishCapabilities: (list) => {
+          late.capabilities = [...list];
+          late.membership?.setCapabilities(list);
+        },
       })
     : new DocDeploymentEngine({ repo, cluster, hostId: identity.id, clock: o.clock, events, logger: o.logger, ...o.deployments });
   const peers = new PeerManager({ repo, token: o.token, tls: o.tls, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   // Membership needs the advertised address, known only after listen(): filled in below.
-  const late: { membership?: Membership; advertise?: string } = {};
+  const late: { membership?: Membership; advertise?: string; capabilities?: string[] } = {};
   const server = createAgentServer(
     createApiHandler({ auth, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
     o.tls,
@@ -152,6 +156,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     addresses: [advertise],
     labels: o.labels,
     ...(o.capacity ? { capacity: o.capacity } : {}),
+    ...(late.capabilities ? { capabilities: late.capabilities } : {}),
     clock: o.clock,
     heartbeatMs: o.heartbeatMs,
     persistEveryMs: o.heartbeatPersistMs,

@@ -208,6 +208,22 @@ describe('cluster deployments through the store, the scheduler and every host’
     expect((await beta.deployments.list()).map((d) => d.name)).not.toContain('bad-filter');
   }, 60_000);
 
+  it('publishes what each host can run, and places a Container only where its runtime is', async () => {
+    const [alpha] = agents as [Agent, Agent, Agent];
+    await eventually(async () => (alpha.hosts().every((h) => h.capabilities?.join() === 'runtime:noop') ? true : undefined), 10_000, 'capabilities published');
+    const container = `
+tosca_definitions_version: tosca_2_0
+imports:
+  - profile: khutulun.org:core
+service_template:
+  node_templates:
+    web: { type: Container, properties: { image: localhost/web } }
+`;
+    const error = await alpha.deployments.deploy({ name: 'no-podman', source: container, inputs: {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'KH-AGENT-PLACEMENT' });
+    expect(String((error as { hint?: string }).hint)).toMatch(/nodes\/web: .*runtime:podman/);
+  });
+
   it('refuses a deployment it cannot place, with the reasons, and keeps nothing of it', async () => {
     const bad = SOURCE.replace('zone: a', 'zone: nowhere');
     const error = await agents[0]!.deployments.deploy({ name: 'nowhere', source: bad, inputs: {} }).catch((e: unknown) => e);
