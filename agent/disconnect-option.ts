@@ -42,6 +42,14 @@ export function parseDisconnectPolicy(text: string): DisconnectPolicy {
         throw new KhutulunError('KH-AGENT-POLICY', `--disconnect: unknown key "${key}"`, { hint: HINT });
     }
   }
-  // The shared validation (grace <= lost-after, ...) with its own coded error.
-  return disconnectPolicy(out);
+  // The shared validation (grace <= lost-after, ...), its message in the flag's own words.
+  try {
+    return disconnectPolicy(out);
+  } catch (error) {
+    const message = String((error as { message?: unknown }).message ?? error)
+      .replace(/\bgraceMs\b/g, 'grace-ms')
+      .replace(/\blostAfterMs\b/g, 'lost-after-ms')
+      .replace(/\bstopOnClientAfterMs\b/g, 'stop-on-client-after-ms');
+    throw new KhutulunError('KH-AGENT-POLICY', `--disconnect: ${message}`, { hint: HINT });
+  }
 }

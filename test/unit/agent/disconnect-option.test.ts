@@ -17,7 +17,9 @@ describe('--disconnect KEY=VALUE,...', () => {
 
   it('refuses what it does not understand, with a coded error saying what to write', () => {
     for (const bad of ['replace=yes', 'grace-ms=5s', 'reconcile=latest', 'evict=true', 'grace-ms=9000,lost-after-ms=1000']) {
-      expect(() => parseDisconnectPolicy(bad), bad).toThrow(expect.objectContaining({ code: expect.stringMatching(/^KH-(AGENT-POLICY|SCHED-\d+)$/) }) as Error);
+      expect(() => parseDisconnectPolicy(bad), bad).toThrow(expect.objectContaining({ code: 'KH-AGENT-POLICY', hint: expect.stringMatching(/grace-ms=N/) as string }) as Error);
     }
+    // The shared validation speaks the flag's words.
+    expect(() => parseDisconnectPolicy('grace-ms=9000,lost-after-ms=1000')).toThrow(/grace-ms must not exceed lost-after-ms/);
   });
 });
