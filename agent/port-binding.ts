@@ -130,8 +130,19 @@ async function waitListening(port: number, timeoutMs: number): Promise<boolean> 
         resolve(v);
       };
       socket.setTimeout(500, () => done(false));
-      socket.once('connect', () => done(true));
       socket.once('error', () => done(false));
+      socket.once('connect', () => {
+        // Close politely: half-close and read whatever the server says first. Destroying at once
+        // makes the kernel answer the server's greeting with a reset, and a server without an
+        // error handler on its sockets crashes (and gets restarted) because we looked at it.
+        socket.setTimeout(0);
+        socket.removeAllListeners('error');
+        socket.on('error', () => undefined);
+        socket.resume();
+        socket.end();
+        setTimeout(() => socket.destroy(), 2000).unref();
+        resolve(true);
+      });
     });
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 50));

@@ -3,12 +3,21 @@
  * `<REQUIREMENT>_ADDRESS/_PORT/_URL` of the target's bound endpoint (a port Khutulun chose), and
  * an explicit `env` entry in the template wins over the wiring.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CliRun } from './up-helpers.js';
 import { alive, jsonLine, killPids, processRecords, startCli, waitFor, watchPids } from './up-helpers.js';
+
+/** The workload's stderr log (what a crash printed). */
+function readLog(state: string, id: string): string {
+  try {
+    return readFileSync(path.join(state, 'process', 'work', encodeURIComponent(id), 'logs', 'stderr.log'), 'utf8').slice(-1500);
+  } catch {
+    return '(no log)';
+  }
+}
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kh-up-connects-'));
 const runs: CliRun[] = [];
@@ -83,7 +92,9 @@ describe('khutulun up: ConnectsTo between processes', () => {
     const { outputs } = (await waitFor('the outputs line', () => jsonLine(run), 90_000, run)) as { outputs: { url: string; db_port: number; cache_port: number } };
     // Bounded generously: on a loaded box the PID poll (50 ms) can lag the outputs line by seconds.
     await waitFor('3 workload PIDs', () => (pids.size >= 3 ? true : undefined), 20_000);
-    expect(pids.size).toBe(3); // a fourth PID would mean a workload was restarted
+    // A fourth PID would mean a workload was restarted: say which, with its log.
+    const logs = processRecords(state).map((r) => `${r.id} (restarts ${String((r as { restarts?: number }).restarts)}): ${readLog(state, r.id)}`);
+    expect(pids.size, logs.join('\n')).toBe(3);
     stopWatching();
     expect(processRecords(state)).toHaveLength(3);
     expect(outputs.db_port).toBeGreaterThan(0);
