@@ -55,6 +55,20 @@ export class PeerClientAdapter extends WebSocketClientAdapter {
     this.#resolveReady();
   }
 
+  /**
+   * The base class throws when the socket is not open (closing during a partition, or before the
+   * retry reconnects), and the throw escapes from automerge-repo's event handlers as an uncaught
+   * exception that kills the agent. A message for a socket that is not open is dropped instead:
+   * sync messages are re-derived on the next round, and heartbeats are lossy by design.
+   */
+  override send(message: Parameters<WebSocketClientAdapter['send']>[0]): void {
+    if (this.socket && this.socket.readyState !== WebSocket.OPEN) {
+      this.#logger.log('debug', 'dropping a message for a peer whose socket is not open', { peer: this.address, state: this.socket.readyState });
+      return;
+    }
+    super.send(message);
+  }
+
   override connect(peerId: PeerId, peerMetadata?: PeerMetadata): void {
     this.#stopped = false;
     const previous = this.socket;

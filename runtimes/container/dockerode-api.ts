@@ -146,11 +146,19 @@ export class DockerodeApi implements DockerApiLike {
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerInspect | undefined> {
-    try {
-      return (await this.#docker.getContainer(idOrName).inspect()) as unknown as ContainerInspect;
-    } catch (error) {
-      ignoreStatus(error, 404);
-      return undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#docker.getContainer(idOrName).inspect()) as unknown as ContainerInspect;
+      } catch (error) {
+        // Podman answers 500 "read /proc/<pid>/cgroup: no such process" when the container exits
+        // while it is inspected: a race on its side, so ask again (bounded).
+        if (attempt < 5 && statusCodeOf(error) === 500 && /no such process/.test(String((error as { message?: unknown }).message))) {
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
+        ignoreStatus(error, 404);
+        return undefined;
+      }
     }
   }
 
