@@ -83,7 +83,10 @@ describe('re-placement of a lost host’s nodes (disconnect policy)', () => {
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(1500);
     expect(Object.values(after)).not.toContain(victim.hostId);
     expect(after['a']).not.toBe(after['b']); // the Separation still holds
-    for (const s of survivors) expect(await deployed(s)).toEqual(after);
+    // The other survivor converges on the same owners (its replica may lag a sync round).
+    for (const s of survivors) {
+      await eventually(async () => (JSON.stringify(await deployed(s)) === JSON.stringify(after) ? true : undefined), 10_000, `${s.name} to see ${JSON.stringify(after)}`);
+    }
     // The moved nodes really run on their new hosts (not a stale status of the lost one).
     const onHost = (a: Agent): string[] => Object.entries(after).filter(([, host]) => host === a.hostId).map(([t]) => `${t}`).sort();
     for (const s of survivors) await eventually(async () => ((await running(s)).join() === onHost(s).join() ? true : undefined), 10_000, `${s.name} to run ${onHost(s).join()}`);
