@@ -36,7 +36,14 @@ export class ClosableStorage implements StorageAdapterInterface {
   }
 
   save(key: StorageKey, data: Uint8Array): Promise<void> {
-    return this.#write(() => this.#inner.save(key, data));
+    const write = this.#write(() => this.#inner.save(key, data));
+    // A peer's sync state is a cache (without it the next sync starts from scratch). Its throttled
+    // save can land while the document's folder is being removed (the document was deleted): the
+    // adapter's mkdir then fails with ENOENT, inside automerge-repo, as an unhandled rejection.
+    if (key[1] !== 'sync-state') return write;
+    return write.catch((error: unknown) => {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    });
   }
 
   remove(key: StorageKey): Promise<void> {
