@@ -1,12 +1,22 @@
-// Prints the plain closing line CI reads ("tests: N passed, N failed") from vitest JSON reports.
+// Prints the plain closing line CI reads ("tests: N passed, N failed") from vitest JSON reports,
+// preceded by each failed test and the head of its message: CI keeps only the log's tail.
 import { readFileSync, existsSync } from 'node:fs';
 let passed = 0, failed = 0, skipped = 0;
+const failures = [];
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) continue;
   const r = JSON.parse(readFileSync(file, 'utf8'));
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  for (const f of r.testResults ?? []) {
+    for (const a of f.assertionResults ?? []) {
+      if (a.status !== 'failed') continue;
+      const message = (a.failureMessages ?? []).join('\n').split('\n').slice(0, 6).join('\n    ');
+      failures.push(`FAILED ${f.name.replace(/^.*?\/test\//, 'test/')} :: ${a.fullName}\n    ${message}`);
+    }
+  }
 }
+for (const line of failures) console.log(line);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);

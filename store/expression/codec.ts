@@ -2,7 +2,8 @@
  * Lossless compact encoding of an Expression as one JSON string (how property values are stored
  * in Automerge: one string per property keeps 10k-vertex docs small and fast).
  * Tags: {"i":"<int>"} bigint, {"b":"<base64>"} blob, {"m":[[k,v]...]} map,
- * {"c":fn,"a":[...],"k":"n|e|l"} call, {"x":kind,"v":value} custom. Lists are arrays.
+ * {"c":fn,"a":[...],"k":"n|e|l"} call, {"x":kind,"v":value} custom, {"z":1} the float -0
+ * (JSON would write it as 0). Lists are arrays.
  */
 import { storeError } from '../errors.js';
 import type { Expression, CallMode } from './types.js';
@@ -14,6 +15,7 @@ const MODE_TO: Record<CallMode, string> = { normal: 'n', eager: 'e', lazy: 'l' }
 const MODE_FROM: Record<string, CallMode> = { n: 'normal', e: 'eager', l: 'lazy' };
 
 export function packExpression(e: Expression): Packed {
+  if (Object.is(e, -0)) return { z: 1 };
   if (e === null || typeof e === 'boolean' || typeof e === 'string' || typeof e === 'number') return e;
   if (typeof e === 'bigint') return { i: e.toString() };
   if (e instanceof Uint8Array) return { b: Buffer.from(e.buffer, e.byteOffset, e.byteLength).toString('base64') };
@@ -30,6 +32,7 @@ export function unpackExpression(p: unknown): Expression {
   if (typeof p === 'object') {
     const o = p as Record<string, unknown>;
     if (typeof o.i === 'string') return BigInt(o.i);
+    if (o.z === 1) return -0;
     if (typeof o.b === 'string') return new Uint8Array(Buffer.from(o.b, 'base64'));
     if (Array.isArray(o.m)) {
       return { $: 'map', entries: o.m.map((kv) => [unpackExpression((kv as unknown[])[0]), unpackExpression((kv as unknown[])[1])] as const) };

@@ -48,7 +48,8 @@ function convert(j: unknown, ints: 'bigint' | 'number', path: string, depth: num
   if (typeof j === 'number') {
     if (!Number.isFinite(j)) throw storeError('KH-STORE-020', `${path}: not a finite number`);
     // Only safe integers become bigint: larger integral numbers were floats (big ints use $int).
-    return ints === 'bigint' && Number.isSafeInteger(j) ? BigInt(j) : j;
+    // -0 stays a float: as an integer it would lose its sign.
+    return ints === 'bigint' && Number.isSafeInteger(j) && !Object.is(j, -0) ? BigInt(j) : j;
   }
   if (Array.isArray(j)) return j.map((x, i) => convert(x, ints, `${path}[${i}]`, depth + 1));
   if (typeof j === 'object') {

@@ -62,6 +62,14 @@ describe('expression encoding', () => {
     );
   });
 
+  it('regression: -0 keeps its sign through the JSON view and the storage codec (found by fast-check in CI)', () => {
+    const e = call('floria:concat', [custom(' ', -0)]);
+    expect(toJson(fromJson(toJson(e)))).toEqual(toJson(e));
+    expect(Object.is(fromJson(-0), -0)).toBe(true);
+    expect(expressionEquals(decodeExpression(encodeExpression(-0)), -0)).toBe(true);
+    expect(Object.is(decodeExpression(encodeExpression(-0)), -0)).toBe(true);
+  });
+
   it('regression: an integral float beyond 2^53 stays a float through the JSON view', () => {
     expect(toJson(fromJson(toJson([9007199254740992])))).toEqual([9007199254740992]);
     expect(fromJson(9007199254740992)).toBe(9007199254740992);
