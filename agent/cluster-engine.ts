@@ -17,7 +17,7 @@ import type { DisconnectPolicy } from '../scheduler/index.js';
 export interface ClusterEngineOptions {
   readonly stateDir?: string;
   /** Passed to openLocalHost (tests: a fake plugin host, the noop runtime only). */
-  readonly local?: Pick<LocalHostOptions, 'plugins' | 'runtimes'>;
+  readonly local?: Pick<LocalHostOptions, 'plugins' | 'runtimes' | 'runtimeRetryMs'>;
   readonly undeployTimeoutMs?: number;
   /** The disconnect policy (Nomad's vocabulary; docs/cluster.md). Default: never replace. */
   readonly policy?: Partial<DisconnectPolicy>;
@@ -51,6 +51,10 @@ export function clusterEngine(options: ClusterEngineOptions = {}): { factory: No
       // Workloads are reached on the address the agent advertises to its peers.
       endpointAddress: () => (ctx.advertise() ?? '127.0.0.1:0').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1'),
       resume: (name) => ClusterReconciler.roles(ctx.cluster.doc(), ctx.hostId).has(name),
+      // An engine that starts after the agent: advertise it, so placement sends containers here.
+      onRuntimeAvailable: () => {
+        if (opened) void opened.then((o) => ctx.publishCapabilities(runtimeCapabilities(o.host.runtimes)), () => undefined);
+      },
     }).then((host) => {
       // Placement sends a node only to hosts that can run it (a Container needs runtime:podman).
       ctx.publishCapabilities(runtimeCapabilities(host.runtimes));

@@ -1,7 +1,8 @@
 /**
  * The pieces one host runs, put together: the Floria store on disk, the Wasm plugin host with the
- * built-in plugins, the runtime adapters this host can use (process and noop always; podman or
- * docker when their socket answers), and the actors' HostEngine. No daemon is needed.
+ * built-in plugins, the runtime adapters this host can use (process and noop always; podman and
+ * docker once their socket answers, even if that is after the host opened), and the actors'
+ * HostEngine. No daemon is needed.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { PortBindingRuntime } from './port-binding.js';
 import { promptSync } from './prompt-sync.js';
 import { pluginFunctionResolver } from './plugin-functions.js';
 import { connectionEnvFromStore } from './connection-env.js';
-import { UnavailableRuntime } from './unavailable-runtime.js';
+import { DeferredRuntime } from './deferred-runtime.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
 import { KhutulunError } from '../common/index.js';
 
@@ -44,6 +45,10 @@ export interface LocalHostOptions {
   readonly endpointAddress?: string | (() => string);
   /** Which deployments the actors resume at start (default: all); cluster mode: those with a role here. */
   readonly resume?: (deployment: string) => boolean;
+  /** Called when a container engine that was down at start answers (capabilities changed). */
+  readonly onRuntimeAvailable?: (runtime: string) => void;
+  /** How often an engine that is down is probed again (default 5 s). */
+  readonly runtimeRetryMs?: number;
 }
 
 export interface LocalHost {
@@ -65,35 +70,59 @@ async function reachable(adapter: RuntimeAdapter): Promise<boolean> {
   }
 }
 
+interface RuntimeSetup {
+  readonly stateDir: string;
+  readonly hostId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onBound: (w: string, p: readonly PortSpec[]) => Promise<void>;
+  readonly prepare: (w: string, s: WorkloadSpec) => Promise<WorkloadSpec>;
+  readonly sourceDir: (w: string) => string | undefined;
+  readonly onAvailable: (runtime: string) => void;
+  readonly retryMs: number | undefined;
+}
+
 /**
- * Container engines are optional: added only when their API answers, so `up` never needs a daemon.
+ * Container engines are optional: used once their API answers, so `up` never needs a daemon.
  * Process and container workloads get their ports reserved and reported (port-binding.ts).
  */
-async function defaultRuntimes(
-  stateDir: string,
-  hostId: string,
-  clock: Clock,
-  logger: Logger,
-  onBound: (w: string, p: readonly PortSpec[]) => Promise<void>,
-  prepare: (w: string, s: WorkloadSpec) => Promise<WorkloadSpec>,
-  sourceDir: (w: string) => string | undefined,
-): Promise<RuntimeAdapter[]> {
-  const ports = new PortManager({ host: hostId, store: new JsonFilePortStore(join(stateDir, 'ports.json')), clock });
+async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
+  const { clock, hostId } = o;
+  const ports = new PortManager({ host: hostId, store: new JsonFilePortStore(join(o.stateDir, 'ports.json')), clock });
   let guard: Promise<FirewallGuard> | undefined;
   const firewall = (): Promise<FirewallGuard> => (guard ??= Promise.resolve(new FirewallGuard(new FirewalldClient({ clock }))));
-  const bind = (r: RuntimeAdapter): RuntimeAdapter => new PortBindingRuntime(r, { ports, firewall, onBound, prepare, sourceDir });
+  const bind = (r: RuntimeAdapter): RuntimeAdapter => new PortBindingRuntime(r, { ports, firewall, onBound: o.onBound, prepare: o.prepare, sourceDir: o.sourceDir });
   const runtimes: RuntimeAdapter[] = [
-    bind(new ProcessRuntimeAdapter({ stateDir: join(stateDir, 'process'), clock, logger })),
-    new NoopRuntime({ journal: join(stateDir, 'noop.jsonl'), fsync: false, clock }),
+    bind(new ProcessRuntimeAdapter({ stateDir: join(o.stateDir, 'process'), clock, logger: o.logger })),
+    new NoopRuntime({ journal: join(o.stateDir, 'noop.jsonl'), fsync: false, clock }),
   ];
   for (const make of [createPodmanAdapter, createDockerAdapter]) {
-    const adapter = make({ clock, hostId });
-    if (await reachable(adapter)) runtimes.push(bind(adapter));
-    else {
-      // Podman is the Container default: a node asking for it gets a coded, actionable error.
-      if (adapter.name === 'podman') runtimes.push(new UnavailableRuntime(adapter.name, adapter.config.socketPath));
+    const open = async (): Promise<RuntimeAdapter | undefined> => {
+      const adapter = make({ clock, hostId });
+      if (await reachable(adapter)) return bind(adapter);
       await adapter.close().catch(() => undefined);
+      return undefined;
+    };
+    const { name, config } = make({ clock, hostId });
+    const adapter = await open();
+    if (adapter) {
+      runtimes.push(adapter);
+      continue;
     }
+    o.logger.log('debug', `${name} does not answer on ${config.socketPath}; containers start here once it does`);
+    runtimes.push(
+      new DeferredRuntime({
+        name,
+        socket: config.socketPath,
+        open,
+        clock,
+        ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
+        onAvailable: () => {
+          o.logger.log('info', `${name} answers on ${config.socketPath}: containers can run on this host now`);
+          o.onAvailable(name);
+        },
+      }),
+    );
   }
   return runtimes;
 }
@@ -153,7 +182,17 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
     const sourceDir = (workload: string): string | undefined => sources.get(workload.slice(0, Math.max(0, workload.indexOf('/'))));
     const runtimes = options.runtimes
       ? [...options.runtimes]
-      : await defaultRuntimes(scratch, options.hostId, clock, logger, endpointWriter(store, typeof options.endpointAddress === 'function' ? options.endpointAddress : () => (options.endpointAddress as string | undefined) ?? '127.0.0.1'), connectionEnvFromStore(store), sourceDir);
+      : await defaultRuntimes({
+          stateDir: scratch,
+          hostId: options.hostId,
+          clock,
+          logger,
+          onBound: endpointWriter(store, typeof options.endpointAddress === 'function' ? options.endpointAddress : () => (options.endpointAddress as string | undefined) ?? '127.0.0.1'),
+          prepare: connectionEnvFromStore(store),
+          sourceDir,
+          onAvailable: (name) => options.onRuntimeAvailable?.(name),
+          retryMs: options.runtimeRetryMs,
+        });
     const engine = new HostEngine({ hostId: options.hostId, store: new FloriaActorStore(store, options.resume ? { resume: options.resume } : {}), plugins, runtimes, clock, logger });
     await engine.start();
     return {

@@ -11,7 +11,7 @@ import { createScheduler, parseHostId, parseVertexId, placementPolicyFromProfile
 import type { Constraint, HostInfo, PlacementPolicy, SchedulerStateInput, VertexId, VertexRequest } from '../scheduler/index.js';
 import { CPUS_LABEL, MEMORY_LABEL, hostFilterConstraint } from './host-filter.js';
 import type { HostView } from './membership.js';
-import { UnavailableRuntime } from './unavailable-runtime.js';
+import { DeferredRuntime } from './deferred-runtime.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
 
 type Json = ReturnType<typeof toJson>;
@@ -52,7 +52,7 @@ function constraint(v: Vertex): Constraint | undefined {
 
 /** `runtime:<name>` for every runtime this host can use now (not one whose daemon did not answer). */
 export function runtimeCapabilities(runtimes: readonly RuntimeAdapter[]): string[] {
-  return runtimes.filter((r) => !(r instanceof UnavailableRuntime)).map((r) => `${RUNTIME_CAPABILITY}${r.name}`);
+  return runtimes.filter((r) => !(r instanceof DeferredRuntime) || r.available).map((r) => `${RUNTIME_CAPABILITY}${r.name}`);
 }
 
 const RUNTIME_CAPABILITY = 'runtime:';

@@ -1,10 +1,22 @@
 // Prints the plain closing line CI reads ("tests: N passed, N failed") from vitest JSON reports,
-// preceded by each failed test and the head of its message: CI keeps only the log's tail.
+// preceded by each failed test and the head of its message, and by any unhandled error quoted
+// from the test logs (*.log; vitest fails the run for those but its JSON says success):
+// CI keeps only the log's tail.
 import { readFileSync, existsSync } from 'node:fs';
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
+const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) continue;
+  if (file.endsWith('.log')) {
+    const lines = strip(readFileSync(file, 'utf8')).split('\n');
+    lines.forEach((line, i) => {
+      if (/Uncaught Exception|Unhandled Rejection|Unhandled Error(?!s)/.test(line)) {
+        failures.push(`UNHANDLED in ${file.replace(/^.*\//, '')}:\n    ${lines.slice(i, i + 14).join('\n    ')}`);
+      }
+    });
+    continue;
+  }
   const r = JSON.parse(readFileSync(file, 'utf8'));
   passed += r.numPassedTests ?? 0;
   failed += r.numFailedTests ?? 0;
@@ -19,4 +31,4 @@ for (const file of process.argv.slice(2)) {
 }
 for (const line of failures) console.log(line);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failures.length > 0 || failed > 0 ? 1 : 0);

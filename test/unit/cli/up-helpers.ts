@@ -76,7 +76,15 @@ export function processRecords(stateDir: string): WorkloadRecord[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as WorkloadRecord);
+    .flatMap((f) => {
+      try {
+        return [JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as WorkloadRecord];
+      } catch (error) {
+        // Removed between the listing and the read (a workload being stopped): no longer a record.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+    });
 }
 
 export function alive(pid: number): boolean {
