@@ -4,6 +4,13 @@ import type { Command } from '../command.js';
 import { outputJson } from './status.js';
 import { table } from './table.js';
 
+/** What placement may send to a host: its runtimes (an agent that publishes none is assumed to run all). */
+function runtimes(capabilities: readonly string[] | undefined): string {
+  if (!capabilities) return '(unpublished)';
+  const names = capabilities.filter((c) => c.startsWith('runtime:')).map((c) => c.slice('runtime:'.length));
+  return names.length > 0 ? names.join(',') : '-';
+}
+
 export const hostsCommand: Command = {
   name: 'hosts',
   summary: 'list the hosts of the cluster (membership, connectivity, heartbeat)',
@@ -20,7 +27,7 @@ export const hostsCommand: Command = {
     }
     io.stdout(
       table(
-        ['NAME', 'ADDRESS', 'CONNECTED', 'LAST SEEN', 'CPUS', 'MEMORY', 'LABELS'],
+        ['NAME', 'ADDRESS', 'CONNECTED', 'LAST SEEN', 'CPUS', 'MEMORY', 'RUNTIMES', 'LABELS'],
         hosts.map((h) => [
           h.name + (h.self ? ' *' : ''),
           h.address,
@@ -28,6 +35,7 @@ export const hostsCommand: Command = {
           h.lastSeen,
           String(h.capacity.cpus),
           `${Math.round(h.capacity.memoryBytes / 2 ** 20)}Mi`,
+          runtimes(h.capabilities),
           Object.entries(h.labels).map(([k, v]) => `${k}=${v}`).join(','),
         ]),
       ),

@@ -5,7 +5,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
-const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+// ANSI colour codes (ESC [ ... m) that vitest writes even into a tee'd log.
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const strip = (s) => s.replace(ANSI, '');
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) continue;
   if (file.endsWith('.log')) {

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterEngine } from '../../agent/cluster-engine.js';
+import { main } from '../../cli/main.js';
 import { KhutulunError } from '../../common/index.js';
 import { createPodmanAdapter } from '../../runtimes/container/index.js';
-import { eventually, harness } from '../unit/agent/helpers.js';
+import { eventually, harness, TOKEN } from '../unit/agent/helpers.js';
 import { busyboxImage, podmanSocket, requirePodman } from './container-env.js';
 
 const SOURCE = `
@@ -26,6 +27,17 @@ service_template:
         pull: false
         command: [ sh, -c, 'exec sleep 1000' ]
 `;
+
+/** `khutulun --agent URL hosts` in-process: the RUNTIMES column of this host's row. */
+async function runtimesColumn(url: string, host: string): Promise<string | undefined> {
+  let out = '';
+  const code = await main(['--agent', url, '--token', TOKEN, 'hosts'], { stdout: (t) => void (out += t), stderr: () => undefined, env: { HOME: '/nonexistent-home' }, cwd: process.cwd() });
+  expect(code).toBe(0);
+  const [header, ...rows] = out.trimEnd().split('\n');
+  const at = header!.indexOf('RUNTIMES');
+  const row = rows.find((r) => r.startsWith(host));
+  return row?.slice(at).split(/\s+/)[0];
+}
 
 describe.skipIf(!requirePodman())('an agent started before the container engine', () => {
   const h = harness();
@@ -51,6 +63,7 @@ describe.skipIf(!requirePodman())('an agent started before the container engine'
     const before = await eventually(async () => (await self())?.capabilities, 15_000, 'capabilities published');
     expect(before).toContain('runtime:process');
     expect(before).not.toContain('runtime:podman');
+    expect(await runtimesColumn(agent.url, 'early')).toMatch(/^process,noop$|^noop,process$/);
 
     const refused = await agent.deployments.deploy({ name: 'late', source: SOURCE, inputs: {} }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(KhutulunError);
@@ -61,6 +74,7 @@ describe.skipIf(!requirePodman())('an agent started before the container engine'
     symlinkSync(podmanSocket!, socket);
     const after = await eventually(async () => ((await self())?.capabilities?.includes('runtime:podman') ? (await self())?.capabilities : undefined), 10_000, 'runtime:podman advertised');
     expect(after).toContain('runtime:process');
+    expect((await runtimesColumn(agent.url, 'early'))?.split(',').sort()).toEqual(['noop', 'podman', 'process']);
 
     await agent.deployments.deploy({ name: 'late', source: SOURCE, inputs: {} });
     const status = await eventually(async () => {
