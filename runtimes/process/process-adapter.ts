@@ -278,10 +278,13 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     const entry: Entry = { record, child, reattached: false, stopping: false, placement: { dirs: placement.dirs, ...(placement.killDir ? { killDir: placement.killDir } : {}) } };
     this.#entries.set(id, entry);
     this.#store.write(record);
-    void started.exited.then(({ code, signal }) => {
-      const ranMs = this.#clock.now() - (record.startedAt ?? this.#clock.now());
-      this.#onExit(entry, child, { codeKnown: true, ranMs, ...(code !== null ? { exitCode: code } : {}), ...(signal !== null ? { signal } : {}) });
-    });
+    void started.exited
+      .then(({ code, signal }) => {
+        const ranMs = this.#clock.now() - (record.startedAt ?? this.#clock.now());
+        this.#onExit(entry, child, { codeKnown: true, ranMs, ...(code !== null ? { exitCode: code } : {}), ...(signal !== null ? { signal } : {}) });
+      })
+      // An exit that cannot be recorded (state folder unwritable) must not take the host down.
+      .catch((error: unknown) => this.#log.log('error', `cannot record the exit of ${id}`, { error: String(error) }));
     this.#emit(record, entry);
     return record;
   }

@@ -64,7 +64,15 @@ export class StateStore {
   write(record: ProcessStateRecord): void {
     const path = this.pathOf(record.id);
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(record));
+    try {
+      writeFileSync(tmp, JSON.stringify(record));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // The folder was removed under a running host (an operator cleaning up): the record of a
+      // live process must not be lost with it, so the folder comes back.
+      mkdirSync(this.#dir, { recursive: true });
+      writeFileSync(tmp, JSON.stringify(record));
+    }
     renameSync(tmp, path);
   }
 

@@ -1,5 +1,5 @@
 /** The process runtime against real processes: restarts, re-attach of the supervisor, logs, env, trees, ports. */
-import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -213,5 +213,24 @@ describe('process details', () => {
     const second = await a.ensure('d/again', { kind: 'process', command: 'sh', args: ['-c', 'exit 0'] });
     expect(['running', 'exited']).toContain(second.state);
     expect((await a.list()).length).toBe(1);
+  });
+});
+
+describe('a state folder removed under a running host', () => {
+  it('records the exit anyway (the folder comes back), instead of crashing the host', async () => {
+    const a = s.adapter();
+    const running = await a.ensure('gone/web', { kind: 'process', command: 'sleep', args: ['30'] });
+    const pid = running.pid ?? -1;
+    expect(alive(pid)).toBe(true);
+    // An operator "cleans up" the folder while the host runs.
+    rmSync(join(s.stateDir, 'workloads'), { recursive: true, force: true });
+    process.kill(pid, 'SIGKILL');
+    const exited = await waitFor(async () => {
+      const o = await a.observe('gone/web');
+      return o && o.state !== 'running' ? o : undefined;
+    }, 'exit recorded');
+    expect(exited.signal).toBe('SIGKILL');
+    const record = JSON.parse(readFileSync(join(s.stateDir, 'workloads', 'gone%2Fweb.json'), 'utf8')) as { status: string };
+    expect(record.status).not.toBe('running');
   });
 });
