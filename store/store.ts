@@ -24,6 +24,9 @@ import { openSharedClusterDoc } from './shared-cluster.js';
 import type { FunctionRegistry } from './expression/index.js';
 import type { Deployment, DeploymentInfo, Store, StoreOptions } from './api.js';
 
+/** automerge-repo's DocSynchronizer.syncDebounceRate (pinned ~2.5.6). */
+const AUTOMERGE_SYNC_THROTTLE_MS = 100;
+
 const POINTER = 'cluster.json';
 
 export async function openStore(options: StoreOptions): Promise<Store> {
@@ -234,7 +237,12 @@ class StoreImpl implements Store {
     const handle = await this.#find<DeploymentDoc>(info.url).catch(() => undefined);
     if (handle) {
       this.#known.delete(handle.documentId);
-      this.#repo.delete(handle.documentId);
+      // automerge-repo syncs a changed document up to 100 ms after the change (its sync throttle);
+      // deleting it first makes that sync print "error waiting for … ready" on the console of
+      // `khutulun up`. Real time on purpose: this waits for the library's own timer.
+      await new Promise((resolve) => setTimeout(resolve, AUTOMERGE_SYNC_THROTTLE_MS + 20));
+      // Closed meanwhile: the document is already out of the index, so nothing reads it again.
+      if (!this.#closed) this.#repo.delete(handle.documentId);
     }
   }
 
