@@ -32,7 +32,7 @@ export class DeferredRuntime implements RuntimeAdapter {
   readonly #listeners = new Map<(event: RuntimeEvent) => void, () => void>();
   #inner: RuntimeAdapter | undefined;
   #probing: Promise<RuntimeAdapter | undefined> | undefined;
-  #lastProbe = -Infinity;
+  #lastProbe: number;
   #timer: TimerHandle | undefined;
   #closed = false;
 
@@ -79,7 +79,11 @@ export class DeferredRuntime implements RuntimeAdapter {
     this.#inner = adapter;
     this.#timer?.cancel();
     for (const listener of this.#listeners.keys()) this.#listeners.set(listener, adapter.subscribe(listener));
-    this.#o.onAvailable?.(adapter);
+    try {
+      this.#o.onAvailable?.(adapter);
+    } catch {
+      // The engine is adopted either way; a failing listener must not fail the call that probed.
+    }
   }
 
   #error(id?: WorkloadId): KhutulunError {
