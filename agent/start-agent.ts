@@ -6,7 +6,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockStateDir } from './state-lock.js';
 import { Repo } from '@automerge/automerge-repo';
 import type { DocHandle, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
@@ -21,7 +23,7 @@ import { authorize, presentedToken } from './auth.js';
 import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
 import type { ClusterDoc } from './cluster-doc.js';
-import { DocDeploymentEngine } from './doc-deployment-engine.js';
+import { clusterEngine } from './cluster-engine.js';
 import type { DeploymentEngine } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import { EventHub } from './event-hub.js';
@@ -58,6 +60,18 @@ export interface Agent {
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const o = resolveAgentOptions(options);
+  if (o.stateDir !== undefined) mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  // One process per state folder: a second one is refused before it touches anything.
+  const unlock = o.stateDir !== undefined ? lockStateDir(o.stateDir) : () => undefined;
+  try {
+    return await open(o, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => void): Promise<Agent> {
   const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
   const clusterId = clusterDocumentId(o.cluster);
   const share = makeShareConfig(clusterId, [sharedClusterDocumentId(o.cluster)]);
@@ -76,8 +90,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const events = new EventHub();
   const streams = new Set<ServerResponse>();
   const auth = { token: o.token, allowLoopback: o.allowLoopback };
-  const engine: DeploymentEngine = o.engine
-    ? o.engine({
+  // One engine everywhere: without an explicit one, the production cluster engine on this state dir.
+  const makeEngine = o.engine ?? clusterEngine(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}).factory;
+  const engine: DeploymentEngine = makeEngine({
         repo,
         cluster,
         hostId: identity.id,
@@ -91,8 +106,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
           late.capabilities = [...list];
           late.membership?.setCapabilities(list);
         },
-      })
-    : new DocDeploymentEngine({ repo, cluster, hostId: identity.id, clock: o.clock, events, logger: o.logger, ...o.deployments });
+      });
   const peers = new PeerManager({ repo, token: o.token, tls: o.tls, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   // Membership needs the advertised address, known only after listen(): filled in below.
@@ -216,6 +230,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         await repo.flush().catch((error: unknown) => o.logger.log('error', 'final flush failed', { error: String(error) }));
         await storage?.seal();
         await repo.shutdown().catch(() => undefined);
+        unlock();
       })();
       return closing;
     },

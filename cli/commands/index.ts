@@ -12,5 +12,8 @@ import { outputsCommand } from './outputs.js';
 import { undeployCommand } from './undeploy.js';
 import { hostsCommand } from './hosts.js';
 import { pluginCommand } from './plugin.js';
+import { planCommand } from './plan.js';
+import { updateCommand } from './update.js';
+import { scaleCommand } from './scale.js';
 
-export const commands: Command[] = [upCommand, versionCommand, storeDemoCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];
+export const commands: Command[] = [upCommand, versionCommand, storeDemoCommand, agentCommand, deployCommand, planCommand, updateCommand, scaleCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];
