@@ -26,6 +26,8 @@ export interface NodeStatus {
   hostId?: string;
   state: NodeState | string;
   message?: string;
+  /** What to do about the last error (its hint), when there is one. */
+  hint?: string;
   /** Workload restarts by supervision since the last deploy/update of the node. */
   restarts?: number;
   /** The spec generation the node runs (observed) and the one it should run (desired). */

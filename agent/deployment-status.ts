@@ -38,6 +38,7 @@ export function nodeStatus(v: Vertex, now: number, selfHost: string): NodeStatus
     hostId: v.owner ?? selfHost,
     state: failing ? 'failing' : phase,
     ...(message ? { message } : {}),
+    ...(lastError?.hint ? { hint: lastError.hint } : {}),
     restarts: (actor?.restarts ?? 0) + (failing ? (actor?.crash?.count ?? 0) : 0),
     ...(actor?.generation !== undefined ? { generation: actor.generation } : {}),
     desiredGeneration: control.generation,

@@ -1,8 +1,6 @@
 /**
  * A deployment document as the Day-2 plan compares it (update-plan.ts): every desired field in a
  * canonical string form, so two instantiations of the same template compare equal field by field.
- * A computed property compares by its expression (its value may have been recomputed at run time
- * from attributes the workload reported); a literal one by its value.
  */
 import { encodeExpression, formatEntityId, readControl, toJson } from '../store/index.js';
 import type { Deployment, Edge, Expression, Property, Vertex } from '../store/index.js';
@@ -11,8 +9,13 @@ import type { EdgeSnapshot, GraphSnapshot, NodeSnapshot } from './update-plan.js
 const SERVICE_PREFIXES = ['input:', 'output:', 'policy:', 'group:'];
 const MAX_DISPLAY = 160;
 
+/**
+ * A property's desired form: its value and, when computed, its expression. TOSCA properties are
+ * static (get_input, get_property, concat…), so their evaluated value is desired state too: a
+ * changed input changes it. (Attributes, which the workload reports, are not compared.)
+ */
 function canonical(p: Property): string {
-  return p.updater !== undefined ? `=${encodeExpression(p.updater)}` : p.value !== undefined ? encodeExpression(p.value) : '';
+  return `${p.updater !== undefined ? encodeExpression(p.updater) : ''}=${p.value !== undefined ? encodeExpression(p.value) : ''}`;
 }
 
 /** A property value as a person reads it in a plan (JSON, cut to a line). */
@@ -61,8 +64,10 @@ export function snapshotOf(d: Deployment): GraphSnapshot {
   const serviceDisplay: Record<string, string> = {};
   for (const [name, p] of Object.entries(d.get('vertex', d.serviceVertex)?.properties ?? {})) {
     if (!SERVICE_PREFIXES.some((prefix) => name.startsWith(prefix))) continue;
-    service[name] = canonical(p);
-    serviceDisplay[name] = displayValue(p.value);
+    // An output is computed from attributes at run time: only its expression is desired state.
+    const output = name.startsWith('output:') && p.updater !== undefined;
+    service[name] = output ? `${encodeExpression(p.updater!)}=` : canonical(p);
+    serviceDisplay[name] = output ? displayValue(p.updater) : displayValue(p.value);
   }
   const nodes = new Map(d.query({ kind: 'vertex', directory: ['nodes'] }).map((v) => [formatEntityId(v.id), nodeSnapshot(v)] as const));
   const edges = new Map(

@@ -178,14 +178,15 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     }
     const status = await this.status(name);
     const leftBehind = result?.done ? [] : status.nodes.filter((n) => n.state !== 'deleted' && n.state !== 'initial');
-    // Force: what this host runs is removed from its runtimes whatever the actors say.
+    // Force: what this host runs is removed from its runtimes whatever the actors say (best
+    // effort); every node whose owner did not confirm is reported as possibly left behind.
     for (const n of leftBehind) {
       if (n.hostId === this.#o.hostId) await this.#o.engine.release(name, n.id).catch(() => false);
     }
     await this.#o.store.deleteDeployment(name);
     this.#o.doc.change((c) => void delete c.deployments[name]);
     this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name, ...(leftBehind.length > 0 ? { message: `forced: ${leftBehind.length} node(s) unconfirmed` } : {}) });
-    return { ...status, state: 'undeployed', ...(options.force ? { leftBehind: leftBehind.filter((n) => n.hostId !== this.#o.hostId) } : {}) };
+    return { ...status, state: 'undeployed', ...(options.force ? { leftBehind } : {}) };
   }
 
   async list(): Promise<DeploymentSummary[]> {

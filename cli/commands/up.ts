@@ -54,7 +54,7 @@ export function planLines(plan: DeploymentPlan): string[] {
 function failureLines(status: DeploymentStatus): string[] {
   const out: string[] = [];
   for (const n of status.nodes.filter((x) => x.state === 'error' || x.state === 'failing')) {
-    out.push(`  ${n.id}: ${n.state}${n.message ? `: ${n.message}` : ''}`);
+    out.push(`  ${n.id}: ${n.message ?? n.state}${n.hint ? ` (${n.hint})` : ''}`);
     for (const l of n.stderrTail ?? []) out.push(`    stderr| ${l}`);
   }
   return out;
@@ -117,21 +117,32 @@ export const upCommand: Command = {
       if (pending) clearTimeout(pending);
       if (report && !report.ok) {
         const status = await deployments.status(name);
-        say(`khutulun: ${result.action === 'created' ? 'deploy' : 'update'} of ${name} failed: ${report.error?.message ?? 'a node failed'}`);
+        const failed = status.nodes.filter((n) => n.state === 'error');
+        say(`khutulun: ${result.action === 'created' ? 'deploy' : 'update'} of ${name} failed: ${failed.length} node(s) failed: ${failed.map((n) => n.id).join(', ')}`);
         for (const l of failureLines(status)) say(l);
         say('khutulun: stopping what was started');
         await deployments.undeploy(name, { force: true }).catch((e: unknown) => say(`khutulun: ${asKhutulunError(e).toString()}`));
         return 1;
       }
+      // Started is not up if the workload dies at once: give it a moment (crash loops show then).
+      let settledStatus = await deployments.status(name);
+      for (let i = 0; i < 4 && settledStatus.state === 'deployed'; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        settledStatus = await deployments.status(name);
+      }
       const outputs = await deployments.outputs(name);
-      if (output === 'json') io.stdout(`${JSON.stringify({ outputs })}\n`);
-      else {
+      if (output === 'json') io.stdout(`${JSON.stringify(settledStatus.state === 'deployed' ? { outputs } : { outputs, state: settledStatus.state })}\n`);
+      else if (settledStatus.state !== 'deployed') {
+        io.stdout(`${name} is ${settledStatus.state}.\n`);
+        for (const l of failureLines(settledStatus)) io.stdout(`${l}\n`);
+        io.stdout('Supervision goes on (see `khutulun status`); press Ctrl-C to stop it.\n');
+      } else {
         io.stdout(`${name} is up${result.action === 'updated' ? ' (updated)' : ''}.\n`);
         for (const [k, v] of Object.entries(outputs)) io.stdout(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
         io.stdout('Press Ctrl-C to stop it.\n');
       }
       // Supervision goes on: say so when a node starts failing (or recovers).
-      let failing = '';
+      let failing = settledStatus.nodes.filter((n) => n.state === 'failing' || n.state === 'error').map((n) => n.id).join(',');
       const watch = setInterval(() => {
         void deployments.status(name).then((s) => {
           const now = s.nodes.filter((n) => n.state === 'failing' || n.state === 'error').map((n) => n.id).join(',');

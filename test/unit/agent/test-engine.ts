@@ -18,6 +18,8 @@ export interface TestEngine {
   readonly calls: string[];
   /** Templates whose Standard.start fails (non-retryable). */
   readonly failOn: Set<string>;
+  /** Templates whose Standard.stop fails (non-retryable): undeploy cannot confirm them. */
+  readonly stopFailsOn: Set<string>;
   readonly noop: NoopRuntime;
 }
 
@@ -31,11 +33,13 @@ function effects(event: PluginEvent, v: VertexSnapshot): Effect[] {
 export function testEngine(options: Omit<ClusterEngineOptions, 'local'> = {}): TestEngine {
   const calls: string[] = [];
   const failOn = new Set<string>();
+  const stopFailsOn = new Set<string>();
   const plugins = new FakePluginHost();
   const op = (name: string) => (event: PluginEvent, v: VertexSnapshot): Effect[] => {
     const node = v.id.split('/').pop()!;
     if (name === 'start' || name === 'stop') calls.push(`${name} ${v.deployment}/${node}`);
-    if (name === 'start' && failOn.has(v.template?.split('/').pop() ?? node)) {
+    const template = v.template?.split('/').pop() ?? node;
+    if ((name === 'start' && failOn.has(template)) || (name === 'stop' && stopFailsOn.has(template))) {
       throw new KhutulunError('KH-TEST-BOOM', `boom in ${node}`, { hint: 'the test made it fail' });
     }
     return effects(event, v);
@@ -43,7 +47,7 @@ export function testEngine(options: Omit<ClusterEngineOptions, 'local'> = {}): T
   plugins.define('khutulun.noop', { create: op('create'), configure: op('configure'), start: op('start'), stop: op('stop'), delete: op('delete') });
   const noop = new NoopRuntime();
   const { factory } = clusterEngine({ ...options, local: { plugins, runtimes: [noop] } });
-  return { engine: factory, calls, failOn, noop };
+  return { engine: factory, calls, failOn, stopFailsOn, noop };
 }
 
 /** db <- app <- proxy on the core profile, an input and an output. */
