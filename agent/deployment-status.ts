@@ -39,7 +39,8 @@ export function nodeStatus(v: Vertex, now: number, selfHost: string): NodeStatus
     state: failing ? 'failing' : phase,
     ...(message ? { message } : {}),
     ...(lastError?.hint ? { hint: lastError.hint } : {}),
-    restarts: (actor?.restarts ?? 0) + (failing ? (actor?.crash?.count ?? 0) : 0),
+    // Restarts by supervision plus the failures the runtime restarted by its own policy.
+    restarts: (actor?.restarts ?? 0) + (actor?.crash?.total ?? 0),
     ...(actor?.generation !== undefined ? { generation: actor.generation } : {}),
     desiredGeneration: control.generation,
     ...(tail && (failing || phase === 'error') ? { stderrTail: tail } : {}),

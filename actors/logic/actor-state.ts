@@ -45,7 +45,7 @@ export interface ActorState {
    * own policy): how many within CRASH_WINDOW_MS of each other, and the last one. A node with
    * two or more is `failing`, never `started` (crashLooping()).
    */
-  crash?: { count: number; at: number; last: ErrorData };
+  crash?: { count: number; at: number; last: ErrorData; total?: number };
   /** The spec generation the workload runs (set when a start succeeds). */
   generation?: number;
   /** The spec generation asked for by the last deploy; above `generation` = an update is due. */

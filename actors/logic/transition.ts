@@ -163,7 +163,7 @@ function observe(state: ActorState, observed: ActorState['observed'] & string, c
   if (cause && (state.phase === 'started' || state.phase === 'error') && observed !== 'running' && observed !== 'stopping' && observed !== 'stopped') {
     const c = state.crash;
     const count = c && scope.now - c.at < CRASH_WINDOW_MS ? c.count + 1 : 1;
-    recorded = { ...recorded, crash: { count, at: scope.now, last: cause } };
+    recorded = { ...recorded, crash: { count, at: scope.now, last: cause, total: (c?.total ?? 0) + 1 } };
     if (!state.inFlight && !state.retry && !DEAD.has(observed)) return changed(recorded, []);
   }
   // The running operation decides, and its outcome is persisted with the observation: no write
