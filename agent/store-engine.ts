@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KhutulunError, asKhutulunError } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
+import { formatEntityId } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
 import type { DeploymentReport, HostEngine } from '../actors/index.js';
 import { instantiateService, readOutputs } from '../tosca/compile/index.js';
@@ -244,9 +245,12 @@ export class StoreDeploymentEngine implements DeploymentEngine {
       if (dryRun) return { ...(await this.status(name)), action: plan.empty ? 'unchanged' : 'updated', plan };
       const previous = readRequest(d)?.generation ?? 0;
       const generation = previous + 1;
+      // Placement first, on the scratch copy: a node that cannot be placed refuses the request
+      // before anything is written (an unplaced vertex in the document would run nowhere, or twice).
+      const owners = plan.changes.some((c) => c.action === 'create') ? await this.#placeScratch(d, desired.scratch) : undefined;
       if (!plan.empty) await applyPlan(d, desired.scratch, plan, generation);
       if (!plan.empty || JSON.stringify(recorded) !== JSON.stringify(next)) await writeSource(d, next);
-      if (plan.changes.some((c) => c.action === 'create')) await this.#place(d);
+      if (owners) await this.#adopt(d, owners);
       // Always a new request: an unchanged deploy of a failed deployment tries its failures again.
       const request = await writeRequest(d, 'deployed');
       this.#watch(name, request.generation, 'deploy');
@@ -305,6 +309,28 @@ export class StoreDeploymentEngine implements DeploymentEngine {
       if (!ref) c.deployments[name] = { name, docUrl: url, hosts: all, createdAt: this.#o.clock.now(), createdBy: this.#o.hostId };
       else if (all.length !== ref.hosts.length) ref.hosts = all;
     });
+  }
+
+  /** Places the scratch deployment's nodes, the ones the document already has where they are. */
+  async #placeScratch(d: Deployment, scratch: Deployment): Promise<Map<string, string>> {
+    for (const v of d.query({ kind: 'vertex', directory: ['nodes'] })) {
+      const twin = scratch.get('vertex', v.id);
+      if (v.owner && twin) await scratch.setOwner(twin.id, v.owner);
+    }
+    await scratch.flush();
+    return placeDeployment(scratch, this.#o.hosts());
+  }
+
+  /** Writes the owners chosen on the scratch copy for the document's new vertexes. */
+  async #adopt(d: Deployment, owners: ReadonlyMap<string, string>): Promise<void> {
+    for (const v of d.query({ kind: 'vertex', directory: ['nodes'] })) {
+      const host = owners.get(formatEntityId(v.id));
+      if (host && !v.owner) await d.setOwner(v.id, host);
+    }
+    await d.flush();
+    await writePlacementClaims(d, owners, this.#o.hostId);
+    await d.flush();
+    this.#register(d.name, d.url, [...owners.values()]);
   }
 
   /** The scheduler places every unplaced node over the hosts; placed ones keep their owner. */

@@ -6,7 +6,7 @@
  * after the heal every agent reports the same deployments and every workload runs exactly once.
  * A kill -9 of an agent leaves its workloads serving; the restarted agent re-attaches them.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsAvailable } from './netns-harness.js';
@@ -114,4 +114,46 @@ describe.skipIf(!netnsAvailable())('khutulun agents on three namespaced hosts, d
     const list = await cli(0, 'status', '-o', 'json');
     expect(list.out).not.toMatch(/"web"|"left"|"right"/);
   }, 180_000);
+
+  it('Day 2 on the cluster: an update reaches the majority during a partition and the cut-off host after the heal; scale adds a web', async () => {
+    const r = await cli(0, 'deploy', EXAMPLE, '--name', 'web', '--wait', '--timeout', '90s');
+    expect(r.code, r.out).toBe(0);
+    const s = await waitFor('web deployed on every agent', () => deployedEverywhere('web', [0, 1, 2]), 90_000, 1000);
+    const webs = s!.nodes.filter((n) => n.template === 'web').map((n) => hostIndex(n.host));
+    const [near, far] = webs as [number, number];
+    // v2 answers with another word: the webs' `args` change, nothing else.
+    const v2 = join(c.base, 'cluster-web-v2.yaml');
+    writeFileSync(v2, readFileSync(EXAMPLE, 'utf8').replace("res.end('web at '", "res.end('v2 web at '"));
+    const plan = await cli(near, 'plan', 'web', v2, '-o', 'json');
+    expect(plan.code, plan.out).toBe(0);
+    const changes = (JSON.parse(plan.out.split('\n').find((l) => l.startsWith('{'))!) as { changes: { action: string; node: string }[] }).changes;
+    expect(changes.map((x) => `${x.action} ${x.node}`).sort()).toEqual(['update nodes/web', 'update nodes/web-1']);
+
+    c.net.cut(far);
+    const up = await cli(near, 'update', 'web', v2);
+    expect(up.code, up.out).toBe(0);
+    const portOf = (i: number): number => c.workloadPorts(i).find((p) => p !== undefined)!;
+    // The connected web serves v2; the cut-off one keeps serving v1 (it has not heard of the update).
+    await waitFor('the connected web serves v2', async () => ((await httpGet((near + 1) % 3, near, portOf(near))).startsWith('v2 web at') ? true : undefined), 90_000, 1000);
+    const farPorts = c.workloadPorts(far);
+    expect(await httpGet(far, far, farPorts[0]!)).toMatch(/^web at /);
+    c.net.heal(far);
+    await waitFor('the cut-off web serves v2 after the heal', async () => {
+      for (const p of c.workloadPorts(far)) if ((await httpGet(far, far, p)).startsWith('v2 web at')) return true;
+      return undefined;
+    }, 120_000, 1000);
+    const after = await waitFor('generation 2 everywhere', async () => {
+      const x = await status(0, 'web');
+      return x && x.nodes.every((n) => n.state === 'started') ? x : undefined;
+    }, 60_000, 1000);
+    expect(after.nodes).toHaveLength(3);
+
+    // Scale: a third web needs a host of its own (Separation over three hosts): refused, coded.
+    const scale = await cli(0, 'scale', 'web', 'web', '3');
+    expect(scale.code).toBe(1);
+    expect(scale.out).toContain('KH-AGENT-PLACEMENT');
+    const down = await cli(0, 'undeploy', 'web');
+    expect(down.code, down.out).toBe(0);
+    await waitFor('no workload left', () => ([0, 1, 2].every((i) => workloadPorts(i).length === 0) ? true : undefined), 30_000, 500);
+  }, 420_000);
 });

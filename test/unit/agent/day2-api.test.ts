@@ -125,6 +125,16 @@ describe('Day 2 through the API, on the production engine', () => {
     }, 20_000, 'scaled down');
     expect(s.nodes.map((n) => n.id)).toEqual(['nodes/app', 'nodes/db', 'nodes/worker']);
     expect((await t.noop.list()).map((w) => w.id).sort()).toEqual(['web/nodes/app', 'web/nodes/db', 'web/nodes/worker']);
+    // A count the placement policies cannot meet is refused before anything is written.
+    const apart = APP('hello').replace('  node_templates:', '  policies:\n    - apart: { type: Separation, targets: [ worker ] }\n  node_templates:');
+    const fresh = await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'apart', source: apart }) });
+    expect(fresh.status).toBe(201);
+    await converged(a.url, 'apart');
+    const refused = await api(a.url, '/v1/deployments/apart/scale', { method: 'POST', body: JSON.stringify({ node: 'worker', count: 2 }) });
+    expect(refused.body.error.code).toBe('KH-AGENT-PLACEMENT');
+    const still = (await api(a.url, '/v1/deployments/apart')).body as DeploymentStatus;
+    expect(still.nodes.map((n) => n.id)).toEqual(['nodes/app', 'nodes/db', 'nodes/worker']);
+    expect(still.generation).toBe(1);
     // Bad requests are coded.
     expect((await api(a.url, '/v1/deployments/web/scale', { method: 'POST', body: JSON.stringify({ node: 'nosuch', count: 2 }) })).body.error.code).toBe('KH-AGENT-NO-NODE');
     expect((await api(a.url, '/v1/deployments/web/scale', { method: 'POST', body: JSON.stringify({ node: 'worker', count: -1 }) })).body.error.code).toBe('KH-AGENT-BAD-COUNT');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DocHandle } from '@automerge/automerge-repo';
 import { startAgent } from '../../../agent/index.js';
 import type { Agent, AgentOptions } from '../../../agent/index.js';
+import { testEngine } from './test-engine.js';
 
 export const TOKEN = 'test-token-0123456789';
 
@@ -24,7 +25,10 @@ export function harness(): Harness {
       return d;
     },
     async start(name, extra = {}) {
-      const agent = await startAgent({ name, listen: '127.0.0.1:0', token: TOKEN, heartbeatMs: 200, reconnectMs: 1000, ...extra });
+      // The production engine, with the noop runtime and plain-function plugins unless a test
+      // brings its own: agents of membership/TLS tests start in milliseconds, not with Wasm workers.
+      const engine = extra.engine ?? testEngine(extra.stateDir !== undefined ? { stateDir: extra.stateDir } : {}).engine;
+      const agent = await startAgent({ name, listen: '127.0.0.1:0', token: TOKEN, heartbeatMs: 200, reconnectMs: 1000, ...extra, engine });
       agents.push(agent);
       return agent;
     },
