@@ -91,8 +91,13 @@ export interface ContainerSpec {
   network?: string;
   /** Podman pod to join (containers in one pod share a network namespace). */
   pod?: string;
-  /** OCI runtime, e.g. `runsc` or `kata`. */
+  /** OCI runtime by name, e.g. `runsc` or `kata` (prefer `sandbox`). */
   ociRuntime?: string;
+  /**
+   * Isolation: `runc` (default: the engine's runtime), `gvisor` (runsc, a user-space kernel) or
+   * `kata` (a light VM per container; needs /dev/kvm). See runtimes/container/sandbox.ts.
+   */
+  sandbox?: 'runc' | 'gvisor' | 'kata';
   labels?: Record<string, string>;
 }
 
