@@ -45,17 +45,22 @@ describe.skipIf(!requirePodman())('an agent started before the container engine'
   const socket = join(dir, 'podman.sock');
   const engines: { close(): Promise<void> }[] = [];
   const saved = process.env['KH_PODMAN_SOCKET'];
+  // CI also runs a real Docker engine (KH_DOCKER_SOCKET): this agent must not find one either.
+  const savedDocker = process.env['KH_DOCKER_SOCKET'];
 
   afterAll(async () => {
     await h.close();
     for (const e of engines) await e.close();
     process.env['KH_PODMAN_SOCKET'] = saved;
+    if (savedDocker === undefined) delete process.env['KH_DOCKER_SOCKET'];
+    else process.env['KH_DOCKER_SOCKET'] = savedDocker;
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('advertises runtime:podman once the socket answers, then runs a Container there', async () => {
     // The agent reads the socket path when its host opens: a path with nothing behind it yet.
     process.env['KH_PODMAN_SOCKET'] = socket;
+    process.env['KH_DOCKER_SOCKET'] = join(dir, 'no-docker.sock');
     const engine = clusterEngine({ stateDir: h.tmp(), local: { runtimeRetryMs: 300 }, undeployTimeoutMs: 20_000 });
     engines.push(engine);
     const agent = await h.start('early', { stateDir: h.tmp(), engine: engine.factory });
