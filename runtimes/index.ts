@@ -5,3 +5,4 @@ export * from './artifacts/index.js';
 export * from './container/index.js';
 export * from './ports/index.js';
 export * from './firewall/index.js';
+export * from './nspawn/index.js';
