@@ -51,7 +51,8 @@ export class PortBindingRuntime implements RuntimeAdapter {
     const options: EnsureOptions | undefined = sourceDir !== undefined ? { ...givenOptions, sourceDir } : givenOptions;
     const ports = (spec as { ports?: PortSpec[] }).ports;
     if (!ports || ports.length === 0) return this.#inner.ensure(id, spec, options);
-    const isProcess = spec.kind === 'process';
+    // A system container on the host network serves host ports exactly like a process.
+    const isProcess = spec.kind === 'process' || spec.kind === 'system-container';
     const current = await this.#inner.observe(id).catch(() => undefined);
     let bound: PortSpec[];
     if (current && (current.state === 'running' || current.state === 'starting') && current.ports?.length) {

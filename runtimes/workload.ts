@@ -101,7 +101,35 @@ export interface ContainerSpec {
   labels?: Record<string, string>;
 }
 
-export type WorkloadSpec = ProcessSpec | ContainerSpec | { kind: string; [key: string]: unknown };
+/** A system container run by systemd-nspawn (runtimes/nspawn). */
+export interface SystemContainerSpec {
+  kind: 'system-container';
+  /** A directory tree used in place (persistent; one running machine per tree). Relative = to the deployment's source. */
+  directory?: string;
+  /** An image tarball (podman export, debootstrap | tar, …) unpacked into a root of this workload's own. */
+  imageTar?: string;
+  /** Boot the tree's init (systemd, or busybox init) instead of running `command`. */
+  boot?: boolean;
+  /** Single-command mode: the program and its arguments (required unless boot). */
+  command?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  /** Bind mounts (host path -> path inside). */
+  mounts?: MountSpec[];
+  /** `host` (default, like nspawn's own default), `private` (loopback only) or `veth` (a veth pair to the host). */
+  network?: 'host' | 'private' | 'veth';
+  /** Host ports the machine serves (network host): checked free before start, guarded like a process's. */
+  ports?: PortSpec[];
+  limits?: ResourceLimits;
+  restart?: RestartPolicy;
+  stopTimeoutMs?: number;
+  /** Signal nspawn sends the machine's PID 1 on stop (default: SIGRTMIN+3 when booting systemd, SIGKILL otherwise). */
+  killSignal?: string;
+  readOnly?: boolean;
+}
+
+export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | { kind: string; [key: string]: unknown };
 
 export type WorkloadState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'unknown';
 

@@ -3,35 +3,10 @@
  * systemd-nspawn command line. No I/O here: all of it is unit-tested directly.
  */
 import { createHash } from 'node:crypto';
-import type { MountSpec, PortSpec, ResourceLimits, RestartPolicy, WorkloadId } from '../workload.js';
+import type { RestartPolicy, SystemContainerSpec, WorkloadId } from '../workload.js';
 import { badSpec } from './errors.js';
 
-export interface SystemContainerSpec {
-  kind: 'system-container';
-  /** A directory tree used in place (persistent; one running machine per tree). Relative = to the deployment's source. */
-  directory?: string;
-  /** An image tarball (podman export, debootstrap | tar, …) unpacked into a root of this workload's own. */
-  imageTar?: string;
-  /** Boot the tree's init (systemd, or busybox init) instead of running `command`. */
-  boot?: boolean;
-  /** Single-command mode: the program and its arguments (required unless boot). */
-  command?: string[];
-  env?: Record<string, string>;
-  workingDir?: string;
-  user?: string;
-  /** Bind mounts (host path -> path inside). */
-  mounts?: MountSpec[];
-  /** `host` (default, like nspawn's own default), `private` (loopback only) or `veth` (a veth pair to the host). */
-  network?: 'host' | 'private' | 'veth';
-  /** Host ports the machine serves (network host): checked free before start, guarded like a process's. */
-  ports?: PortSpec[];
-  limits?: ResourceLimits;
-  restart?: RestartPolicy;
-  stopTimeoutMs?: number;
-  /** Signal nspawn sends the machine's PID 1 on stop (default: SIGRTMIN+3 when booting systemd, SIGKILL otherwise). */
-  killSignal?: string;
-  readOnly?: boolean;
-}
+export type { SystemContainerSpec } from '../workload.js';
 
 const NETWORKS = ['host', 'private', 'veth'] as const;
 const RESTART: readonly RestartPolicy[] = ['never', 'on-failure', 'always'];
