@@ -45,6 +45,8 @@ const MAX_STOPPING = 1024;
 
 const DEFAULT_STOP_MS = 10_000;
 
+const RUNTIME_TABLE_TTL_MS = 60_000;
+
 async function classified<T>(fn: () => Promise<T>, context: Parameters<typeof classifyEngineError>[1]): Promise<T> {
   try {
     return await fn();
@@ -66,6 +68,9 @@ export class ContainerAdapter implements RuntimeAdapter {
   readonly #pathExists: (path: string) => boolean;
   readonly #makeApi: (socketPath: string) => DockerApiLike;
   readonly #runtimeApis = new Map<string, DockerApiLike>();
+  /** Engine runtime tables, asked at most once a minute per API (podman's /info takes over a second). */
+  readonly #tables = new Map<DockerApiLike, { at: number; table: EngineRuntimes | undefined }>();
+  readonly #clock: Clock;
   #unfollow: (() => void) | undefined;
 
   constructor(options: ContainerAdapterOptions) {
@@ -74,6 +79,7 @@ export class ContainerAdapter implements RuntimeAdapter {
     this.#onError = options.onError;
     this.#hasKvm = options.hasKvm ?? (() => existsSync('/dev/kvm'));
     this.#pathExists = options.pathExists ?? existsSync;
+    this.#clock = options.clock ?? systemClock;
     this.name = options.config.name;
     this.#makeApi = options.apiFor ?? ((socketPath) => new DockerodeApi(socketPath, { podman: options.config.name === 'podman' }));
     this.#api = options.api ?? this.#makeApi(options.config.socketPath);
@@ -171,6 +177,16 @@ export class ContainerAdapter implements RuntimeAdapter {
     return api;
   }
 
+  async #runtimeTable(api: DockerApiLike, socketPath: string): Promise<EngineRuntimes | undefined> {
+    if (!api.runtimes) return undefined;
+    const now = this.#clock.now();
+    const cached = this.#tables.get(api);
+    if (cached && now - cached.at < RUNTIME_TABLE_TTL_MS) return cached.table;
+    const table = await classified(() => api.runtimes!(), { engine: this.name, socketPath, what: 'info' });
+    this.#tables.set(api, { at: now, table });
+    return table;
+  }
+
   /** Runtimes whose binary is really there (a bare name resolves on the engine's PATH: trusted). */
   #usable(table: EngineRuntimes): string[] {
     return Object.entries(table.available)
@@ -187,13 +203,12 @@ export class ContainerAdapter implements RuntimeAdapter {
       engineRuntimes = [];
       const socket = this.config.runtimeSockets[runtime];
       const api = socket !== undefined ? this.#createApi(runtime) : undefined;
-      if (api?.runtimes && socket !== undefined) {
-        const table = await classified(() => api.runtimes!(), { engine: this.name, socketPath: socket, what: 'info' });
+      if (api && socket !== undefined) {
+        const table = await this.#runtimeTable(api, socket);
         if (table && table.default === runtime && this.#usable(table).includes(runtime)) engineRuntimes = [runtime];
       }
     } else {
-      const api = this.#api;
-      const table = api.runtimes ? await this.#call('info', () => api.runtimes!()) : undefined;
+      const table = await this.#runtimeTable(this.#api, this.config.socketPath);
       if (table) engineRuntimes = this.#usable(table);
     }
     const problem = checkSandbox(

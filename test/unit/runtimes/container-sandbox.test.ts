@@ -150,13 +150,20 @@ describe('sandbox: the adapter (fake engines)', () => {
     runsc.containers = main.containers; // one storage, two services
     const config = podmanConfig({ socketPath: '/run/main.sock', hostId: 'h', env: {}, runtimeSockets: { runsc: '/run/runsc.sock' } });
     const sockets: string[] = [];
-    const adapter = new ContainerAdapter({ config, api: main, clock: new ManualClock(), apiFor: (s) => (sockets.push(s), runsc) });
+    const clock = new ManualClock();
+    const adapter = new ContainerAdapter({ config, api: main, clock, apiFor: (s) => (sockets.push(s), runsc) });
     const o = await adapter.ensure('d/g', spec({ sandbox: 'gvisor' }));
     expect(o.state).toBe('running');
     expect(sockets).toEqual(['/run/runsc.sock']);
     expect(runsc.calls).toContain('createContainer');
     expect(main.calls).not.toContain('createContainer');
     expect(main.calls).toContain('startContainer');
+    // The runtime table is asked once a minute (podman's /info takes over a second), not per ensure.
+    await adapter.ensure('d/g2', spec({ sandbox: 'gvisor' }));
+    expect(runsc.calls.filter((c) => c === 'runtimes')).toHaveLength(1);
+    clock.advance(61_000);
+    await adapter.ensure('d/g3', spec({ sandbox: 'gvisor' }));
+    expect(runsc.calls.filter((c) => c === 'runtimes')).toHaveLength(2);
     // A plain container never touches the runtime service.
     const before = runsc.calls.length;
     await adapter.ensure('d/plain', spec());
