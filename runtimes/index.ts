@@ -6,3 +6,4 @@ export * from './container/index.js';
 export * from './ports/index.js';
 export * from './firewall/index.js';
 export * from './nspawn/index.js';
+export * from './libvirt/index.js';

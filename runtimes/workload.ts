@@ -129,7 +129,27 @@ export interface SystemContainerSpec {
   readOnly?: boolean;
 }
 
-export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | { kind: string; [key: string]: unknown };
+/** A virtual machine run by libvirt (runtimes/libvirt). */
+export interface VirtualMachineSpec {
+  kind: 'vm';
+  vcpus: number;
+  /** Bytes. */
+  memory: number;
+  /** Direct kernel boot: kernel image, optional initrd and command line (host paths). */
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  /** A disk image (host path) attached as virtio vda. */
+  disk?: { path: string; format?: 'raw' | 'qcow2'; readOnly?: boolean };
+  /** `user` (QEMU user networking) or a libvirt network by name. Absent = no network. */
+  networks?: { type: 'user' | 'network'; source?: string }[];
+  /** `kvm`, `qemu` (TCG) or `test` (the test driver); default: kvm when /dev/kvm exists, else qemu. */
+  domainType?: 'kvm' | 'qemu' | 'test';
+  /** How long a stop waits for the guest to power off after ACPI before destroying it. */
+  stopTimeoutMs?: number;
+}
+
+export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | { kind: string; [key: string]: unknown };
 
 export type WorkloadState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'unknown';
 

@@ -16,6 +16,9 @@ PKGS=(
   docker.io containerd
   # system containers: systemd-nspawn
   systemd-container
+  # libvirt VMs: npm @unraid/libvirt (optional dependency) builds from source against libvirt-dev
+  # during npm ci; unit tests use the in-process test:///default driver (no libvirtd)
+  libvirt-dev libvirt-clients build-essential pkg-config python3
 )
 missing=()
 for p in "${PKGS[@]}"; do
