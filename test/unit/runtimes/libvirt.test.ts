@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KhutulunError } from '../../../common/index.js';
 import { LibvirtRuntimeAdapter, UnraidLibvirtApi, domainName, domainXml, parseIdentity, validateVmSpec } from '../../../runtimes/libvirt/index.js';
 import type { VirtualMachineSpec } from '../../../runtimes/workload.js';
+import { virtualMachineSpec } from '../../../plugins/builtin/libvirt/index.js';
 
 const MIB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'kh-libvirt-'));
@@ -127,5 +128,19 @@ describe('LibvirtRuntimeAdapter without the binding or a host: what it picks and
       expect(defined[0]).toContain("<serial type='file'>");
       await a.close();
     }
+  });
+});
+
+describe('khutulun.libvirt plugin: vertex -> spec', () => {
+  const vertex = (properties: Record<string, unknown>) =>
+    ({ id: 'd/nodes/g', classes: ['khutulun.org:core:VirtualMachine'], properties, attributes: {}, edges: [] }) as unknown as Parameters<typeof virtualMachineSpec>[0];
+
+  it('maps sizes, boot files and networks; refuses a VM with nothing to boot', () => {
+    expect(virtualMachineSpec(vertex({ vcpus: 2, memory: '512 MiB', kernel: '/k', initrd: '/i', cmdline: 'console=ttyS0', networks: ['user', 'default'], stop_timeout: '10 s' }))).toEqual({
+      kind: 'vm', vcpus: 2, memory: 512 * MIB, kernel: '/k', initrd: '/i', cmdline: 'console=ttyS0',
+      networks: [{ type: 'user' }, { type: 'network', source: 'default' }], stopTimeoutMs: 10_000,
+    });
+    expect(virtualMachineSpec(vertex({ disk: '/d.qcow2', disk_format: 'qcow2' })).disk).toEqual({ path: '/d.qcow2', format: 'qcow2' });
+    expect(() => virtualMachineSpec(vertex({ vcpus: 1 }))).toThrow(/kernel or a disk/);
   });
 });
