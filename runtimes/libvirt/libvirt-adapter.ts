@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../../common/index.js';
 import type { Clock, TimerHandle } from '../../common/index.js';
 import { KhutulunError } from '../../common/index.js';
@@ -163,9 +164,10 @@ export class LibvirtRuntimeAdapter implements RuntimeAdapter {
     if (state !== DomainState.shutoff) {
       if (timeoutMs > 0) {
         await this.#api.shutdown(domain).catch(() => undefined); // a guest without ACPI refuses: destroy below
-        const deadline = this.#clock.now() + timeoutMs;
-        while (this.#clock.now() < deadline && (await this.#call('state', () => this.#api.state(domain))) !== DomainState.shutoff) {
-          await new Promise<void>((r) => this.#clock.setTimeout(r, 200));
+        // Real time, like the process runtime's stop wait: it waits on the guest, not on our clock.
+        const deadline = performance.now() + timeoutMs;
+        while (performance.now() < deadline && (await this.#call('state', () => this.#api.state(domain))) !== DomainState.shutoff) {
+          await delay(200);
         }
       }
       if ((await this.#call('state', () => this.#api.state(domain))) !== DomainState.shutoff) await this.#call('destroy', () => this.#api.destroy(domain));

@@ -201,6 +201,36 @@ CONF
 }
 DOCKER_SOCKET=""
 
+# libvirtd (system mode, its sockets under $BASE) for the VM system test, and a tiny guest: the
+# Debian kernel (apt-get download) plus a busybox initramfs whose init prints a marker.
+start_libvirt() {
+  command -v libvirtd >/dev/null || { log "libvirtd not installed: no VM tests"; return 0; }
+  local d="$BASE/libvirt"
+  mkdir -p "$d/run" /var/log/libvirt
+  printf 'unix_sock_dir = "%s"\nunix_sock_rw_perms = "0700"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n' "$d/run" > "$d/libvirtd.conf"
+  pgrep -x virtlogd >/dev/null || virtlogd -d -p "$BASE/pids/virtlogd.pid"
+  libvirtd -d -f "$d/libvirtd.conf" -p "$BASE/pids/libvirtd.pid"
+  LIBVIRT_URI="qemu:///system?socket=$d/run/libvirt-sock"
+  if ! wait_for "libvirtd" 60 virsh -c "$LIBVIRT_URI" version; then
+    tail -n 20 /var/log/libvirt/libvirtd.log 2>/dev/null || true; LIBVIRT_URI=""; return 1
+  fi
+  local vm="$BASE/vm"
+  mkdir -p "$vm" && (
+    cd "$vm"
+    local pkg
+    pkg=$(apt-cache depends linux-image-amd64 | grep -o 'linux-image-6[^ ]*-amd64' | head -1)
+    apt-get download -qq "$pkg" 2>/dev/null
+    dpkg-deb --fsys-tarfile ./*.deb | tar -x --wildcards './boot/vmlinuz-*'
+    mv boot/vmlinuz-* vmlinuz && rm -rf boot ./*.deb
+    mkdir -p ir/bin ir/proc ir/sys ir/dev && cp /bin/busybox ir/bin/ && ln -s busybox ir/bin/sh
+    printf '#!/bin/sh\n/bin/busybox mount -t proc proc /proc\n/bin/busybox echo "khutulun guest up"\nexec /bin/busybox sleep 1000000\n' > ir/init
+    chmod +x ir/init
+    (cd ir && find . | busybox cpio -o -H newc 2>/dev/null | gzip > ../initrd.img) && rm -rf ir
+  )
+  log "libvirtd up ($LIBVIRT_URI), guest kernel $(du -h "$vm/vmlinuz" | cut -f1)"
+}
+LIBVIRT_URI=""
+
 start_dbus() {
   mkdir -p "$BASE/dbus"
   cat > "$BASE/dbus/system.conf" <<CONF
@@ -254,6 +284,14 @@ stop_all() {
     timeout 60 podman rm -af -t 2 >/dev/null 2>&1 || true
     timeout 30 podman pod rm -af >/dev/null 2>&1 || true
   fi
+  if [ -S "$BASE/libvirt/run/libvirt-sock" ]; then
+    # Our guests first (every kh-* domain on this private libvirtd is ours).
+    uri="qemu:///system?socket=$BASE/libvirt/run/libvirt-sock"
+    for dom in $(timeout 20 virsh -c "$uri" list --all --name 2>/dev/null | grep '^kh-' || true); do
+      timeout 20 virsh -c "$uri" destroy "$dom" >/dev/null 2>&1 || true
+      timeout 20 virsh -c "$uri" undefine "$dom" >/dev/null 2>&1 || true
+    done
+  fi
   if [ -S "$BASE/docker/docker.sock" ]; then
     # Our engine's containers first, so dockerd and its containerd stop with nothing running.
     for id in $(curl -sf --unix-socket "$BASE/docker/docker.sock" 'http://d/containers/json?all=1' | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4); do
@@ -294,6 +332,7 @@ case "${1:-}" in
     start_firewalld          # slow to come up: start it first, wait for it last
     start_podman
     start_docker
+    start_libvirt || true
     make_nspawn_tree
     wait_firewalld
     cat > "$BASE/daemons.env" <<ENV
@@ -306,6 +345,7 @@ DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
 KH_FW_NETNS=$FW_NETNS
 KH_FW_ZONE=public
 ENV
+    [ -n "$LIBVIRT_URI" ] && printf 'KH_CI_LIBVIRT_URI=%s\nKH_VM_KERNEL=%s\nKH_VM_INITRD=%s\n' "$LIBVIRT_URI" "$BASE/vm/vmlinuz" "$BASE/vm/initrd.img" >> "$BASE/daemons.env"
     [ -n "$NSPAWN_TAR" ] && echo "KH_NSPAWN_TAR=$NSPAWN_TAR" >> "$BASE/daemons.env"
     [ -n "$DOCKER_SOCKET" ] && echo "KH_DOCKER_SOCKET=$DOCKER_SOCKET" >> "$BASE/daemons.env"
     log "all daemons up in $(( $(date +%s) - T0 ))s; env in $BASE/daemons.env"

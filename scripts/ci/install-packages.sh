@@ -19,6 +19,8 @@ PKGS=(
   # libvirt VMs: npm @unraid/libvirt (optional dependency) builds from source against libvirt-dev
   # during npm ci; unit tests use the in-process test:///default driver (no libvirtd)
   libvirt-dev libvirt-clients build-essential pkg-config python3
+  # a real tiny guest under libvirtd + QEMU (TCG without /dev/kvm)
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system qemu-system-x86
 )
 missing=()
 for p in "${PKGS[@]}"; do
