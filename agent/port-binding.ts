@@ -68,7 +68,8 @@ export class PortBindingRuntime implements RuntimeAdapter {
       env['PORT'] ??= String(bound[0]!.hostPort);
       for (const p of bound) env[`PORT_${envName(p.name)}`] = String(p.hostPort);
     }
-    const zoned = isProcess ? bound.filter((p) => p.firewallZone) : [];
+    // Every runtime's reserved host ports are guarded alike (containers publish theirs on the host port reserved here).
+    const zoned = bound.filter((p) => p.firewallZone && p.hostPort);
     if (zoned.length > 0 && !this.#o.firewall) {
       await this.#o.ports.release(id);
       throw new KhutulunError('KH-FW-001', `workload ${id} asks for a firewall zone but this host has no firewalld configured`, {
