@@ -51,7 +51,8 @@ export class PortBindingRuntime implements RuntimeAdapter {
     const options: EnsureOptions | undefined = sourceDir !== undefined ? { ...givenOptions, sourceDir } : givenOptions;
     const ports = (spec as { ports?: PortSpec[] }).ports;
     if (!ports || ports.length === 0) return this.#inner.ensure(id, spec, options);
-    const isProcess = spec.kind === 'process';
+    // A system container on the host network serves host ports exactly like a process.
+    const isProcess = spec.kind === 'process' || spec.kind === 'system-container';
     const current = await this.#inner.observe(id).catch(() => undefined);
     let bound: PortSpec[];
     if (current && (current.state === 'running' || current.state === 'starting') && current.ports?.length) {
@@ -67,7 +68,8 @@ export class PortBindingRuntime implements RuntimeAdapter {
       env['PORT'] ??= String(bound[0]!.hostPort);
       for (const p of bound) env[`PORT_${envName(p.name)}`] = String(p.hostPort);
     }
-    const zoned = isProcess ? bound.filter((p) => p.firewallZone) : [];
+    // Every runtime's reserved host ports are guarded alike (containers publish theirs on the host port reserved here).
+    const zoned = bound.filter((p) => p.firewallZone && p.hostPort);
     if (zoned.length > 0 && !this.#o.firewall) {
       await this.#o.ports.release(id);
       throw new KhutulunError('KH-FW-001', `workload ${id} asks for a firewall zone but this host has no firewalld configured`, {

@@ -5,3 +5,5 @@ export * from './artifacts/index.js';
 export * from './container/index.js';
 export * from './ports/index.js';
 export * from './firewall/index.js';
+export * from './nspawn/index.js';
+export * from './libvirt/index.js';

@@ -91,12 +91,65 @@ export interface ContainerSpec {
   network?: string;
   /** Podman pod to join (containers in one pod share a network namespace). */
   pod?: string;
-  /** OCI runtime, e.g. `runsc` or `kata`. */
+  /** OCI runtime by name, e.g. `runsc` or `kata` (prefer `sandbox`). */
   ociRuntime?: string;
+  /**
+   * Isolation: `runc` (default: the engine's runtime), `gvisor` (runsc, a user-space kernel) or
+   * `kata` (a light VM per container; needs /dev/kvm). See runtimes/container/sandbox.ts.
+   */
+  sandbox?: 'runc' | 'gvisor' | 'kata';
   labels?: Record<string, string>;
 }
 
-export type WorkloadSpec = ProcessSpec | ContainerSpec | { kind: string; [key: string]: unknown };
+/** A system container run by systemd-nspawn (runtimes/nspawn). */
+export interface SystemContainerSpec {
+  kind: 'system-container';
+  /** A directory tree used in place (persistent; one running machine per tree). Relative = to the deployment's source. */
+  directory?: string;
+  /** An image tarball (podman export, debootstrap | tar, …) unpacked into a root of this workload's own. */
+  imageTar?: string;
+  /** Boot the tree's init (systemd, or busybox init) instead of running `command`. */
+  boot?: boolean;
+  /** Single-command mode: the program and its arguments (required unless boot). */
+  command?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  user?: string;
+  /** Bind mounts (host path -> path inside). */
+  mounts?: MountSpec[];
+  /** `host` (default, like nspawn's own default), `private` (loopback only) or `veth` (a veth pair to the host). */
+  network?: 'host' | 'private' | 'veth';
+  /** Host ports the machine serves (network host): checked free before start, guarded like a process's. */
+  ports?: PortSpec[];
+  limits?: ResourceLimits;
+  restart?: RestartPolicy;
+  stopTimeoutMs?: number;
+  /** Signal nspawn sends the machine's PID 1 on stop (default: SIGRTMIN+3 when booting systemd, SIGKILL otherwise). */
+  killSignal?: string;
+  readOnly?: boolean;
+}
+
+/** A virtual machine run by libvirt (runtimes/libvirt). */
+export interface VirtualMachineSpec {
+  kind: 'vm';
+  vcpus: number;
+  /** Bytes. */
+  memory: number;
+  /** Direct kernel boot: kernel image, optional initrd and command line (host paths). */
+  kernel?: string;
+  initrd?: string;
+  cmdline?: string;
+  /** A disk image (host path) attached as virtio vda. */
+  disk?: { path: string; format?: 'raw' | 'qcow2'; readOnly?: boolean };
+  /** `user` (QEMU user networking) or a libvirt network by name. Absent = no network. */
+  networks?: { type: 'user' | 'network'; source?: string }[];
+  /** `kvm`, `qemu` (TCG) or `test` (the test driver); default: kvm when /dev/kvm exists, else qemu. */
+  domainType?: 'kvm' | 'qemu' | 'test';
+  /** How long a stop waits for the guest to power off after ACPI before destroying it. */
+  stopTimeoutMs?: number;
+}
+
+export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | { kind: string; [key: string]: unknown };
 
 export type WorkloadState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'unknown';
 

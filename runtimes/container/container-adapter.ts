@@ -7,7 +7,7 @@ import { systemClock } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
 import type { ContainerSpec, ObservedWorkload, WorkloadId, WorkloadSpec } from '../workload.js';
-import type { ContainerInspect, DockerApiLike, ExecResult, PodInfo } from './docker-api.js';
+import type { ContainerInspect, DockerApiLike, EngineRuntimes, ExecResult, PodInfo } from './docker-api.js';
 import { DockerodeApi } from './dockerode-api.js';
 import { dockerConfig, podmanConfig } from './engine-config.js';
 import type { ContainerEngineConfig, EngineConfigOptions } from './engine-config.js';
@@ -17,6 +17,8 @@ import { EventFeed } from './event-feed.js';
 import { ensureImage } from './image-source.js';
 import { toObserved } from './observed.js';
 import { KhutulunError } from '../../common/index.js';
+import { checkSandbox, ociRuntimeOf } from './sandbox.js';
+import { existsSync } from 'node:fs';
 import type { FirewallGuard } from '../firewall/index.js';
 
 export interface ContainerAdapterOptions {
@@ -30,12 +32,28 @@ export interface ContainerAdapterOptions {
    * when it is removed (runtimes/firewall). Absent = ports are not guarded.
    */
   firewall?: FirewallGuard;
+  /** Whether the engine's host has /dev/kvm (sandbox kata); default: look at /dev/kvm here (a unix-socket engine is local). */
+  hasKvm?: () => boolean;
+  /** The API on another socket of the same engine (runtimeSockets); default dockerode. */
+  apiFor?: (socketPath: string) => DockerApiLike;
+  /** Whether a runtime binary the engine names exists (a unix-socket engine is local); default existsSync. */
+  pathExists?: (path: string) => boolean;
 }
 
 /** Containers we are stopping ourselves: their exit is a stop, not a failure (bounded memory). */
 const MAX_STOPPING = 1024;
 
 const DEFAULT_STOP_MS = 10_000;
+
+const RUNTIME_TABLE_TTL_MS = 60_000;
+
+async function classified<T>(fn: () => Promise<T>, context: Parameters<typeof classifyEngineError>[1]): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw classifyEngineError(error, context);
+  }
+}
 
 export class ContainerAdapter implements RuntimeAdapter {
   readonly name: string;
@@ -46,14 +64,25 @@ export class ContainerAdapter implements RuntimeAdapter {
   readonly #firewall: FirewallGuard | undefined;
   readonly #stopping = new Set<string>();
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #hasKvm: () => boolean;
+  readonly #pathExists: (path: string) => boolean;
+  readonly #makeApi: (socketPath: string) => DockerApiLike;
+  readonly #runtimeApis = new Map<string, DockerApiLike>();
+  /** Engine runtime tables, asked at most once a minute per API (podman's /info takes over a second). */
+  readonly #tables = new Map<DockerApiLike, { at: number; table: EngineRuntimes | undefined }>();
+  readonly #clock: Clock;
   #unfollow: (() => void) | undefined;
 
   constructor(options: ContainerAdapterOptions) {
     this.config = options.config;
     this.#firewall = options.firewall;
     this.#onError = options.onError;
+    this.#hasKvm = options.hasKvm ?? (() => existsSync('/dev/kvm'));
+    this.#pathExists = options.pathExists ?? existsSync;
+    this.#clock = options.clock ?? systemClock;
     this.name = options.config.name;
-    this.#api = options.api ?? new DockerodeApi(options.config.socketPath, { podman: options.config.name === 'podman' });
+    this.#makeApi = options.apiFor ?? ((socketPath) => new DockerodeApi(socketPath, { podman: options.config.name === 'podman' }));
+    this.#api = options.api ?? this.#makeApi(options.config.socketPath);
     this.#keys = labelKeys(options.config.labelPrefix);
     this.#feed = new EventFeed({
       api: this.#api,
@@ -102,6 +131,8 @@ export class ContainerAdapter implements RuntimeAdapter {
   async ensure(id: WorkloadId, spec: WorkloadSpec, options: EnsureOptions = {}): Promise<ObservedWorkload> {
     validateContainerSpec(spec);
     options.signal?.throwIfAborted();
+    const runtime = ociRuntimeOf(spec, this.config.sandbox);
+    if (runtime !== undefined) await this.#checkSandbox(spec, runtime);
     const name = containerName(id);
     const hash = specHash(spec);
     const existing = await this.#call('inspect', () => this.#api.inspectContainer(name));
@@ -125,11 +156,67 @@ export class ContainerAdapter implements RuntimeAdapter {
     options.signal?.throwIfAborted();
     const pod = spec.pod ? await this.#ensurePod(spec) : undefined;
     const body = toCreateBody(id, spec, { config: this.config, ...(pod ? { podName: pod.name } : {}) });
-    const containerId = await this.#call('create', () => this.#api.createContainer(body, pod ? { pod: pod.name } : {}), {
+    const creator = this.#createApi(body.HostConfig.Runtime);
+    const containerId = await this.#call('create', () => creator.createContainer(body, pod ? { pod: pod.name } : {}), {
       image: spec.image,
     });
     await this.#start(containerId, spec);
     return this.#guard(await this.#observeByName(id, name));
+  }
+
+  /** The API that creates containers with this OCI runtime (podman: a service of its own per runtime). */
+  #createApi(runtime: string | undefined): DockerApiLike {
+    if (runtime === undefined || this.config.quirks.runtimePerContainer) return this.#api;
+    const socket = this.config.runtimeSockets[runtime];
+    if (socket === undefined) return this.#api; // #checkSandbox has refused it already
+    let api = this.#runtimeApis.get(runtime);
+    if (!api) {
+      api = this.#makeApi(socket);
+      this.#runtimeApis.set(runtime, api);
+    }
+    return api;
+  }
+
+  async #runtimeTable(api: DockerApiLike, socketPath: string): Promise<EngineRuntimes | undefined> {
+    if (!api.runtimes) return undefined;
+    const now = this.#clock.now();
+    const cached = this.#tables.get(api);
+    if (cached && now - cached.at < RUNTIME_TABLE_TTL_MS) return cached.table;
+    const table = await classified(() => api.runtimes!(), { engine: this.name, socketPath, what: 'info' });
+    this.#tables.set(api, { at: now, table });
+    return table;
+  }
+
+  /** Runtimes whose binary is really there (a bare name resolves on the engine's PATH: trusted). */
+  #usable(table: EngineRuntimes): string[] {
+    return Object.entries(table.available)
+      .filter(([, path]) => path === undefined || !path.startsWith('/') || this.#pathExists(path))
+      .map(([name]) => name);
+  }
+
+  /** A sandbox the engine cannot give fails here, before anything is pulled, replaced or created. */
+  async #checkSandbox(spec: ContainerSpec, runtime: string): Promise<void> {
+    let engineRuntimes: string[] | undefined;
+    const perService = !this.config.quirks.runtimePerContainer;
+    if (perService) {
+      // Only a service whose default IS this runtime can create such a container.
+      engineRuntimes = [];
+      const socket = this.config.runtimeSockets[runtime];
+      const api = socket !== undefined ? this.#createApi(runtime) : undefined;
+      if (api && socket !== undefined) {
+        const table = await this.#runtimeTable(api, socket);
+        if (table && table.default === runtime && this.#usable(table).includes(runtime)) engineRuntimes = [runtime];
+      }
+    } else {
+      const table = await this.#runtimeTable(this.#api, this.config.socketPath);
+      if (table) engineRuntimes = this.#usable(table);
+    }
+    const problem = checkSandbox(
+      spec,
+      { engine: this.name, kvm: this.#hasKvm(), route: perService ? 'per-service' : 'per-container', ...(engineRuntimes ? { engineRuntimes } : {}) },
+      this.config.sandbox,
+    );
+    if (problem) throw problem;
   }
 
   /** Opens the guarded ports with the host ports the engine really bound (idempotent). */
@@ -163,6 +250,10 @@ export class ContainerAdapter implements RuntimeAdapter {
         await this.#api.removeContainer(containerId).catch(() => undefined);
         const ports = (spec.ports ?? []).map((p) => p.hostPort).filter(Boolean).join(',');
         throw portTaken(ports || 'unknown', error);
+      }
+      if (ociRuntimeOf(spec, this.config.sandbox) !== undefined) {
+        // A sandbox runtime that cannot start this container leaves no created husk behind.
+        await this.#api.removeContainer(containerId).catch(() => undefined);
       }
       throw classifyEngineError(error, { engine: this.name, socketPath: this.config.socketPath, what: 'start' });
     }
@@ -302,10 +393,22 @@ export class ContainerAdapter implements RuntimeAdapter {
   }
 }
 
-export function createPodmanAdapter(options: EngineConfigOptions & { api?: DockerApiLike; clock?: Clock } = {}): ContainerAdapter {
-  return new ContainerAdapter({ config: podmanConfig(options), ...(options.api ? { api: options.api } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+type FactoryOptions = EngineConfigOptions & Pick<ContainerAdapterOptions, 'api' | 'apiFor' | 'clock' | 'hasKvm' | 'pathExists'>;
+
+function extras(options: FactoryOptions): Omit<ContainerAdapterOptions, 'config'> {
+  return {
+    ...(options.api ? { api: options.api } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.hasKvm ? { hasKvm: options.hasKvm } : {}),
+    ...(options.pathExists ? { pathExists: options.pathExists } : {}),
+    ...(options.apiFor ? { apiFor: options.apiFor } : {}),
+  };
 }
 
-export function createDockerAdapter(options: EngineConfigOptions & { api?: DockerApiLike; clock?: Clock } = {}): ContainerAdapter {
-  return new ContainerAdapter({ config: dockerConfig(options), ...(options.api ? { api: options.api } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+export function createPodmanAdapter(options: FactoryOptions = {}): ContainerAdapter {
+  return new ContainerAdapter({ config: podmanConfig(options), ...extras(options) });
+}
+
+export function createDockerAdapter(options: FactoryOptions = {}): ContainerAdapter {
+  return new ContainerAdapter({ config: dockerConfig(options), ...extras(options) });
 }

@@ -7,6 +7,7 @@ import type { ContainerSpec, PortSpec, WorkloadId } from '../workload.js';
 import type { CreateContainerBody, PortBinding } from './docker-api.js';
 import type { ContainerEngineConfig } from './engine-config.js';
 import { badSpec } from './errors.js';
+import { ociRuntimeOf, sandboxNetworkMode } from './sandbox.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ENV_KEY_RE = /^[^=\0]+$/;
@@ -20,6 +21,8 @@ export function labelKeys(prefix: string) {
     specHash: `${prefix}.spec-hash`,
     ports: `${prefix}.ports`,
     pod: `${prefix}.pod`,
+    sandbox: `${prefix}.sandbox`,
+    ociRuntime: `${prefix}.oci-runtime`,
   } as const;
 }
 
@@ -144,6 +147,7 @@ export function validateContainerSpec(spec: unknown): asserts spec is ContainerS
   if (s.pod !== undefined && (typeof s.pod !== 'string' || !NAME_RE.test(s.pod))) throw badSpec('pod must be a simple name');
   if (s.pod !== undefined && s.network !== undefined) throw badSpec('a pod member cannot choose its own network');
   if (s.stopTimeoutMs !== undefined && !isPositiveInt(s.stopTimeoutMs, true)) throw badSpec('stopTimeoutMs must be >= 0');
+  ociRuntimeOf(s); // sandbox is one of runc|gvisor|kata and agrees with ociRuntime
 }
 
 export function portBindings(ports: readonly PortSpec[] | undefined): Record<string, PortBinding[]> {
@@ -193,12 +197,15 @@ export function toCreateBody(id: WorkloadId, spec: ContainerSpec, context: Creat
     [keys.specHash]: specHash(spec),
     [keys.ports]: JSON.stringify(spec.ports ?? []),
     ...(spec.pod ? { [keys.pod]: spec.pod } : {}),
+    ...(spec.sandbox ? { [keys.sandbox]: spec.sandbox } : {}),
   };
+  const runtime = ociRuntimeOf(spec, context.config.sandbox);
+  if (runtime) labels[keys.ociRuntime] = runtime;
   const inPod = context.podName !== undefined;
   const bindings = inPod ? {} : portBindings(spec.ports);
   const exposed = Object.fromEntries(Object.keys(bindings).map((k) => [k, {}] as const));
   const health = healthcheck(spec);
-  const networkMode = inPod ? undefined : spec.network;
+  const networkMode = inPod ? undefined : (spec.network ?? sandboxNetworkMode(spec, runtime, context.config.sandbox));
   return {
     name: containerName(id),
     Image: spec.image,
@@ -221,7 +228,7 @@ export function toCreateBody(id: WorkloadId, spec: ContainerSpec, context: Creat
       ...(spec.limits?.pids !== undefined ? { PidsLimit: spec.limits.pids } : {}),
       RestartPolicy: { Name: RESTART[spec.restart ?? 'never'] },
       ...(networkMode ? { NetworkMode: networkMode } : {}),
-      ...(spec.ociRuntime ? { Runtime: spec.ociRuntime } : {}),
+      ...(runtime ? { Runtime: runtime } : {}),
       ...(context.config.ulimits ? { Ulimits: context.config.ulimits } : {}),
     },
   };

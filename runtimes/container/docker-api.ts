@@ -37,6 +37,7 @@ export interface ContainerInspect {
   Id: string;
   Name: string;
   Config: { Labels?: Record<string, string> | null; Image?: string; StopTimeout?: number };
+  HostConfig?: { Runtime?: string; NetworkMode?: string };
   State: {
     Status: string;
     Running?: boolean;
@@ -87,8 +88,20 @@ export interface PodInfo {
   infraId?: string;
 }
 
+export interface EngineRuntimes {
+  /** The runtime a container gets when it names none. */
+  default?: string;
+  /**
+   * Registered runtimes: name -> binary path when the engine says one. Podman lists its built-in
+   * table even for binaries that are not installed, so callers check the paths too.
+   */
+  available: Record<string, string | undefined>;
+}
+
 export interface DockerApiLike {
   ping(): Promise<void>;
+  /** The engine's OCI runtimes (`/info`); undefined if it does not say. */
+  runtimes?(): Promise<EngineRuntimes | undefined>;
   imageExists(ref: string): Promise<boolean>;
   pullImage(ref: string): Promise<void>;
   /** Imports a root-fs tarball as `repo:latest` (engines may ignore any other tag). */

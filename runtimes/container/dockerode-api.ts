@@ -12,6 +12,7 @@ import type {
   CreateContainerBody,
   DockerApiLike,
   EngineEvent,
+  EngineRuntimes,
   ExecResult,
   LogOptions,
   PodInfo,
@@ -59,6 +60,17 @@ export class DockerodeApi implements DockerApiLike {
 
   async ping(): Promise<void> {
     await this.#docker.ping();
+  }
+
+  async runtimes(): Promise<EngineRuntimes | undefined> {
+    const info = (await this.#docker.info()) as { Runtimes?: Record<string, { path?: unknown } | null> | null; DefaultRuntime?: unknown };
+    if (!info.Runtimes) return undefined;
+    return {
+      ...(typeof info.DefaultRuntime === 'string' ? { default: info.DefaultRuntime } : {}),
+      available: Object.fromEntries(
+        Object.entries(info.Runtimes).map(([name, r]) => [name, typeof r?.path === 'string' ? r.path : undefined] as const),
+      ),
+    };
   }
 
   async imageExists(ref: string): Promise<boolean> {

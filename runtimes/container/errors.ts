@@ -19,6 +19,8 @@ export const ContainerErrorCode = {
   notFound: 'KH-CONT-006',
   /** exec/logs/health failed inside the container. */
   execFailed: 'KH-CONT-007',
+  /** The sandbox (gvisor/kata OCI runtime, /dev/kvm) this container asks for is not on this host. */
+  sandboxUnavailable: 'KH-CONT-010',
 } as const;
 
 export function badSpec(message: string, details?: Record<string, unknown>): KhutulunError {

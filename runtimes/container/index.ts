@@ -19,3 +19,5 @@ export { containerName, podName, specHash as containerSpecHash, toCreateBody, va
 export { toObserved, mapState, observedPorts } from './observed.js';
 export { splitImageRef, ensureImage } from './image-source.js';
 export { demuxDockerStream } from './stream-demux.js';
+export { SANDBOXES, DEFAULT_SANDBOX_OPTIONS, checkSandbox, isSandboxKind, ociRuntimeOf, sandboxNetworkMode } from './sandbox.js';
+export type { SandboxFacts, SandboxKind, SandboxOptions } from './sandbox.js';

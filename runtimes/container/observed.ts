@@ -74,6 +74,12 @@ export function toObserved(
   const pod = labels[keys.pod];
   if (pod) info['pod'] = pod;
   if (s.OOMKilled) info['oomKilled'] = true;
+  const sandbox = labels[keys.sandbox];
+  if (sandbox) info['sandbox'] = sandbox;
+  // Podman's compat inspect says "oci" for every runtime: the label then says which one was asked for.
+  const runtime = inspect.HostConfig?.Runtime;
+  const ociRuntime = runtime && runtime !== 'oci' ? runtime : labels[keys.ociRuntime];
+  if (ociRuntime) info['ociRuntime'] = ociRuntime;
   const failed = state === 'failed';
   return {
     id: labels[keys.workload] ?? options.fallbackId ?? inspect.Name,

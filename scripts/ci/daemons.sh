@@ -29,6 +29,16 @@ wait_for() {
   log "timed out waiting for $what"; return 1
 }
 
+# gVisor from Debian (2022 build): ptrace platform, no network of its own, no cgroup setup (the
+# hybrid v1 layout). Engines take no per-runtime flags from containers.conf, hence a wrapper.
+RUNSC="$BASE/bin/runsc-kh"
+write_runsc_wrapper() {
+  command -v runsc >/dev/null || { log "runsc not installed: sandbox gvisor unavailable"; return 1; }
+  mkdir -p "$BASE/bin"
+  printf '#!/bin/sh\nexec %s --platform=ptrace --network=none --ignore-cgroups "$@"\n' "$(command -v runsc)" > "$RUNSC"
+  chmod +x "$RUNSC"
+}
+
 write_container_conf() {
   mkdir -p "$BASE/containers" "$BASE/podman/root" "$BASE/podman/run" "$BASE/podman/tmp"
   local runtime=crun
@@ -57,6 +67,11 @@ tmp_dir = "$BASE/podman/tmp"
 # conmon keeps each exec session's status this long; short, so none outlives daemons.sh stop.
 exit_command_delay = 5
 CONF
+  write_runsc_wrapper && cat >> "$CONTAINERS_CONF" <<CONF
+# sandbox: gvisor -> OCI runtime "runsc" (runtimes/container/sandbox.ts)
+[engine.runtimes]
+runsc = ["$RUNSC"]
+CONF
   cat > "$CONTAINERS_STORAGE_CONF" <<CONF
 [storage]
 driver = "overlay"
@@ -81,6 +96,29 @@ import_busybox() {
   podman import --change 'CMD ["/bin/sh"]' "$BASE/busybox-rootfs.tar" "$IMAGE" >/dev/null
 }
 
+# A system-container tree for systemd-nspawn: busybox plus what nspawn looks for (/usr, an
+# os-release) and an init for boot mode (busybox init reading /etc/inittab).
+make_nspawn_tree() {
+  command -v systemd-nspawn >/dev/null || return 0
+  local root="$BASE/nspawn-root"
+  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,etc,tmp,proc,sys,dev,root,run,var/www,usr/lib}
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  ln -s ../bin/busybox "$root/sbin/init"
+  printf 'ID=khutulun-busybox\nNAME="Khutulun busybox"\n' > "$root/usr/lib/os-release"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+  printf '::sysinit:/bin/echo booted\n::respawn:/bin/httpd -f -p ${NSPAWN_HTTP_PORT:-18280} -h /var/www\n' > "$root/etc/inittab"
+  echo 'khutulun' > "$root/var/www/index.html"
+  tar -C "$root" -cf "$BASE/nspawn-busybox.tar" .
+  rm -rf "$root"
+  NSPAWN_TAR="$BASE/nspawn-busybox.tar"
+  log "nspawn tree ready ($NSPAWN_TAR)"
+}
+NSPAWN_TAR=""
+
 start_podman() {
   write_container_conf
   import_busybox
@@ -91,8 +129,107 @@ start_podman() {
     tail -n 30 "$BASE/podman-service.log" 2>/dev/null || true
     return 1
   fi
-  log "podman API up ($(grep runtime "$CONTAINERS_CONF" | tr -d ' '))"
+  log "podman API up ($(grep "^runtime =" "$CONTAINERS_CONF" | tr -d ' '))"
+  start_podman_runsc
 }
+
+# Podman 4's API runs every container with the service's default runtime (HostConfig.Runtime and
+# libpod's oci_runtime are ignored), so sandbox gvisor creates through a service of its own whose
+# default is runsc; the main service then runs, stops and inspects those containers with runsc.
+start_podman_runsc() {
+  [ -x "$RUNSC" ] || return 0
+  rm -f "$BASE/podman-runsc.sock"
+  nohup podman --runtime runsc system service --time=0 "unix://$BASE/podman-runsc.sock" > "$BASE/podman-runsc-service.log" 2>&1 &
+  echo $! > "$BASE/pids/podman-runsc.pid"
+  if ! wait_for "podman runsc API" 60 curl -sf --unix-socket "$BASE/podman-runsc.sock" http://d/_ping; then
+    tail -n 30 "$BASE/podman-runsc-service.log" 2>/dev/null || true
+    return 1
+  fi
+  PODMAN_RUNTIME_SOCKETS="runsc=$BASE/podman-runsc.sock"
+  log "podman runsc API up (sandbox gvisor)"
+}
+PODMAN_RUNTIME_SOCKETS=""
+
+
+# A real Docker engine (Debian docker.io) beside podman, confined to $BASE: its own socket, data
+# and exec roots (its own containerd under the exec root), cgroupfs, and no change to the
+# machine's firewall: --iptables=false, no masquerading, and a bridge of its own (published ports
+# go through docker-proxy on the host, so they work without NAT rules).
+DOCKER_BRIDGE=${KH_DOCKER_BRIDGE:-khd$NS_SUFFIX}
+DOCKER_BRIDGE=${DOCKER_BRIDGE:0:15}
+start_docker() {
+  command -v dockerd >/dev/null || { log "dockerd not installed: no Docker engine"; return 0; }
+  local d="$BASE/docker"
+  mkdir -p "$d/root" "$d/exec"
+  local runtimes='{}'
+  [ -x "$RUNSC" ] && runtimes="{ \"runsc\": { \"path\": \"$(command -v runsc)\", \"runtimeArgs\": [\"--platform=ptrace\", \"--network=none\", \"--ignore-cgroups\"] } }"
+  local nofile nproc
+  nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
+  [ "$nofile" = unlimited ] && nofile=1048576
+  { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
+  cat > "$d/daemon.json" <<CONF
+{
+  "runtimes": $runtimes,
+  "default-ulimits": {
+    "nofile": { "Name": "nofile", "Soft": $nofile, "Hard": $nofile },
+    "nproc": { "Name": "nproc", "Soft": $nproc, "Hard": $nproc }
+  }
+}
+CONF
+  if ! ip link show "$DOCKER_BRIDGE" >/dev/null 2>&1; then
+    # 10.213.<n>.0/24, n from the base, so parallel bases get distinct subnets.
+    local n=$(( NS_SUFFIX % 250 + 1 ))
+    ip link add "$DOCKER_BRIDGE" type bridge
+    ip addr add "10.213.$n.1/24" dev "$DOCKER_BRIDGE"
+    ip link set "$DOCKER_BRIDGE" up
+    echo "$DOCKER_BRIDGE" >> "$BASE/links.list"
+  fi
+  rm -f "$d/docker.sock"
+  nohup dockerd --config-file "$d/daemon.json" -H "unix://$d/docker.sock" --data-root "$d/root" --exec-root "$d/exec" \
+    --pidfile "$d/docker.pid" --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    --bridge="$DOCKER_BRIDGE" --storage-driver=overlay2 --exec-opt native.cgroupdriver=cgroupfs > "$d/dockerd.log" 2>&1 &
+  echo $! > "$BASE/pids/dockerd.pid"
+  if ! wait_for "Docker engine" 60 curl -sf --unix-socket "$d/docker.sock" http://d/_ping; then
+    tail -n 30 "$d/dockerd.log" 2>/dev/null || true
+    return 1
+  fi
+  # The same busybox root file system as podman's image (import_busybox made the tarball).
+  curl -sf --unix-socket "$d/docker.sock" -X POST -H 'Content-Type: application/x-tar' --data-binary "@$BASE/busybox-rootfs.tar" \
+    "http://d/images/create?fromSrc=-&repo=localhost/khutulun-busybox&tag=latest&changes=CMD%20%5B%22%2Fbin%2Fsh%22%5D" >/dev/null
+  DOCKER_SOCKET="$d/docker.sock"
+  log "Docker engine up (bridge $DOCKER_BRIDGE, no iptables$([ -x "$RUNSC" ] && echo ', runsc registered'))"
+}
+DOCKER_SOCKET=""
+
+# libvirtd (system mode, its sockets under $BASE) for the VM system test, and a tiny guest: the
+# Debian kernel (apt-get download) plus a busybox initramfs whose init prints a marker.
+start_libvirt() {
+  command -v libvirtd >/dev/null || { log "libvirtd not installed: no VM tests"; return 0; }
+  local d="$BASE/libvirt"
+  mkdir -p "$d/run" /var/log/libvirt
+  printf 'unix_sock_dir = "%s"\nunix_sock_rw_perms = "0700"\nauth_unix_rw = "none"\nauth_unix_ro = "none"\n' "$d/run" > "$d/libvirtd.conf"
+  pgrep -x virtlogd >/dev/null || virtlogd -d -p "$BASE/pids/virtlogd.pid"
+  libvirtd -d -f "$d/libvirtd.conf" -p "$BASE/pids/libvirtd.pid"
+  LIBVIRT_URI="qemu:///system?socket=$d/run/libvirt-sock"
+  if ! wait_for "libvirtd" 60 virsh -c "$LIBVIRT_URI" version; then
+    tail -n 20 /var/log/libvirt/libvirtd.log 2>/dev/null || true; LIBVIRT_URI=""; return 1
+  fi
+  local vm="$BASE/vm"
+  mkdir -p "$vm" && (
+    cd "$vm"
+    local pkg
+    pkg=$(apt-cache depends linux-image-amd64 | grep -o 'linux-image-6[^ ]*-amd64' | head -1)
+    apt-get download -qq "$pkg" 2>/dev/null
+    dpkg-deb --fsys-tarfile ./*.deb | tar -x --wildcards './boot/vmlinuz-*'
+    mv boot/vmlinuz-* vmlinuz && rm -rf boot ./*.deb
+    mkdir -p ir/bin ir/proc ir/sys ir/dev && cp /bin/busybox ir/bin/ && ln -s busybox ir/bin/sh
+    printf '#!/bin/sh\n/bin/busybox mount -t proc proc /proc\n/bin/busybox echo "khutulun guest up"\nexec /bin/busybox sleep 1000000\n' > ir/init
+    chmod +x ir/init
+    (cd ir && find . | busybox cpio -o -H newc 2>/dev/null | gzip > ../initrd.img) && rm -rf ir
+  )
+  log "libvirtd up ($LIBVIRT_URI), guest kernel $(du -h "$vm/vmlinuz" | cut -f1)"
+}
+LIBVIRT_URI=""
 
 start_dbus() {
   mkdir -p "$BASE/dbus"
@@ -147,18 +284,37 @@ stop_all() {
     timeout 60 podman rm -af -t 2 >/dev/null 2>&1 || true
     timeout 30 podman pod rm -af >/dev/null 2>&1 || true
   fi
+  if [ -S "$BASE/libvirt/run/libvirt-sock" ]; then
+    # Our guests first (every kh-* domain on this private libvirtd is ours).
+    uri="qemu:///system?socket=$BASE/libvirt/run/libvirt-sock"
+    for dom in $(timeout 20 virsh -c "$uri" list --all --name 2>/dev/null | grep '^kh-' || true); do
+      timeout 20 virsh -c "$uri" destroy "$dom" >/dev/null 2>&1 || true
+      timeout 20 virsh -c "$uri" undefine "$dom" >/dev/null 2>&1 || true
+    done
+  fi
+  if [ -S "$BASE/docker/docker.sock" ]; then
+    # Our engine's containers first, so dockerd and its containerd stop with nothing running.
+    for id in $(curl -sf --unix-socket "$BASE/docker/docker.sock" 'http://d/containers/json?all=1' | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4); do
+      curl -sf --max-time 30 --unix-socket "$BASE/docker/docker.sock" -X DELETE "http://d/containers/$id?force=1&v=1" >/dev/null || true
+    done
+  fi
   for f in "$BASE"/pids/*.pid; do
     [ -f "$f" ] || continue
     pid=$(cat "$f")
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
-      for ((i = 0; i < 20; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      # dockerd stops its containerd on the way out: give it time (15 s) before forcing.
+      for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
       kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$f"
   done
   # podman's overlay driver leaves a private mount of its graphroot: drop it so $BASE can be deleted.
   mountpoint -q "$BASE/podman/root/overlay" 2>/dev/null && umount "$BASE/podman/root/overlay" 2>/dev/null || true
+  if [ -f "$BASE/links.list" ]; then
+    while read -r link; do [ -n "$link" ] && ip link delete "$link" 2>/dev/null || true; done < "$BASE/links.list"
+    rm -f "$BASE/links.list"
+  fi
   if [ -f "$BASE/netns.list" ]; then
     while read -r ns; do [ -n "$ns" ] && ip netns delete "$ns" 2>/dev/null || true; done < "$BASE/netns.list"
     rm -f "$BASE/netns.list"
@@ -175,9 +331,13 @@ case "${1:-}" in
     start_dbus
     start_firewalld          # slow to come up: start it first, wait for it last
     start_podman
+    start_docker
+    start_libvirt || true
+    make_nspawn_tree
     wait_firewalld
     cat > "$BASE/daemons.env" <<ENV
 KH_PODMAN_SOCKET=$BASE/podman.sock
+KH_PODMAN_RUNTIME_SOCKETS=$PODMAN_RUNTIME_SOCKETS
 KH_BUSYBOX_IMAGE=$IMAGE
 CONTAINERS_CONF=$CONTAINERS_CONF
 CONTAINERS_STORAGE_CONF=$CONTAINERS_STORAGE_CONF
@@ -185,6 +345,9 @@ DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SYSTEM_BUS_ADDRESS
 KH_FW_NETNS=$FW_NETNS
 KH_FW_ZONE=public
 ENV
+    [ -n "$LIBVIRT_URI" ] && printf 'KH_CI_LIBVIRT_URI=%s\nKH_VM_KERNEL=%s\nKH_VM_INITRD=%s\n' "$LIBVIRT_URI" "$BASE/vm/vmlinuz" "$BASE/vm/initrd.img" >> "$BASE/daemons.env"
+    [ -n "$NSPAWN_TAR" ] && echo "KH_NSPAWN_TAR=$NSPAWN_TAR" >> "$BASE/daemons.env"
+    [ -n "$DOCKER_SOCKET" ] && echo "KH_DOCKER_SOCKET=$DOCKER_SOCKET" >> "$BASE/daemons.env"
     log "all daemons up in $(( $(date +%s) - T0 ))s; env in $BASE/daemons.env"
     ;;
   stop) stop_all ;;

@@ -10,6 +10,17 @@ PKGS=(
   golang-github-containers-common iptables
   # firewalld on a private D-Bus, inside its own network namespace
   dbus firewalld python3-nftables nftables
+  # sandboxed containers: gVisor runsc as an OCI runtime of podman/docker (Kata is not packaged)
+  runsc
+  # a real Docker engine on a private socket (scripts/ci/daemons.sh), beside podman's compat API
+  docker.io containerd
+  # system containers: systemd-nspawn
+  systemd-container
+  # libvirt VMs: npm @unraid/libvirt (optional dependency) builds from source against libvirt-dev
+  # during npm ci; unit tests use the in-process test:///default driver (no libvirtd)
+  libvirt-dev libvirt-clients build-essential pkg-config python3
+  # a real tiny guest under libvirtd + QEMU (TCG without /dev/kvm)
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system qemu-system-x86
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -23,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt-get update -qq -o DPkg::Lock::Timeout=600
+  apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${missing[@]}"
 fi
 echo "packages ok"

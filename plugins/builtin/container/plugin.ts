@@ -83,6 +83,13 @@ export function containerSpec(vertex: VertexSnapshot): WorkloadSpec {
   if (pod !== undefined) spec.pod = pod;
   const ociRuntime = readString(vertex, 'oci_runtime');
   if (ociRuntime !== undefined) spec.ociRuntime = ociRuntime;
+  const sandbox = readString(vertex, 'sandbox');
+  if (sandbox !== undefined && sandbox !== 'runc') {
+    if (sandbox !== 'gvisor' && sandbox !== 'kata') {
+      return fail('KH-PLUGIN-PROPERTY', `vertex ${vertex.id}: sandbox must be runc, gvisor or kata, got ${sandbox}`, { hint: 'omit it for runc' });
+    }
+    spec.sandbox = sandbox;
+  }
   const labels = readStringMap(vertex, 'labels');
   if (labels) spec.labels = labels;
   return spec;

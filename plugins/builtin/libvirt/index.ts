@@ -1,0 +1,1 @@
+export { virtualMachineSpec } from './plugin.js';

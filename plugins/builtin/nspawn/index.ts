@@ -1,0 +1,1 @@
+export { systemContainerSpec } from './plugin.js';
