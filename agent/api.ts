@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KhutulunError } from '../common/index.js';
-import type { Logger } from '../common/index.js';
+import type { Logger, MetricsRegistry } from '../common/index.js';
 import type { AuthPolicy } from './auth.js';
 import { authorize, presentedToken } from './auth.js';
 import type { DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
@@ -12,6 +12,9 @@ import { AgentErrors } from './errors.js';
 import type { EventHub } from './event-hub.js';
 import { readJsonBody, sendError, sendJson } from './http-util.js';
 import type { HostView } from './membership.js';
+import { observeRoutes } from './observe-routes.js';
+import { workloadRoutes } from './workload-routes.js';
+import type { WorkloadRouteContext } from './workload-routes.js';
 
 export interface ApiContext {
   auth: AuthPolicy;
@@ -21,6 +24,10 @@ export interface ApiContext {
   logger: Logger;
   /** Open SSE responses, closed by the agent on shutdown. */
   streams: Set<ServerResponse>;
+  /** This agent's metrics (`/metrics` adds the process-wide ones). */
+  metrics?: MetricsRegistry;
+  /** Node logs and exec (agent/workload-routes.ts); absent: those paths answer 404. */
+  workloads?: Pick<WorkloadRouteContext, 'hostId' | 'runtimes' | 'tls'>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
@@ -71,6 +78,8 @@ function routes(ctx: ApiContext): Route[] {
     },
     { method: 'DELETE', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.undeploy(p[0]!))) },
     { method: 'GET', pattern: /^\/v1\/events$/, handler: async (req, res) => streamEvents(ctx, req, res) },
+    ...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []),
+    ...observeRoutes(ctx),
   ];
 }
 

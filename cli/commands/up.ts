@@ -79,8 +79,10 @@ export const upCommand: Command = {
         stateDir,
         allowLoopback: true,
         logger,
-        engine: ({ events }) =>
-          (engine = new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: identity.id, stateDir, events, sources: host.sources, clock: systemClock, logger })),
+        engine: ({ events, publishRuntimes }) => (
+          publishRuntimes(host.runtimes),
+          (engine = new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: identity.id, stateDir, events, sources: host.sources, clock: systemClock, logger }))
+        ),
       });
       const deployments = engine!;
       say(`khutulun: state in ${stateDir}, agent API at ${agent.url}`);

@@ -1,0 +1,26 @@
+/** The signal a follow (-f) stops on: Ctrl-C, SIGTERM, or stdout gone (`… -f | head -1`). */
+import type { CliIo } from './command.js';
+
+export function followSignal(io: CliIo): { signal: AbortSignal; dispose: () => void } {
+  const stop = new AbortController();
+  const abort = (): void => {
+    if (!stop.signal.aborted) stop.abort();
+  };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  io.stdoutClosed?.addEventListener('abort', abort, { once: true });
+  if (io.stdoutClosed?.aborted) abort();
+  return {
+    signal: stop.signal,
+    dispose: () => {
+      process.off('SIGINT', abort);
+      process.off('SIGTERM', abort);
+      io.stdoutClosed?.removeEventListener('abort', abort);
+    },
+  };
+}
+
+/** True for the error an aborted request rejects with. */
+export function isAbort(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted && (error as { name?: unknown } | undefined)?.name === 'AbortError';
+}
