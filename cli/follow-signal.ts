@@ -20,7 +20,10 @@ export function followSignal(io: CliIo): { signal: AbortSignal; dispose: () => v
   };
 }
 
-/** True for the error an aborted request rejects with. */
-export function isAbort(error: unknown, signal: AbortSignal): boolean {
-  return signal.aborted && (error as { name?: unknown } | undefined)?.name === 'AbortError';
+/**
+ * True when the error comes from our own stop: once the signal aborted, the request fails with an
+ * AbortError or, mid-answer, with a reset ("aborted") of the response stream.
+ */
+export function isAbort(_error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted;
 }
