@@ -22,11 +22,11 @@ import type { HostView } from './membership.js';
 import type { TlsMaterial } from './tls.js';
 
 export const WorkloadRouteErrors = {
-  noNode: 'KH-AGENT-050',
-  ambiguousNode: 'KH-AGENT-051',
-  ownerUnreachable: 'KH-AGENT-052',
-  noRuntimes: 'KH-AGENT-053',
-  badQuery: 'KH-AGENT-054',
+  noNode: 'KH-AGENT-070',
+  ambiguousNode: 'KH-AGENT-071',
+  ownerUnreachable: 'KH-AGENT-072',
+  noRuntimes: 'KH-AGENT-073',
+  badQuery: 'KH-AGENT-074',
 } as const;
 
 /** Marks a forwarded call: the receiver serves it itself or fails (never forwards again). */

@@ -2,6 +2,7 @@
 // next to this file, and answers GET /status with the deployment's status and outputs.
 //   npm install khutulun && node server.mjs [STATE_DIR] [--check]
 // --check: deploy, ask /status once, print it as one JSON line, undeploy and exit (used by the tests).
+/* global fetch */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startHost } from 'khutulun';

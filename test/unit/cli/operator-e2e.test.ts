@@ -67,7 +67,7 @@ describe('operator commands against `khutulun up` (end to end)', () => {
     expect(since.stderr).toContain('KH-RT-IO-OPTION');
     const nope = await runCli([...s, 'logs', 'ops', 'nope']);
     expect(nope.code).toBe(1);
-    expect(nope.stderr).toContain('KH-AGENT-050');
+    expect(nope.stderr).toContain('KH-AGENT-070');
 
     const exec = await runCli([...s, 'exec', 'ops', 'ticker', '--', 'sh', '-c', 'echo "$GREETING from $KHUTULUN_WORKLOAD"; exit 4']);
     expect(exec.stdout).toBe('hello from ops/nodes/ticker\n');
