@@ -3,19 +3,21 @@
  * stderr.log, appended by the process itself): read whole or the last N lines, then followed by
  * polling their size (a rotation truncates the file: reading starts over). They carry no per-line
  * times, so `since` is refused with a coded error rather than ignored. Exec runs a command in the
- * workload's environment: its cwd, environment and user (not its cgroups: the command is not
- * limited like the workload).
+ * workload's environment: its cwd, environment and user, inside its cgroups (joined before the
+ * command runs, as the workload was: its limits apply to the command too).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { KhutulunError } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import type { ExecOptions, ExecSession, LogChunk, LogReadOptions } from '../runtime-adapter.js';
 import { ChunkChannel, WorkloadIoErrors } from '../workload-io.js';
-import { buildEnv } from './launch.js';
+import { buildEnv, findSetpriv, joiningCgroups } from './launch.js';
 import type { ProcessStateRecord } from './state-file.js';
 import { lookupUser } from './user.js';
+import { resolveCommand } from './command-path.js';
 
 /** How much of the end of a file `tail` looks at (lines longer than this are cut). */
 const TAIL_WINDOW = 4 * 1024 * 1024;
@@ -143,13 +145,32 @@ export function processExec(record: ProcessStateRecord, command: readonly string
   const cwd = resolve(record.workDir, spec.cwd ?? '.');
   const user = spec.user !== undefined ? lookupUser(record.id, spec.user) : undefined;
   const env = buildEnv(record.id, record.workDir, spec.env, user);
+  // Resolved here (PATH of the workload, then its cwd): an unknown program is a coded error, not a shell's 127.
+  let program: string;
+  try {
+    program = resolveCommand(record.id, file, cwd, env['PATH']);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // The workload's groups that still exist (a finished workload's are removed).
+  const groups = record.cgroups.filter((d) => existsSync(d));
+  const setpriv = user && groups.length > 0 ? findSetpriv() : undefined;
+  if (user && groups.length > 0 && !setpriv) {
+    return Promise.reject(
+      new KhutulunError(WorkloadIoErrors.execFailed, `cannot run a command as ${spec.user} inside the cgroups of ${record.id}: setpriv (util-linux) is missing`, {
+        hint: 'install util-linux (setpriv) on this host',
+      }),
+    );
+  }
+  const line = joiningCgroups({ file: program, args, joinBeforeExec: groups, ...(user ? { user } : {}), ...(setpriv ? { setpriv } : {}) });
   const channel = new ChunkChannel();
   return new Promise<ExecSession>((resolveSession, reject) => {
-    const child = spawn(file, args, {
+    const child = spawn(line.file, line.args, {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      ...(line.spawnAs ? { uid: line.spawnAs.uid, gid: line.spawnAs.gid } : {}),
+      ...(groups.length > 0 ? { argv0: file } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
     });

@@ -4,7 +4,7 @@
  * workload's cwd and environment with its exit code.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, truncateSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectExec, collectLogs } from '../../../runtimes/index.js';
@@ -78,7 +78,12 @@ describe('process runtime logs and exec', () => {
     s = scratch();
     const a = s.adapter();
     mkdirSync(join(s.stateDir, 'work'), { recursive: true });
-    await a.ensure('io/env', { kind: 'process', command: 'sleep', args: ['60'], env: { GREETING: 'hi there' } });
+    const o = await a.ensure('io/env', { kind: 'process', command: 'sleep', args: ['60'], env: { GREETING: 'hi there' } });
+    // Inside the workload's cgroups, as the workload (when this host gives it groups of its own).
+    const theirs = readFileSync(`/proc/${o.pid}/cgroup`, 'utf8');
+    const inside = await collectExec(await a.exec('io/env', ['cat', '/proc/self/cgroup']));
+    expect(inside.stdout).toBe(theirs);
+    if (theirs !== readFileSync('/proc/self/cgroup', 'utf8')) expect(theirs).toContain('kh');
     const r = await collectExec(await a.exec('io/env', ['sh', '-c', 'echo "$GREETING"; echo "$KHUTULUN_WORKLOAD"; pwd; echo oops >&2; exit 3']));
     expect(r.exitCode).toBe(3);
     const [greeting, workload, cwd] = r.stdout.trim().split('\n');
@@ -86,7 +91,8 @@ describe('process runtime logs and exec', () => {
     expect(workload).toBe('io/env');
     expect(cwd).toContain(join(s.stateDir, 'work'));
     expect(r.stderr).toBe('oops\n');
-    await expect(a.exec('io/env', ['/no/such/program'])).rejects.toMatchObject({ code: 'KH-RT-EXEC' });
+    await expect(a.exec('io/env', ['/no/such/program'])).rejects.toMatchObject({ code: 'KH-PROC-NOT-FOUND' });
+    await expect(a.exec('io/env', ['no-such-program-kh'])).rejects.toMatchObject({ code: 'KH-PROC-NOT-FOUND' });
     await expect(a.exec('io/env', ['true'], { tty: true })).rejects.toMatchObject({ code: 'KH-RT-IO-OPTION' });
     await expect(a.exec('io/none', ['true'])).rejects.toMatchObject({ code: 'KH-RT-NO-WORKLOAD' });
   });
