@@ -291,7 +291,7 @@ export class ContainerAdapter implements RuntimeAdapter {
     }
   }
 
-  /** Runs a command inside the running container (its output arrives when it ends). */
+  /** Runs a command inside the running container; its output streams as it is written. */
   async exec(id: WorkloadId, command: readonly string[], options: ExecOptions = {}): Promise<ExecSession> {
     if (command.length === 0) throw badSpec('exec needs a command');
     const inspect = await this.#require(id);
@@ -301,12 +301,35 @@ export class ContainerAdapter implements RuntimeAdapter {
         hint: 'ensure the workload first',
       });
     }
-    const result = await this.#call('exec', () => this.#api.exec(inspect.Id, [...command], options.tty ? { tty: true } : {}));
+    const api = this.#api;
     const channel = new ChunkChannel();
-    channel.push({ stream: 'stdout', text: result.stdout });
-    channel.push({ stream: 'stderr', text: result.stderr });
-    channel.end();
-    return { output: channel, exitCode: Promise.resolve(result.exitCode) };
+    if (!api.execStream) {
+      // An API without streaming: the output arrives when the command ends.
+      const result = await this.#call('exec', () => api.exec(inspect.Id, [...command], options.tty ? { tty: true } : {}));
+      channel.push({ stream: 'stdout', text: result.stdout });
+      channel.push({ stream: 'stderr', text: result.stderr });
+      channel.end();
+      return { output: channel, exitCode: Promise.resolve(result.exitCode) };
+    }
+    const started = await this.#call('exec', () => api.execStream!(inspect.Id, [...command], options.tty ? { tty: true } : {}));
+    const demux = new StreamDemuxer();
+    const stop = (): void => (started.stream as unknown as { destroy?: () => void }).destroy?.();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const ended = new Promise<void>((done) => {
+      started.stream.on('data', (b: Buffer | string) => demux.push(Buffer.isBuffer(b) ? b : Buffer.from(b)).forEach((c) => channel.push(c)));
+      started.stream.on('end', done);
+      started.stream.on('close', done);
+      started.stream.on('error', () => done());
+    });
+    const exitCode = ended.then(async () => {
+      options.signal?.removeEventListener('abort', stop);
+      demux.flush().forEach((c) => channel.push(c));
+      channel.end();
+      return this.#call('exec', () => started.exitCode());
+    });
+    // Awaited by whoever reads the session; never an unhandled rejection when nobody does.
+    exitCode.catch(() => undefined);
+    return { output: channel, exitCode };
   }
 
   /**

@@ -113,6 +113,8 @@ export interface DockerApiLike {
   listContainers(labels: string[]): Promise<ContainerSummary[]>;
   logs(id: string, options: LogOptions): Promise<{ stdout: string; stderr: string }>;
   exec(id: string, command: string[], options?: { tty?: boolean }): Promise<ExecResult>;
+  /** Starts a command; its raw output stream (multiplexed unless TTY) ends when it does, then `exitCode()` tells how. */
+  execStream?(id: string, command: string[], options?: { tty?: boolean }): Promise<{ stream: NodeJS.ReadableStream; exitCode: () => Promise<number> }>;
   /** The raw (multiplexed unless TTY) log stream; ends when the container stops (follow) or at once. */
   logStream?(id: string, options: LogStreamOptions): Promise<NodeJS.ReadableStream>;
   /** Streams container events; returns a function that ends the stream. */

@@ -186,6 +186,12 @@ export class DockerodeApi implements DockerApiLike {
     return Readable.from([Buffer.isBuffer(raw) ? raw : Buffer.from(raw)]);
   }
 
+  async execStream(id: string, command: string[], options: { tty?: boolean } = {}): Promise<{ stream: NodeJS.ReadableStream; exitCode: () => Promise<number> }> {
+    const exec = await this.#docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, ...(options.tty ? { Tty: true } : {}) });
+    const stream = await exec.start({ hijack: true, stdin: false, ...(options.tty ? { Tty: true } : {}) });
+    return { stream, exitCode: async () => (await exec.inspect()).ExitCode ?? -1 };
+  }
+
   async exec(id: string, command: string[], options: { tty?: boolean } = {}): Promise<ExecResult> {
     const exec = await this.#docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, ...(options.tty ? { Tty: true } : {}) });
     const stream = await exec.start({ hijack: true, stdin: false });

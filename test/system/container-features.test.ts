@@ -119,6 +119,17 @@ describe.skipIf(!requirePodman())('podman container features', () => {
     stop.abort();
     await follow;
     expect(seen.join('')).not.toContain('hello-out');
+    // exec output streams: the first line arrives while the command still runs.
+    const session = await a.exec('feat/logs', ['sh', '-c', 'echo early; sleep 2; echo late >&2; exit 3']);
+    let exited = false;
+    void session.exitCode.then(() => (exited = true));
+    const pieces: string[] = [];
+    for await (const c of session.output) {
+      pieces.push(`${c.stream}:${c.text}`);
+      if (pieces.length === 1) expect(exited).toBe(false);
+    }
+    expect(pieces.join('')).toBe('stdout:early\nstderr:late\n');
+    expect(await session.exitCode).toBe(3);
   });
 
   it('mounts a host directory read-only and sets the working directory', async () => {
