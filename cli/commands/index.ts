@@ -98,9 +98,9 @@ export const commands: readonly CommandEntry[] = [
   {
     name: 'exec',
     summary: "run a command in a node's workload (container) or its environment (process: cwd, env, user)",
-    usage: 'khutulun [--agent URL] exec NAME NODE [--state DIR] -- CMD [ARG]...',
-    examples: ['khutulun exec hello-web web -- ls -la', "khutulun exec shop db -- sh -c 'echo $PGDATA'"],
-    flags: ['agent', 'state'],
+    usage: 'khutulun [--agent URL] exec NAME NODE [-t] [--timeout SECONDS] [--state DIR] -- CMD [ARG]...',
+    examples: ['khutulun exec hello-web web -- ls -la', "khutulun exec shop db -- sh -c 'echo $PGDATA'", 'khutulun exec shop cache -t --timeout 30 -- redis-cli info   # a TTY (containers), killed after 30 s'],
+    flags: ['tty', 'timeout', 'agent', 'state'],
     load: async () => (await import('./exec.js')).execCommand,
   },
   {
