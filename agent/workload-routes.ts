@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { KhutulunError, asKhutulunError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
-import type { LogChunk, RuntimeAdapter } from '../runtimes/runtime-adapter.js';
+import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
 import { noWorkload, unsupported } from '../runtimes/workload-io.js';
 import type { DeploymentEngine, NodeStatus } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
@@ -31,6 +31,8 @@ export const WorkloadRouteErrors = {
 
 /** Marks a forwarded call: the receiver serves it itself or fails (never forwards again). */
 const FORWARDED = 'x-khutulun-forwarded';
+/** How long logs waits for the first piece (or a refusal) before it answers 200 and streams. */
+const FIRST_PIECE_WAIT_MS = 300;
 const LIMITS = { maxTail: 100_000, maxCommandArgs: 256, maxCommandBytes: 64 * 1024, maxExecMs: 24 * 3600_000 };
 
 export interface WorkloadRouteContext {
@@ -90,6 +92,8 @@ function intParam(query: URLSearchParams, name: string, max: number): number | u
 
 function startNdjson(ctx: WorkloadRouteContext, res: ServerResponse): { line: (value: unknown) => void; end: () => void } {
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-cache' });
+  // Now, not with the first line: a quiet followed log still tells its client it is connected.
+  res.flushHeaders();
   ctx.streams.add(res);
   return {
     line: (value) => void res.write(`${JSON.stringify(value)}\n`),
@@ -134,6 +138,7 @@ async function forward(ctx: WorkloadRouteContext, req: IncomingMessage, res: Ser
       { method: req.method ?? 'GET', headers, ...(ctx.tls ? { cert: ctx.tls.cert, key: ctx.tls.key, ca: ctx.tls.ca } : {}) },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json', 'cache-control': 'no-cache' });
+        res.flushHeaders();
         ctx.streams.add(res);
         answer.pipe(res);
         answer.once('end', resolve);
@@ -180,16 +185,20 @@ async function logs(ctx: WorkloadRouteContext, req: IncomingMessage, res: Server
   if (!adapter.logs) throw unsupported(adapter.name, 'logs');
   const signal = clientGone(req, res);
   const iterator = adapter.logs(workload, { ...(tail !== undefined ? { tail } : {}), ...(since !== undefined ? { since } : {}), follow, signal })[Symbol.asyncIterator]();
-  // The first piece (or the first error) before the 200: a bad option is an ordinary error answer.
-  let first: IteratorResult<LogChunk>;
-  try {
-    first = await iterator.next();
-  } catch (error) {
-    throw asKhutulunError(error);
-  }
+  // A refused option fails the first read at once: wait for it briefly, so it is an ordinary error
+  // answer; a quiet followed log (no first piece yet) still gets its 200 after that moment.
+  const first = iterator.next();
+  const early = await Promise.race([
+    first.then(
+      (r) => ({ r }),
+      (e: unknown) => ({ e }),
+    ),
+    new Promise<undefined>((done) => setTimeout(() => done(undefined), FIRST_PIECE_WAIT_MS).unref()),
+  ]);
+  if (early && 'e' in early) throw asKhutulunError(early.e);
   const out = startNdjson(ctx, res);
   try {
-    for (let r = first; !r.done; r = await iterator.next()) {
+    for (let r = early ? early.r : await first; !r.done; r = await iterator.next()) {
       if (signal.aborted) break;
       out.line(r.value);
     }

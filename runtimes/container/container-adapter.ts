@@ -294,6 +294,12 @@ export class ContainerAdapter implements RuntimeAdapter {
   /** Runs a command inside the running container; its output streams as it is written. */
   async exec(id: WorkloadId, command: readonly string[], options: ExecOptions = {}): Promise<ExecSession> {
     if (command.length === 0) throw badSpec('exec needs a command');
+    if (options.timeoutMs !== undefined) {
+      // The engine API cannot kill an exec'd process: refuse rather than return while it runs on.
+      throw new KhutulunError(WorkloadIoErrors.badOption, `the ${this.name} runtime cannot stop a command it runs in a container after a timeout`, {
+        hint: 'run it under timeout(1) in the container: -- timeout 30 CMD …',
+      });
+    }
     const inspect = await this.#require(id);
     if (!inspect.State.Running) {
       throw new KhutulunError(ContainerErrorCode.execFailed, `${id} is not running (${inspect.State.Status})`, {

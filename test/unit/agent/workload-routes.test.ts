@@ -160,6 +160,25 @@ describe('logs and exec through the owning agent', () => {
     expect(await following).toBe(0);
   });
 
+  it('answers a quiet followed log at once (200, streaming) and ends it when the client leaves', async () => {
+    let ended = false;
+    const quiet = Object.assign(new FakeRuntime('shop/nodes/web'), {
+      async *logs(_id: string, options: LogReadOptions = {}): AsyncIterable<LogChunk> {
+        await new Promise<void>((r) => options.signal?.addEventListener('abort', () => r()));
+        ended = true;
+        yield* [];
+      },
+    });
+    const a = await h.start('quiet', { engine: (ctx) => (ctx.publishRuntimes([quiet]), fakeEngine(() => ctx.hostId)) });
+    const leave = new AbortController();
+    const started = Date.now();
+    const res = await fetch(`${a.url}/v1/deployments/shop/nodes/web/logs?follow=1`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: leave.signal });
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    leave.abort();
+    await until(undefined, () => ended, 10_000, 'the runtime follow to end');
+  });
+
   it('serves /metrics in the Prometheus text format and the recent events as JSON', async () => {
     const a = await h.start('metered', { engine: () => fakeEngine(() => 'x') });
     a.events.publish({ type: 'node.transition', at: 1, deployment: 'shop', node: 'nodes/web', from: 'created', to: 'started' });

@@ -154,6 +154,7 @@ describe('ContainerAdapter (fake engine)', () => {
     expect((await collectLogs(adapter.logs('d/x'))).stdout).toBe('out\n');
     api.exit(o.handle!, 0);
     expect(await codeOf(adapter.exec('d/x', ['true']))).toBe('KH-CONT-007');
+    expect(await codeOf(adapter.exec('d/x', ['true'], { timeoutMs: 1000 }))).toBe('KH-RT-IO-OPTION');
     expect(await codeOf(collectLogs(adapter.logs('d/none')))).toBe('KH-CONT-006');
   });
 
