@@ -4,7 +4,8 @@
  * Each verb's module is loaded only when it runs (cli/commands/index.ts), and output survives a
  * reader that goes away (`khutulun --help | head -1`): writes after EPIPE are dropped, not thrown.
  */
-import { KhutulunError, asKhutulunError } from '../common/index.js';
+// errors.js itself, not common/index.js: `version` and `--help` load nothing they do not use.
+import { KhutulunError, asKhutulunError } from '../common/errors.js';
 import type { CliIo, GlobalOptions } from './command.js';
 import { commands, findCommand } from './commands/index.js';
 import { commandHelp, globalHelp, wantsHelp } from './help.js';
