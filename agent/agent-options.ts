@@ -4,7 +4,7 @@ import type { Clock, Logger, Random } from '../common/index.js';
 import type { Repo, DocHandle } from '@automerge/automerge-repo';
 import type { ClusterDoc } from './cluster-doc.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
-import type { Compiler, DeploymentEngine, NodeRunner, Placer } from './deployment-engine.js';
+import type { DeploymentEngine } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { AgentErrors } from './errors.js';
 import type { HostView } from './membership.js';
@@ -75,10 +75,10 @@ export interface AgentOptions {
   learnPeers?: boolean;
   /** Capacity override (default: from the OS). */
   capacity?: { cpus: number; memoryBytes: number };
-  deployments?: { compile?: Compiler; place?: Placer; runner?: NodeRunner };
   /**
-   * Replaces the default document-backed engine entirely (e.g. tosca/ + store/ + the actors'
-   * HostEngine). Called once the repo and the cluster document are open.
+   * The deployment engine (default: clusterEngine() on stateDir — TOSCA, the store in this agent's
+   * Repo, placement and the actors). Called once the repo and the cluster document are open;
+   * tests pass clusterEngine({ local: { plugins, runtimes } }) with fakes behind the same engine.
    */
   engine?: (context: EngineContext) => DeploymentEngine;
   clock?: Clock;
@@ -105,7 +105,6 @@ export interface ResolvedAgentOptions {
   maxPeers: number;
   learnPeers: boolean;
   capacity: { cpus: number; memoryBytes: number } | undefined;
-  deployments: NonNullable<AgentOptions['deployments']>;
   engine: AgentOptions['engine'];
   clock: Clock;
   random: Random;
@@ -183,7 +182,6 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
     maxPeers,
     learnPeers: o.learnPeers ?? true,
     capacity: o.capacity,
-    deployments: o.deployments ?? {},
     engine: o.engine,
     clock: o.clock ?? systemClock,
     random: o.random ?? systemRandom,

@@ -10,7 +10,8 @@ import { authorize, presentedToken } from './auth.js';
 import type { DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import type { EventHub } from './event-hub.js';
-import { readJsonBody, sendError, sendJson } from './http-util.js';
+import { sendError, sendJson } from './http-util.js';
+import { day2Routes, deployRequest } from './api-day2.js';
 import type { HostView } from './membership.js';
 import { observeRoutes } from './observe-routes.js';
 import { workloadRoutes } from './workload-routes.js';
@@ -47,27 +48,9 @@ function routes(ctx: ApiContext): Route[] {
       method: 'POST',
       pattern: /^\/v1\/deployments$/,
       handler: async (req, res) => {
-        const body = await readJsonBody(req);
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-          throw new KhutulunError(AgentErrors.badBody, 'expected a JSON object {name, source, inputs}', { hint: 'see docs/agent.md for the request shape' });
-        }
-        const b = body as Record<string, unknown>;
-        if (typeof b['source'] !== 'string' || b['source'].trim() === '') {
-          throw new KhutulunError(AgentErrors.badBody, 'field "source" (the TOSCA service template text) is missing or empty', {
-            hint: 'send {"name": "...", "source": "<YAML>", "inputs": {...}}',
-          });
-        }
-        const inputs = b['inputs'] ?? {};
-        if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
-          throw new KhutulunError(AgentErrors.badBody, 'field "inputs" must be an object', { hint: 'send inputs as {"NAME": value}' });
-        }
-        const status = await ctx.engine.deploy({
-          name: String(b['name'] ?? ''),
-          source: b['source'],
-          inputs: inputs as Record<string, unknown>,
-          ...(typeof b['sourceName'] === 'string' ? { sourceName: b['sourceName'] } : {}),
-        });
-        sendJson(res, 201, named(ctx, status));
+        // A new name is created (201); an existing one is updated with the plan's changes (200).
+        const result = await ctx.engine.deploy(await deployRequest(req));
+        sendJson(res, result.action === 'created' ? 201 : 200, named(ctx, result));
       },
     },
     { method: 'GET', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.status(p[0]!))) },
@@ -76,7 +59,7 @@ function routes(ctx: ApiContext): Route[] {
       pattern: new RegExp(`^/v1/deployments/${name}/outputs$`),
       handler: async (_q, res, p) => sendJson(res, 200, await ctx.engine.outputs(p[0]!)),
     },
-    { method: 'DELETE', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.undeploy(p[0]!))) },
+    ...day2Routes(ctx.engine, (s) => named(ctx, s)),
     { method: 'GET', pattern: /^\/v1\/events$/, handler: async (req, res) => streamEvents(ctx, req, res) },
     ...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []),
     ...observeRoutes(ctx),
@@ -140,7 +123,7 @@ function safeDecode(part: string): string {
 }
 
 /** Node owners are host ids in the documents; callers read host names. */
-function named(ctx: ApiContext, status: DeploymentStatus): DeploymentStatus {
+function named<T extends DeploymentStatus>(ctx: ApiContext, status: T): T {
   const names = new Map(ctx.hosts().map((h) => [h.id, h.name]));
   return { ...status, nodes: status.nodes.map((n) => ({ ...n, host: names.get(n.host) ?? n.host, hostId: n.host })) };
 }

@@ -6,7 +6,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockStateDir } from './state-lock.js';
 import { Repo } from '@automerge/automerge-repo';
 import type { DocHandle, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
@@ -23,7 +25,7 @@ import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
 import type { ClusterDoc } from './cluster-doc.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
-import { DocDeploymentEngine } from './doc-deployment-engine.js';
+import { clusterEngine } from './cluster-engine.js';
 import type { DeploymentEngine } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import { EventHub } from './event-hub.js';
@@ -60,6 +62,18 @@ export interface Agent {
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const o = resolveAgentOptions(options);
+  if (o.stateDir !== undefined) mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  // One process per state folder: a second one is refused before it touches anything.
+  const unlock = o.stateDir !== undefined ? lockStateDir(o.stateDir) : () => undefined;
+  try {
+    return await open(o, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => void): Promise<Agent> {
   const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
   const clusterId = clusterDocumentId(o.cluster);
   const share = makeShareConfig(clusterId, [sharedClusterDocumentId(o.cluster)]);
@@ -81,8 +95,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const auth = { token: o.token, allowLoopback: o.allowLoopback };
   // Membership needs the advertised address, known only after listen(): filled in below.
   const late: { membership?: Membership; advertise?: string; capabilities?: string[]; runtimes?: readonly RuntimeAdapter[] } = {};
-  const engine: DeploymentEngine = o.engine
-    ? o.engine({
+  // One engine everywhere: without an explicit one, the production cluster engine on this state dir.
+  const makeEngine = o.engine ?? clusterEngine(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}).factory;
+  const engine: DeploymentEngine = makeEngine({
         repo,
         cluster,
         hostId: identity.id,
@@ -100,8 +115,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
           late.runtimes = list;
           metrics.watchRuntimes(list);
         },
-      })
-    : new DocDeploymentEngine({ repo, cluster, hostId: identity.id, clock: o.clock, events, logger: o.logger, ...o.deployments });
+      });
   const peers = new PeerManager({ repo, token: o.token, tls: o.tls, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   const server = createAgentServer(
@@ -234,6 +248,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         await repo.flush().catch((error: unknown) => o.logger.log('error', 'final flush failed', { error: String(error) }));
         await storage?.seal();
         await repo.shutdown().catch(() => undefined);
+        unlock();
       })();
       return closing;
     },

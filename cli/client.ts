@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
 // Straight from its file: agent/index.js would load the agent (Automerge) for every CLI call.
 import { readAgentRecord } from '../agent/agent-record.js';
-import type { DeploymentStatus, DeploymentSummary, HostView, DeployRequest } from '../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';
 
@@ -100,8 +100,18 @@ export class AgentClient {
     this.#fetch = fetchImpl ?? (target.tls ? httpsFetch(target.tls) : fetch);
   }
 
-  deploy(request: DeployRequest): Promise<DeploymentStatus> {
+  /** Creates the deployment, or updates it when the name exists (the answer says which, with the plan). */
+  deploy(request: DeployRequest): Promise<DeployResult> {
     return this.#call('POST', '/v1/deployments', request);
+  }
+  plan(request: DeployRequest): Promise<DeploymentPlan> {
+    return this.#call('POST', `/v1/deployments/${encodeURIComponent(request.name)}/plan`, request);
+  }
+  update(request: DeployRequest, dryRun = false): Promise<DeployResult> {
+    return this.#call('PUT', `/v1/deployments/${encodeURIComponent(request.name)}${dryRun ? '?dryRun=1' : ''}`, request);
+  }
+  scale(name: string, node: string, count: number, dryRun = false): Promise<DeployResult> {
+    return this.#call('POST', `/v1/deployments/${encodeURIComponent(name)}/scale${dryRun ? '?dryRun=1' : ''}`, { node, count });
   }
   status(name: string): Promise<DeploymentStatus> {
     return this.#call('GET', `/v1/deployments/${encodeURIComponent(name)}`);
@@ -112,8 +122,8 @@ export class AgentClient {
   outputs(name: string): Promise<Record<string, unknown>> {
     return this.#call('GET', `/v1/deployments/${encodeURIComponent(name)}/outputs`);
   }
-  undeploy(name: string): Promise<DeploymentStatus> {
-    return this.#call('DELETE', `/v1/deployments/${encodeURIComponent(name)}`);
+  undeploy(name: string, force = false): Promise<UndeployResult> {
+    return this.#call('DELETE', `/v1/deployments/${encodeURIComponent(name)}${force ? '?force=1' : ''}`);
   }
   hosts(): Promise<HostView[]> {
     return this.#call('GET', '/v1/hosts');

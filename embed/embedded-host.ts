@@ -8,18 +8,17 @@
  *   await host.undeploy('web');
  *   await host.close();
  *
- * It is the same engine `khutulun up` runs (one host, the process runtime, Podman/Docker when
- * their socket answers). With `api`, it also serves the agent API (and sync) so the CLI reaches
- * it (`khutulun --state DIR status`); without it nothing listens.
+ * It is the same agent and engine `khutulun up` runs (one host, the process runtime, Podman/Docker
+ * when their socket answers). Its API listens on loopback (`api.listen` to choose; `api.token`
+ * to require a token instead of loopback access) and is recorded in stateDir, so the CLI reaches
+ * it: `khutulun --state DIR status`, `logs`, `exec`.
  */
 import { resolve } from 'node:path';
-import { KhutulunError, silentLogger, systemClock, systemRandom } from '../common/index.js';
+import { KhutulunError, silentLogger } from '../common/index.js';
 import type { Logger } from '../common/index.js';
-import { EventHub, startAgent } from '../agent/index.js';
-import type { Agent, AgentEvent, DeploymentStatus, DeploymentSummary } from '../agent/index.js';
-import { loadOrCreateIdentity } from '../agent/host-identity.js';
-import { openLocalHost } from '../agent/local-host.js';
-import { StoreDeploymentEngine } from '../agent/store-engine.js';
+import { startAgent } from '../agent/index.js';
+import type { AgentEvent, DeploymentStatus, DeploymentSummary } from '../agent/index.js';
+import { clusterEngine } from '../agent/cluster-engine.js';
 
 export interface EmbeddedHostOptions {
   /** Where the host keeps its documents, workload state and logs (created if missing). */
@@ -27,7 +26,7 @@ export interface EmbeddedHostOptions {
   /** Host name (default `local`; kept in the state dir with the host id). */
   name?: string;
   logger?: Logger;
-  /** Also serve the agent API on loopback (`listen` default `127.0.0.1:0`), recorded in stateDir for the CLI. */
+  /** Where the agent API listens (default `127.0.0.1:0`, loopback access) and its token (then required). */
   api?: { listen?: string; token?: string };
 }
 
@@ -44,8 +43,8 @@ export interface EmbeddedHost {
   readonly hostId: string;
   readonly name: string;
   readonly stateDir: string;
-  /** The agent API's URL when `api` was given. */
-  readonly url: string | undefined;
+  /** The agent API's URL (recorded in stateDir for the CLI). */
+  readonly url: string;
   /** Deploys and waits until every node started (or one failed: then rejects with a coded error, nothing left running). */
   deploy(name: string, what: DeploySource): Promise<DeployResult>;
   status(name: string): Promise<DeploymentStatus>;
@@ -65,67 +64,55 @@ export async function startHost(options: EmbeddedHostOptions): Promise<EmbeddedH
   }
   const stateDir = resolve(options.stateDir);
   const logger = options.logger ?? silentLogger;
-  const identity = loadOrCreateIdentity(stateDir, options.name ?? 'local', systemRandom);
-  const host = await openLocalHost({ hostId: identity.id, stateDir, logger });
-  const make = (events: EventHub): StoreDeploymentEngine =>
-    new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: identity.id, stateDir, events, sources: host.sources, clock: systemClock, logger });
-  let engine: StoreDeploymentEngine | undefined;
-  let agent: Agent | undefined;
-  let events: EventHub;
+  // A host is a cluster of one: the same agent and engine as `khutulun up`.
+  const cluster = clusterEngine({ stateDir });
+  const agent = await startAgent({
+    name: options.name ?? 'local',
+    listen: options.api?.listen ?? '127.0.0.1:0',
+    stateDir,
+    learnPeers: false,
+    logger,
+    ...(options.api?.token !== undefined ? { token: options.api.token } : { allowLoopback: true }),
+    engine: cluster.factory,
+  });
+  let deployments: Awaited<ReturnType<typeof cluster.opened>>['engine'];
   try {
-    if (options.api) {
-      agent = await startAgent({
-        name: identity.name,
-        listen: options.api.listen ?? '127.0.0.1:0',
-        stateDir,
-        logger,
-        ...(options.api.token !== undefined ? { token: options.api.token } : { allowLoopback: true }),
-        engine: (ctx) => {
-          ctx.publishRuntimes(host.runtimes);
-          return (engine = make(ctx.events));
-        },
-      });
-      events = agent.events;
-    } else {
-      events = new EventHub();
-      engine = make(events);
-    }
+    deployments = (await cluster.opened()).engine;
   } catch (error) {
-    await host.close().catch(() => undefined);
+    await agent.close().catch(() => undefined);
+    await cluster.close().catch(() => undefined);
     throw error;
   }
-  const deployments = engine!;
   let closed: Promise<void> | undefined;
   return {
-    hostId: identity.id,
-    name: identity.name,
+    hostId: agent.hostId,
+    name: agent.name,
     stateDir,
-    url: agent?.url,
+    url: agent.url,
     async deploy(name, what) {
-      const status =
+      const result =
         'file' in what
           ? await deployments.deployFile(name, what.file, what.inputs ?? {}, what.cwd ?? process.cwd())
           : await deployments.deploy({ name, source: what.source, inputs: what.inputs ?? {}, ...(what.sourceName !== undefined ? { sourceName: what.sourceName } : {}) });
       const report = await deployments.settled(name);
       if (report && !report.ok) {
-        await deployments.undeploy(name).catch(() => undefined);
+        await deployments.undeploy(name, { force: true }).catch(() => undefined);
         throw new KhutulunError('KH-EMBED-002', `deployment ${name} failed: ${report.error?.message ?? 'a node failed'}`, {
           hint: report.failed.map((f) => `${f.vertex}: ${f.error?.message ?? f.phase}`).join('; ') || 'see the events',
           details: { failed: report.failed.map((f) => f.vertex) },
         });
       }
-      return { status: { ...(await deployments.status(name)), name: status.name }, outputs: await deployments.outputs(name) };
+      return { status: { ...(await deployments.status(name)), name: result.name }, outputs: await deployments.outputs(name) };
     },
     status: (name) => deployments.status(name),
     outputs: (name) => deployments.outputs(name),
     list: () => deployments.list(),
     undeploy: (name) => deployments.undeploy(name),
-    events: (listener, replay = false) => events.subscribe(listener, replay),
+    events: (listener, replay = false) => agent.events.subscribe(listener, replay),
     close() {
       closed ??= (async () => {
-        deployments.close();
-        await agent?.close().catch(() => undefined);
-        await host.close();
+        await agent.close().catch(() => undefined);
+        await cluster.close();
       })();
       return closed;
     },

@@ -55,7 +55,7 @@ describe.skipIf(!netnsAvailable())('failover and reconnect on three namespaced a
     expect((await cli(0, 'deploy', join(c.base, 'app.yaml'), '--name', 'app')).code).toBe(0);
     const initial = await waitFor('app deployed', () => settled('app', [0, 1, 2]), 90_000, 1000);
     const original = owners(initial);
-    const victim = Number(original['nodes/x-0']!.replace('host', ''));
+    const victim = Number(original['nodes/x']!.replace('host', ''));
     const majority = [0, 1, 2].filter((i) => i !== victim);
     const victimNodes = Object.entries(original).filter(([, h]) => h === `host${victim}`).map(([v]) => v);
     expect(ports(victim).length).toBe(victimNodes.length);

@@ -4,7 +4,11 @@ export function floriaName(name: string): string {
   return s.length > 0 ? s : '_';
 }
 
-/** The vertex name of representation `index` of a template (`web`, or `web-0`, `web-1` when count > 1). */
-export function nodeName(template: string, index: number, count: number): string {
-  return count === 1 ? floriaName(template) : `${floriaName(template)}-${index}`;
+/**
+ * The vertex name of representation `index` of a template: `web`, then `web-1`, `web-2`… The
+ * first keeps the plain name whatever the count, so scaling 1 -> 3 -> 1 keeps the instance that
+ * ran (Day 2 compares vertexes by id).
+ */
+export function nodeName(template: string, index: number, _count: number): string {
+  return index === 0 ? floriaName(template) : `${floriaName(template)}-${index}`;
 }

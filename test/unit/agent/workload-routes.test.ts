@@ -71,6 +71,9 @@ function fakeEngine(owner: () => string): DeploymentEngine {
   };
   return {
     deploy: () => Promise.reject(new Error('unused')),
+    plan: () => Promise.reject(new Error('unused')),
+    update: () => Promise.reject(new Error('unused')),
+    scale: () => Promise.reject(new Error('unused')),
     status,
     outputs: async () => ({}),
     undeploy: status,

@@ -102,7 +102,7 @@ describe('khutulun up: faults', () => {
     expect(err).toMatch(new RegExp(`nodes/porttaken: KH-PORT-001: tcp port ${taken} [^\\n]*in use outside Khutulun`));
     expect(err).toMatch(/nodes\/badsum: KH-ART-CHECKSUM: /);
     expect(err).toMatch(/nodes\/zoned: KH-FW-001: firewalld is not reachable[^\n]*\(start firewalld/);
-    expect(err).toMatch(/deploy of faults stopped at wave 1\/2/);
+    expect(err).toMatch(/deploy of faults failed: 4 node\(s\) failed: /);
     // The dependent of a failed node never started; the healthy node did, and was stopped again.
     expect(err).not.toMatch(/dependent=(creating|starting|started)/);
     expect(err).toMatch(/healthy=started/);

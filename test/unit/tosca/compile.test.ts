@@ -84,7 +84,7 @@ describe('compile + instantiate', () => {
     const d = await store.createDeployment('t');
     const inst = await instantiateService(d, r.service!);
     expect(inst.problems).toEqual([]);
-    expect(inst.nodes).toEqual(['nodes/db', 'nodes/web-0', 'nodes/web-1', 'nodes/web-2']);
+    expect(inst.nodes).toEqual(['nodes/db', 'nodes/web', 'nodes/web-1', 'nodes/web-2']);
     const db = d.require('vertex', 'nodes/db');
     expect(db.incoming).toHaveLength(3);
     expect(toJson(db.properties['ports']!.value!)).toEqual([{ name: 'pg', protocol: 'tcp', port: 5432 }]);
