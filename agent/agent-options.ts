@@ -3,6 +3,7 @@ import { KhutulunError, systemClock, systemRandom, silentLogger } from '../commo
 import type { Clock, Logger, Random } from '../common/index.js';
 import type { Repo, DocHandle } from '@automerge/automerge-repo';
 import type { ClusterDoc } from './cluster-doc.js';
+import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
 import type { DeploymentEngine } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { AgentErrors } from './errors.js';
@@ -27,6 +28,8 @@ export interface EngineContext {
   advertise(): string | undefined;
   /** Publishes what this host can run (`runtime:podman`, ...) in its membership record. */
   publishCapabilities(capabilities: readonly string[]): void;
+  /** Hands the agent this host's runtime adapters, for `logs` and `exec` (agent/workload-routes.ts). */
+  publishRuntimes(runtimes: readonly RuntimeAdapter[]): void;
 }
 
 export interface ListenAddress {

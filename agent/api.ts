@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KhutulunError } from '../common/index.js';
-import type { Logger } from '../common/index.js';
+import type { Logger, MetricsRegistry } from '../common/index.js';
 import type { AuthPolicy } from './auth.js';
 import { authorize, presentedToken } from './auth.js';
 import type { DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
@@ -13,6 +13,9 @@ import type { EventHub } from './event-hub.js';
 import { sendError, sendJson } from './http-util.js';
 import { day2Routes, deployRequest } from './api-day2.js';
 import type { HostView } from './membership.js';
+import { observeRoutes } from './observe-routes.js';
+import { workloadRoutes } from './workload-routes.js';
+import type { WorkloadRouteContext } from './workload-routes.js';
 
 export interface ApiContext {
   auth: AuthPolicy;
@@ -22,6 +25,10 @@ export interface ApiContext {
   logger: Logger;
   /** Open SSE responses, closed by the agent on shutdown. */
   streams: Set<ServerResponse>;
+  /** This agent's metrics (`/metrics` adds the process-wide ones). */
+  metrics?: MetricsRegistry;
+  /** Node logs and exec (agent/workload-routes.ts); absent: those paths answer 404. */
+  workloads?: Pick<WorkloadRouteContext, 'hostId' | 'runtimes' | 'tls'>;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
@@ -54,6 +61,8 @@ function routes(ctx: ApiContext): Route[] {
     },
     ...day2Routes(ctx.engine, (s) => named(ctx, s)),
     { method: 'GET', pattern: /^\/v1\/events$/, handler: async (req, res) => streamEvents(ctx, req, res) },
+    ...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []),
+    ...observeRoutes(ctx),
   ];
 }
 

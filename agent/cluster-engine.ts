@@ -85,6 +85,7 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
     }).then((host) => {
       // Placement sends a node only to hosts that can run it (a Container needs runtime:podman).
       ctx.publishCapabilities(runtimeCapabilities(host.runtimes));
+      ctx.publishRuntimes(host.runtimes);
       const late: { reconciler?: ClusterReconciler } = {};
       const keeper = new OwnershipKeeper({
         store: host.store,

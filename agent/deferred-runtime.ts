@@ -9,7 +9,8 @@
 import { KhutulunError, systemClock } from '../common/index.js';
 import type { Clock, TimerHandle } from '../common/index.js';
 import type { ObservedWorkload, WorkloadId, WorkloadSpec } from '../runtimes/workload.js';
-import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtimes/runtime-adapter.js';
+import type { EnsureOptions, ExecOptions, ExecSession, LogChunk, LogReadOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtimes/runtime-adapter.js';
+import { unsupported } from '../runtimes/workload-io.js';
 
 export interface DeferredRuntimeOptions {
   readonly name: string;
@@ -126,6 +127,20 @@ export class DeferredRuntime implements RuntimeAdapter {
       this.#listeners.get(listener)?.();
       this.#listeners.delete(listener);
     };
+  }
+
+  async *logs(id: WorkloadId, options?: LogReadOptions): AsyncIterable<LogChunk> {
+    const inner = await this.#current();
+    if (!inner) throw this.#error(id);
+    if (!inner.logs) throw unsupported(inner.name, 'logs');
+    yield* inner.logs(id, options);
+  }
+
+  async exec(id: WorkloadId, command: readonly string[], options?: ExecOptions): Promise<ExecSession> {
+    const inner = await this.#current();
+    if (!inner) throw this.#error(id);
+    if (!inner.exec) throw unsupported(inner.name, 'exec');
+    return inner.exec(id, command, options);
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,8 @@
 import { connect } from 'node:net';
 import { KhutulunError } from '../common/index.js';
 import type { ObservedWorkload, PortSpec, WorkloadId, WorkloadSpec } from '../runtimes/workload.js';
-import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtimes/runtime-adapter.js';
+import type { EnsureOptions, ExecOptions, ExecSession, LogChunk, LogReadOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtimes/runtime-adapter.js';
+import { unsupported } from '../runtimes/workload-io.js';
 import type { PortManager, FirewallGuard } from '../runtimes/index.js';
 
 export interface PortBindingOptions {
@@ -118,6 +119,16 @@ export class PortBindingRuntime implements RuntimeAdapter {
 
   close(): Promise<void> {
     return this.#inner.close();
+  }
+
+  logs(id: WorkloadId, options?: LogReadOptions): AsyncIterable<LogChunk> {
+    if (!this.#inner.logs) throw unsupported(this.#inner.name, 'logs');
+    return this.#inner.logs(id, options);
+  }
+
+  exec(id: WorkloadId, command: readonly string[], options?: ExecOptions): Promise<ExecSession> {
+    if (!this.#inner.exec) return Promise.reject(unsupported(this.#inner.name, 'exec'));
+    return this.#inner.exec(id, command, options);
   }
 }
 

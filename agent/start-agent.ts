@@ -18,11 +18,13 @@ import { openSharedClusterDoc, sharedClusterDocumentId } from '../store/index.js
 import { writeAgentRecord, removeAgentRecord } from './agent-record.js';
 import { formatHostPort, resolveAgentOptions } from './agent-options.js';
 import type { AgentOptions } from './agent-options.js';
+import { attachAgentMetrics } from './agent-metrics.js';
 import { createApiHandler } from './api.js';
 import { authorize, presentedToken } from './auth.js';
 import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
 import type { ClusterDoc } from './cluster-doc.js';
+import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
 import { clusterEngine } from './cluster-engine.js';
 import type { DeploymentEngine } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
@@ -88,8 +90,11 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
   await openSharedClusterDoc(repo, o.cluster);
 
   const events = new EventHub();
+  const metrics = attachAgentMetrics({ events, hosts: () => late.membership?.hosts() ?? [], hostId: identity.id });
   const streams = new Set<ServerResponse>();
   const auth = { token: o.token, allowLoopback: o.allowLoopback };
+  // Membership needs the advertised address, known only after listen(): filled in below.
+  const late: { membership?: Membership; advertise?: string; capabilities?: string[]; runtimes?: readonly RuntimeAdapter[] } = {};
   // One engine everywhere: without an explicit one, the production cluster engine on this state dir.
   const makeEngine = o.engine ?? clusterEngine(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}).factory;
   const engine: DeploymentEngine = makeEngine({
@@ -106,13 +111,24 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
           late.capabilities = [...list];
           late.membership?.setCapabilities(list);
         },
+        publishRuntimes: (list) => {
+          late.runtimes = list;
+          metrics.watchRuntimes(list);
+        },
       });
   const peers = new PeerManager({ repo, token: o.token, tls: o.tls, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
-  // Membership needs the advertised address, known only after listen(): filled in below.
-  const late: { membership?: Membership; advertise?: string; capabilities?: string[] } = {};
   const server = createAgentServer(
-    createApiHandler({ auth, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
+    createApiHandler({
+      auth,
+      engine,
+      events,
+      hosts: () => late.membership?.hosts() ?? [],
+      logger: o.logger,
+      streams,
+      metrics: metrics.registry,
+      workloads: { hostId: identity.id, runtimes: () => late.runtimes ?? [], tls: o.tls },
+    }),
     o.tls,
     o.logger,
   );
@@ -151,6 +167,7 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
       resolve();
     });
   }).catch(async (error: unknown) => {
+    metrics.close();
     await repo.flush().catch(() => undefined);
     await storage?.seal();
     await repo.shutdown().catch(() => undefined);
@@ -217,6 +234,7 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
     close() {
       closing ??= (async () => {
         m.close();
+        metrics.close();
         engine.close?.();
         await engine.idle();
         peers.close();

@@ -2,7 +2,7 @@
  * A small, strict argument parser shared by every command: unknown flags are usage errors (exit 2),
  * repeatable flags collect into arrays, `--flag=value` and `--flag value` both work.
  */
-import { KhutulunError } from '../common/index.js';
+import { KhutulunError } from '../common/errors.js';
 
 export interface FlagSpec {
   /** Takes a value (otherwise it is a boolean switch). */

@@ -9,7 +9,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
-import { readAgentRecord } from '../agent/index.js';
+// Straight from its file: agent/index.js would load the agent (Automerge) for every CLI call.
+import { readAgentRecord } from '../agent/agent-record.js';
 import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';

@@ -4,6 +4,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Aborted when stdout is gone (a closed pipe: `khutulun events -f | head -1`): follows stop there. */
+  stdoutClosed?: AbortSignal;
+  /** stdout is a terminal (human tables, progress) rather than a pipe or file (plain lines). */
+  stdoutIsTty?: boolean;
 }
 
 export interface GlobalOptions {

@@ -1,23 +1,47 @@
 /**
- * CLI entry: `khutulun [--agent URL] [--token T] [--tls-cert F --tls-key F --tls-ca F] <command> [args]`.
- * Exit codes: 0 ok, 1 the operation failed (invalid input, failed deployment), 2 usage or I/O error.
+ * CLI entry: `khutulun [global options] VERB [options]`. Exit codes (cli/help.ts, docs/cli.md):
+ * 0 ok, 1 the operation failed (invalid input, failed deployment, unreachable agent), 2 usage or I/O error.
+ * Each verb's module is loaded only when it runs (cli/commands/index.ts), and output survives a
+ * reader that goes away (`khutulun --help | head -1`): writes after EPIPE are dropped, not thrown.
  */
-import { KhutulunError, asKhutulunError } from '../common/index.js';
+// errors.js itself, not common/index.js: `version` and `--help` load nothing they do not use.
+import { KhutulunError, asKhutulunError } from '../common/errors.js';
 import type { CliIo, GlobalOptions } from './command.js';
-import { commands } from './commands/index.js';
+import { commands, findCommand } from './commands/index.js';
+import { commandHelp, globalHelp, wantsHelp } from './help.js';
+import { packageVersion } from './package-info.js';
 
-function help(io: CliIo): void {
-  io.stdout('usage: khutulun [--agent URL] [--token TOKEN] [--tls-cert FILE --tls-key FILE --tls-ca FILE] <command> [options]\n\ncommands:\n');
-  for (const c of commands) io.stdout(`  ${c.name.padEnd(12)} ${c.summary}\n`);
-  io.stdout('\nRun `khutulun help <command>` for the options of one command.\n');
+/** process.stdout that turns EPIPE into "the reader left": later writes are dropped and `closed` aborts. */
+function processStdout(): { write: (text: string) => void; closed: AbortSignal } {
+  const closed = new AbortController();
+  const onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+      if (!closed.signal.aborted) closed.abort();
+      return;
+    }
+    process.stderr.write(`khutulun: cannot write to stdout: ${error.message}\n`);
+    process.exitCode = 2;
+    if (!closed.signal.aborted) closed.abort();
+  };
+  process.stdout.on('error', onError);
+  return {
+    write: (text) => {
+      if (closed.signal.aborted || process.stdout.destroyed) return;
+      process.stdout.write(text);
+    },
+    closed: closed.signal,
+  };
 }
 
 export async function main(argv: string[], io?: Partial<CliIo>): Promise<number> {
+  const out = io?.stdout ? undefined : processStdout();
   const cio: CliIo = {
-    stdout: io?.stdout ?? ((t) => void process.stdout.write(t)),
+    stdout: io?.stdout ?? out!.write,
     stderr: io?.stderr ?? ((t) => void process.stderr.write(t)),
     env: io?.env ?? process.env,
     cwd: io?.cwd ?? process.cwd(),
+    ...(io?.stdoutClosed ?? out?.closed ? { stdoutClosed: (io?.stdoutClosed ?? out?.closed)! } : {}),
+    stdoutIsTty: io?.stdoutIsTty ?? (io?.stdout ? false : process.stdout.isTTY === true),
   };
   const globals: GlobalOptions = {};
   const token = cio.env['KHUTULUN_TOKEN'];
@@ -30,40 +54,60 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     if (v) globals[key] = v;
   }
   const args = [...argv];
-  while (args[0]?.startsWith('--')) {
+  while (args[0]?.startsWith('-')) {
     const a = args.shift()!;
+    if (a === '--help' || a === '-h') {
+      cio.stdout(globalHelp(commands));
+      return 0;
+    }
+    if (a === '--version' || a === '-V') {
+      cio.stdout(`khutulun ${packageVersion()}\n`);
+      return 0;
+    }
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = inline ?? args.shift();
     if (flag === '--agent' && value) globals.agent = value;
     else if (flag === '--token' && value) globals.token = value;
     else if (flag === '--state' && value) globals.state = value;
     else if ((flag === '--tls-cert' || flag === '--tls-key' || flag === '--tls-ca') && value) globals[tlsFlags[flag]] = value;
-    else if (flag === '--help') {
-      help(cio);
-      return 0;
-    } else {
-      cio.stderr(`khutulun: unknown global option ${a}\n`);
+    else if (flag === '--log-format' && (value === 'json' || value === 'text')) cio.env['KHUTULUN_LOG_FORMAT'] = value;
+    else {
+      cio.stderr(
+        flag === '--log-format'
+          ? `khutulun: --log-format wants text or json, got "${value ?? ''}"\n`
+          : `khutulun: unknown global option ${a} (run \`khutulun --help\`)\n`,
+      );
       return 2;
     }
   }
   const name = args.shift();
-  if (!name || name === 'help' || name === '-h') {
-    const sub = args[0] ? commands.find((c) => c.name === args[0]) : undefined;
-    if (sub) cio.stdout(`usage: ${sub.usage}\n`);
-    else help(cio);
+  if (!name || name === 'help') {
+    const sub = args[0] ? findCommand(args[0]) : undefined;
+    if (args[0] && !sub) {
+      cio.stderr(`khutulun: unknown verb "${args[0]}" (run \`khutulun --help\` to list them)\n`);
+      return 2;
+    }
+    if (sub) cio.stdout(commandHelp(sub));
+    else if (name) cio.stdout(globalHelp(commands));
+    else cio.stderr(globalHelp(commands));
     return name ? 0 : 2;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    cio.stderr(`khutulun: unknown command "${name}" (run \`khutulun help\` to list commands)\n`);
+  const entry = findCommand(name);
+  if (!entry) {
+    cio.stderr(`khutulun: unknown verb "${name}" (run \`khutulun --help\` to list them)\n`);
     return 2;
   }
+  if (wantsHelp(args)) {
+    cio.stdout(commandHelp(entry));
+    return 0;
+  }
   try {
+    const command = await entry.load();
     return await command.run(args, cio, globals);
   } catch (error) {
     const e = asKhutulunError(error);
     cio.stderr(`khutulun ${name}: ${e.toString()}\n`);
-    if (e instanceof KhutulunError && e.code === 'KH-CLI-USAGE') cio.stderr(`usage: ${command.usage}\n`);
+    if (e instanceof KhutulunError && e.code === 'KH-CLI-USAGE') cio.stderr(`usage: ${entry.usage.split('\n').join('\n       ')}\n(run \`khutulun ${name} --help\` for examples)\n`);
     // 2 = usage or I/O (the input could not be read at all), as `validate` does; 1 = the operation failed.
     return e.code === 'KH-CLI-USAGE' || e.code === 'KH-AGENT-SOURCE' || e.code.startsWith('KH-IO') ? 2 : 1;
   }

@@ -28,6 +28,37 @@ export interface RemoveOptions {
   timeoutMs?: number;
 }
 
+/** What `logs()` reads: the whole log, its last lines, from a time on, and whether to follow it. */
+export interface LogReadOptions {
+  /** Epoch ms: only output written at or after it (runtimes without per-line times refuse it, coded). */
+  since?: number;
+  /** Only the last N lines (of each stream) before following. */
+  tail?: number;
+  /** Keep streaming new output until `signal` aborts or the workload is gone. */
+  follow?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A piece of a workload's output. */
+export interface LogChunk {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface ExecOptions {
+  /** A terminal for the command (containers; merges stdout and stderr). */
+  tty?: boolean;
+  signal?: AbortSignal;
+  /** Milliseconds before the command is killed (default: none). */
+  timeoutMs?: number;
+}
+
+/** A command started by `exec()`: its output as it comes, and its exit code once it ends. */
+export interface ExecSession {
+  output: AsyncIterable<LogChunk>;
+  exitCode: Promise<number>;
+}
+
 export interface RuntimeAdapter {
   readonly name: string;
   /** Checks the backend is usable; throws a coded error saying how to fix it if not. */
@@ -40,4 +71,11 @@ export interface RuntimeAdapter {
   /** State changes as they happen (exits, restarts). Returns an unsubscribe function. */
   subscribe(listener: (event: RuntimeEvent) => void): () => void;
   close(): Promise<void>;
+  /**
+   * Optional capability: the workload's output (unknown ids: a coded not-found error). Wrappers
+   * forward it; a runtime without it makes `khutulun logs` answer a coded "not supported".
+   */
+  logs?(id: WorkloadId, options?: LogReadOptions): AsyncIterable<LogChunk>;
+  /** Optional capability: run `command` inside the workload (container) or in its environment (process). */
+  exec?(id: WorkloadId, command: readonly string[], options?: ExecOptions): Promise<ExecSession>;
 }

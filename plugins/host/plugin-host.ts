@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { fromErrorData, isErrorData, systemClock, toErrorData } from '../../common/index.js';
+import { recordPluginCalls } from './plugin-metrics.js';
 import type { Clock, ErrorData } from '../../common/index.js';
 import type { PluginCall, PluginCallResult, PluginManifest } from './call.js';
 import type { Effect, JsonValue } from '../effects.js';
@@ -173,6 +174,7 @@ export class PluginHost implements PluginHostLike {
   }
 
   async callBatch(calls: readonly PluginCall[]): Promise<PluginCallResult[]> {
+    const started = performance.now();
     const results: (PluginCallResult | undefined)[] = new Array(calls.length);
     const wire: WireCall[] = new Array(calls.length);
     // Specs as registered now: an unregister/replace during the batch does not affect it.
@@ -199,7 +201,9 @@ export class PluginHost implements PluginHostLike {
     const chunks: number[][] = [];
     for (let i = 0; i < runnable.length; i += chunkSize) chunks.push(runnable.slice(i, i + chunkSize));
     await Promise.all(chunks.map((chunk) => this.#runChunk(wire, specs, chunk, results)));
-    return results.map((r) => r ?? { ok: false, error: pluginErrorData(PluginErrorCode.crash, 'call produced no result') });
+    const done = results.map((r): PluginCallResult => r ?? { ok: false, error: pluginErrorData(PluginErrorCode.crash, 'call produced no result') });
+    recordPluginCalls(calls, done, (performance.now() - started) / 1000);
+    return done;
   }
 
   async close(): Promise<void> {

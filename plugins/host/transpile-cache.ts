@@ -10,7 +10,7 @@ import { transpile } from '@bytecodealliance/jco';
 import { PluginErrorCode, pluginError } from './errors.js';
 
 /** Bump when the transpile options or the loader's expectations change. */
-const CACHE_FORMAT = 'kh-transpile-1';
+const CACHE_FORMAT = 'kh-transpile-2';
 
 export interface TranspiledPlugin {
   /** sha256 of the component bytes (and cache format). */
@@ -57,6 +57,9 @@ export async function transpileCached(bytes: Uint8Array, cacheDir: string): Prom
       if (name.endsWith('.d.ts')) continue;
       await writeFile(join(tmp, name), data);
     }
+    // The output is ESM: say so here, or a cache inside a CommonJS app (whose package.json has no
+    // "type": "module") would load plugin.js as CommonJS and fail.
+    await writeFile(join(tmp, 'package.json'), '{"type":"module"}\n');
     await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta));
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);

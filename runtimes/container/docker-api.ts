@@ -82,6 +82,12 @@ export interface LogOptions {
   tail?: number;
 }
 
+/** A streamed log (`logStream`): optionally followed, from a time on (seconds since the epoch). */
+export interface LogStreamOptions extends LogOptions {
+  follow?: boolean;
+  sinceSeconds?: number;
+}
+
 export interface PodInfo {
   id: string;
   name: string;
@@ -119,7 +125,11 @@ export interface DockerApiLike {
   /** Containers (running or not) carrying every `key=value` label given. */
   listContainers(labels: string[]): Promise<ContainerSummary[]>;
   logs(id: string, options: LogOptions): Promise<{ stdout: string; stderr: string }>;
-  exec(id: string, command: string[]): Promise<ExecResult>;
+  exec(id: string, command: string[], options?: { tty?: boolean }): Promise<ExecResult>;
+  /** Starts a command; its raw output stream (multiplexed unless TTY) ends when it does, then `exitCode()` tells how. */
+  execStream?(id: string, command: string[], options?: { tty?: boolean }): Promise<{ stream: NodeJS.ReadableStream; exitCode: () => Promise<number> }>;
+  /** The raw (multiplexed unless TTY) log stream; ends when the container stops (follow) or at once. */
+  logStream?(id: string, options: LogStreamOptions): Promise<NodeJS.ReadableStream>;
   /** Streams container events; returns a function that ends the stream. */
   events(onEvent: (event: EngineEvent) => void, onEnd: (error?: unknown) => void): Promise<() => void>;
   /** Podman only (libpod API). */

@@ -3,7 +3,7 @@
  * Podman-only endpoints (pods, on-demand health checks) go through the libpod API on the same socket.
  */
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { c as tarCreate } from 'tar';
 import type {
@@ -15,6 +15,7 @@ import type {
   EngineRuntimes,
   ExecResult,
   LogOptions,
+  LogStreamOptions,
   PodInfo,
 } from './docker-api.js';
 import { statusCodeOf } from './errors.js';
@@ -189,8 +190,22 @@ export class DockerodeApi implements DockerApiLike {
     return demuxDockerStream(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
   }
 
-  async exec(id: string, command: string[]): Promise<ExecResult> {
-    const exec = await this.#docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+  async logStream(id: string, options: LogStreamOptions): Promise<NodeJS.ReadableStream> {
+    const base = { stdout: true, stderr: true, ...(options.tail !== undefined ? { tail: options.tail } : {}), ...(options.sinceSeconds !== undefined ? { since: options.sinceSeconds } : {}) };
+    if (options.follow) return this.#docker.getContainer(id).logs({ ...base, follow: true });
+    // Without follow dockerode buffers the whole answer; hand it on as a one-chunk stream.
+    const raw = (await this.#docker.getContainer(id).logs({ ...base, follow: false })) as unknown as Buffer | string;
+    return Readable.from([Buffer.isBuffer(raw) ? raw : Buffer.from(raw)]);
+  }
+
+  async execStream(id: string, command: string[], options: { tty?: boolean } = {}): Promise<{ stream: NodeJS.ReadableStream; exitCode: () => Promise<number> }> {
+    const exec = await this.#docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, ...(options.tty ? { Tty: true } : {}) });
+    const stream = await exec.start({ hijack: true, stdin: false, ...(options.tty ? { Tty: true } : {}) });
+    return { stream, exitCode: async () => (await exec.inspect()).ExitCode ?? -1 };
+  }
+
+  async exec(id: string, command: string[], options: { tty?: boolean } = {}): Promise<ExecResult> {
+    const exec = await this.#docker.getContainer(id).exec({ Cmd: command, AttachStdout: true, AttachStderr: true, ...(options.tty ? { Tty: true } : {}) });
     const stream = await exec.start({ hijack: true, stdin: false });
     const { stdout, stderr } = demuxDockerStream(await collect(stream));
     const info = await exec.inspect();

@@ -31,3 +31,45 @@ function looksMultiplexed(buffer: Buffer): boolean {
   const type = buffer[0];
   return (type === 0 || type === 1 || type === 2) && buffer[1] === 0 && buffer[2] === 0 && buffer[3] === 0;
 }
+
+/**
+ * The same framing, incrementally (a followed log or exec stream arrives in arbitrary pieces).
+ * Decides on the first 8 bytes whether the stream is multiplexed or raw (TTY).
+ */
+export class StreamDemuxer {
+  #pending: Buffer = Buffer.alloc(0);
+  #raw: boolean | undefined;
+
+  /** Feeds bytes; returns the complete pieces they finish. */
+  push(bytes: Buffer): Array<{ stream: 'stdout' | 'stderr'; text: string }> {
+    if (this.#raw) return bytes.length > 0 ? [{ stream: 'stdout', text: bytes.toString('utf8') }] : [];
+    this.#pending = this.#pending.length === 0 ? bytes : Buffer.concat([this.#pending, bytes]);
+    if (this.#raw === undefined) {
+      if (this.#pending.length < 8) return [];
+      this.#raw = !looksMultiplexed(this.#pending);
+      if (this.#raw) {
+        const all = this.#pending;
+        this.#pending = Buffer.alloc(0);
+        return [{ stream: 'stdout', text: all.toString('utf8') }];
+      }
+    }
+    const out: Array<{ stream: 'stdout' | 'stderr'; text: string }> = [];
+    while (this.#pending.length >= 8) {
+      const length = this.#pending.readUInt32BE(4);
+      if (this.#pending.length < 8 + length) break;
+      const type = this.#pending[0];
+      out.push({ stream: type === 2 ? 'stderr' : 'stdout', text: this.#pending.subarray(8, 8 + length).toString('utf8') });
+      this.#pending = this.#pending.subarray(8 + length);
+    }
+    return out;
+  }
+
+  /** What is left at the end (a short raw stream, or a cut frame). */
+  flush(): Array<{ stream: 'stdout' | 'stderr'; text: string }> {
+    const rest = this.#pending;
+    this.#pending = Buffer.alloc(0);
+    if (rest.length === 0) return [];
+    if (this.#raw !== false) return [{ stream: 'stdout', text: rest.toString('utf8') }];
+    return rest.length > 8 ? [{ stream: rest[0] === 2 ? 'stderr' : 'stdout', text: rest.subarray(8).toString('utf8') }] : [];
+  }
+}

@@ -11,7 +11,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../../common/index.js';
 import type { Clock, TimerHandle } from '../../common/index.js';
 import { KhutulunError } from '../../common/index.js';
-import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
+import type { EnsureOptions, LogChunk, LogReadOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
+import { failingLogs, textChunks } from '../text-chunks.js';
 import type { ObservedWorkload, VirtualMachineSpec, WorkloadId, WorkloadSpec, WorkloadState } from '../workload.js';
 import { domainName, domainXml, parseIdentity, validateVmSpec, vmSpecHash } from './domain-xml.js';
 import type { DomainIdentity } from './domain-xml.js';
@@ -253,8 +254,14 @@ export class LibvirtRuntimeAdapter implements RuntimeAdapter {
     }
   }
 
+  /** `khutulun logs` (the runtime capability): the serial console, as chunks (no follow yet). */
+  logs(id: WorkloadId, options: LogReadOptions = {}): AsyncIterable<LogChunk> {
+    if (options.since !== undefined || options.follow) return failingLogs('VM console logs have no per-line times and no follow yet');
+    return textChunks(this.logText(id, options.tail !== undefined ? { tail: options.tail } : {}));
+  }
+
   /** The guest's serial console so far. */
-  async logs(id: WorkloadId, options: { tail?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+  async logText(id: WorkloadId, options: { tail?: number } = {}): Promise<{ stdout: string; stderr: string }> {
     const path = this.#consoleLog(domainName(id));
     if (!existsSync(path)) return { stdout: '', stderr: '' };
     const text = readFileSync(path, 'utf8');

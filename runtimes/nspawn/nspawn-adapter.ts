@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 import type { Clock, Logger } from '../../common/index.js';
 import { KhutulunError } from '../../common/index.js';
 import { ProcessRuntimeAdapter } from '../process/index.js';
-import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
+import type { EnsureOptions, ExecOptions, ExecSession, LogChunk, LogReadOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
+import { failingLogs, textChunks } from '../text-chunks.js';
 import type { ObservedWorkload, ProcessSpec, WorkloadId, WorkloadSpec } from '../workload.js';
 import { NspawnErrorCode, nspawnError } from './errors.js';
 import { prepareRoot, removeRoot } from './rootfs.js';
@@ -166,8 +167,20 @@ export class NspawnRuntimeAdapter implements RuntimeAdapter {
     return this.#inner.subscribe((event) => listener({ workload: event.workload, observed: this.#map(event.observed) }));
   }
 
+  /** `khutulun logs` (the runtime capability): the captured console, as chunks (no follow yet). */
+  logs(id: WorkloadId, options: LogReadOptions = {}): AsyncIterable<LogChunk> {
+    if (options.since !== undefined || options.follow) return failingLogs('nspawn logs have no per-line times and no follow yet');
+    return textChunks(this.logText(id, options.tail !== undefined ? { tail: options.tail } : {}));
+  }
+
+  /** `khutulun exec` (the runtime capability): the command's whole output once it ended. */
+  async exec(id: WorkloadId, command: readonly string[], options: ExecOptions = {}): Promise<ExecSession> {
+    const r = await this.execCapture(id, [...command], options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {});
+    return { output: textChunks(Promise.resolve(r)), exitCode: Promise.resolve(r.exitCode) };
+  }
+
   /** The machine's output so far (nspawn's console: the command's or the booted init's). */
-  async logs(id: WorkloadId, options: { tail?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+  async logText(id: WorkloadId, options: { tail?: number } = {}): Promise<{ stdout: string; stderr: string }> {
     const o = await this.#require(id);
     const read = (key: string): string => {
       const path = o.info?.[key];
@@ -182,7 +195,7 @@ export class NspawnRuntimeAdapter implements RuntimeAdapter {
   }
 
   /** Runs a command inside the running machine (all of its namespaces, its root). */
-  async exec(id: WorkloadId, command: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+  async execCapture(id: WorkloadId, command: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
     if (command.length === 0) throw nspawnError(NspawnErrorCode.execFailed, 'exec needs a command', 'give the program and its arguments');
     const o = await this.#require(id);
     const leader = o.state === 'running' && o.pid !== undefined ? machineLeader(o.pid) : undefined;

@@ -30,6 +30,21 @@ export interface LaunchRequest {
 // Joins every cgroup given before `--`, then execs the program with its own argv.
 const WRAPPER = 'while [ "$1" != "--" ]; do echo $$ > "$1/cgroup.procs" || { echo "khutulun: cannot join cgroup $1" >&2; exit 125; }; shift; done; shift; exec "$@"';
 
+/**
+ * The command line that joins `joinBeforeExec` (when any) before the program runs: a `sh`
+ * wrapper, and setpriv to drop to the user after the join (joining cgroup.procs needs root).
+ * Shared by launch() and exec in a workload's environment (process-io.ts).
+ */
+export function joiningCgroups(request: Pick<LaunchRequest, 'file' | 'args' | 'user' | 'setpriv' | 'joinBeforeExec'>): { file: string; args: string[]; spawnAs: UserIds | undefined } {
+  const wrapped = request.joinBeforeExec.length > 0;
+  const drop = wrapped && request.user && request.setpriv ? [request.setpriv, `--reuid=${request.user.uid}`, `--regid=${request.user.gid}`, '--clear-groups', '--'] : [];
+  return {
+    file: wrapped ? '/bin/sh' : request.file,
+    args: wrapped ? ['-c', WRAPPER, 'khutulun-cgroup', ...request.joinBeforeExec, '--', ...drop, request.file, ...request.args] : [...request.args],
+    spawnAs: request.user && drop.length === 0 ? request.user : undefined,
+  };
+}
+
 /** Spawns and resolves once the program runs (or rejects with a coded error). */
 export function launch(request: LaunchRequest): Promise<ChildProcess> {
   mkdirSync(dirname(request.stdoutLog), { recursive: true });
@@ -37,11 +52,7 @@ export function launch(request: LaunchRequest): Promise<ChildProcess> {
   const out = openSync(request.stdoutLog, 'a');
   const err = request.stderrLog === request.stdoutLog ? out : openSync(request.stderrLog, 'a');
   const wrapped = request.joinBeforeExec.length > 0;
-  // Joining cgroup.procs needs root, so with a user the wrapper joins first and setpriv drops after.
-  const drop = wrapped && request.user && request.setpriv ? [request.setpriv, `--reuid=${request.user.uid}`, `--regid=${request.user.gid}`, '--clear-groups', '--'] : [];
-  const spawnAs = request.user && drop.length === 0 ? request.user : undefined;
-  const file = wrapped ? '/bin/sh' : request.file;
-  const args = wrapped ? ['-c', WRAPPER, 'khutulun-cgroup', ...request.joinBeforeExec, '--', ...drop, request.file, ...request.args] : [...request.args];
+  const { file, args, spawnAs } = joiningCgroups(request);
   let child: ChildProcess;
   try {
     child = spawn(file, args, {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { silentLogger, systemClock, toErrorData } from '../../common/index.js';
 import type { Clock, Logger, TimerHandle } from '../../common/index.js';
-import type { EnsureOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
+import type { EnsureOptions, ExecOptions, ExecSession, LogChunk, LogReadOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
 import type { ObservedWorkload, ProcessSpec, WorkloadId, WorkloadSpec } from '../workload.js';
 import { detectCgroups, removeCgroups } from './cgroups.js';
 import type { CgroupLayout, CgroupPlacement } from './cgroups.js';
@@ -31,6 +31,8 @@ import { killTree, terminateTree } from './terminate.js';
 import { startProcess } from './start-process.js';
 import { findLaunchedProcess } from './find-launched.js';
 import { logPaths } from './launch.js';
+import { processExec, processLogs } from './process-io.js';
+import { noWorkload } from '../workload-io.js';
 import { checkHost, coded, exitCause, placementOf } from './exit-cause.js';
 import type { TreeTracking } from './start-process.js';
 import type { ProcessAdapterOptions } from './adapter-options.js';
@@ -124,6 +126,24 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     if (!entry) return undefined;
     this.#refresh(entry);
     return this.#observed(entry);
+  }
+
+  /** The workload's log files (runtimes/process/process-io.ts); follows while the workload exists. */
+  async *logs(id: WorkloadId, options: LogReadOptions = {}): AsyncIterable<LogChunk> {
+    if (this.#closed) throw adapterClosed();
+    await this.#load();
+    const entry = this.#entries.get(id);
+    if (!entry) throw noWorkload(this.name, id);
+    yield* processLogs(entry.record, { record: () => this.#entries.get(id)?.record, clock: this.#clock }, options);
+  }
+
+  /** A command in the workload's environment (cwd, env, user). */
+  async exec(id: WorkloadId, command: readonly string[], options: ExecOptions = {}): Promise<ExecSession> {
+    if (this.#closed) throw adapterClosed();
+    await this.#load();
+    const entry = this.#entries.get(id);
+    if (!entry) throw noWorkload(this.name, id);
+    return processExec(entry.record, command, options);
   }
 
   remove(id: WorkloadId, options: RemoveOptions = {}): Promise<void> {

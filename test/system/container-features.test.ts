@@ -13,6 +13,7 @@ import { KhutulunError } from '../../common/index.js';
 import { createPodmanAdapter } from '../../runtimes/container/index.js';
 import type { ContainerAdapter } from '../../runtimes/container/index.js';
 import { probePort } from '../../runtimes/ports/index.js';
+import { collectExec, collectLogs } from '../../runtimes/index.js';
 import type { ObservedWorkload } from '../../runtimes/workload.js';
 import { waitFor } from '../contracts/index.js';
 import { busyboxImage, podmanSocket, requirePodman } from './container-env.js';
@@ -85,7 +86,7 @@ describe.skipIf(!requirePodman())('podman container features', () => {
       limits: { memory: 64 * 1024 * 1024, cpus: 0.5, pids: 50 },
     });
     const read = async (v1: string, v2: string): Promise<string> =>
-      (await a.exec('feat/limits', ['sh', '-c', `cat ${v1} 2>/dev/null || cat ${v2}`])).stdout.trim();
+      (await collectExec(await a.exec('feat/limits', ['sh', '-c', `cat ${v1} 2>/dev/null || cat ${v2}`]))).stdout.trim();
     expect(await read('/sys/fs/cgroup/memory/memory.limit_in_bytes', '/sys/fs/cgroup/memory.max')).toBe(String(64 * 1024 * 1024));
     expect(await read('/sys/fs/cgroup/pids/pids.max', '/sys/fs/cgroup/pids.max')).toBe('50');
     const cpu = await read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '/sys/fs/cgroup/cpu.max');
@@ -99,14 +100,36 @@ describe.skipIf(!requirePodman())('podman container features', () => {
       command: ['sh', '-c', 'echo hello-out; echo hello-err >&2; exec sleep 3600'],
       env: { GREETING: 'hi there' },
     });
-    const r = await a.exec('feat/logs', ['sh', '-c', 'echo "$GREETING"; echo oops >&2; exit 7']);
+    const r = await collectExec(await a.exec('feat/logs', ['sh', '-c', 'echo "$GREETING"; echo oops >&2; exit 7']));
     expect(r).toEqual({ exitCode: 7, stdout: 'hi there\n', stderr: 'oops\n' });
     const logs = await waitFor(async () => {
-      const l = await a.logs('feat/logs');
+      const l = await collectLogs(a.logs('feat/logs'));
       return l.stdout.includes('hello-out') && l.stderr.includes('hello-err') ? l : undefined;
     }, 'logs', 10_000);
     expect(logs.stdout).toBe('hello-out\n');
     expect(logs.stderr).toBe('hello-err\n');
+    // Followed: a line written later arrives on the open stream; --tail limits what came before.
+    const stop = new AbortController();
+    const seen: string[] = [];
+    const follow = (async () => {
+      for await (const c of a.logs('feat/logs', { follow: true, tail: 1, signal: stop.signal })) seen.push(`${c.stream}:${c.text}`);
+    })();
+    await collectExec(await a.exec('feat/logs', ['sh', '-c', 'echo later > /proc/1/fd/1']));
+    await waitFor(async () => (seen.join('').includes('later') ? true : undefined), 'followed log line', 10_000);
+    stop.abort();
+    await follow;
+    expect(seen.join('')).not.toContain('hello-out');
+    // exec output streams: the first line arrives while the command still runs.
+    const session = await a.exec('feat/logs', ['sh', '-c', 'echo early; sleep 2; echo late >&2; exit 3']);
+    let exited = false;
+    void session.exitCode.then(() => (exited = true));
+    const pieces: string[] = [];
+    for await (const c of session.output) {
+      pieces.push(`${c.stream}:${c.text}`);
+      if (pieces.length === 1) expect(exited).toBe(false);
+    }
+    expect(pieces.join('')).toBe('stdout:early\nstderr:late\n');
+    expect(await session.exitCode).toBe(3);
   });
 
   it('mounts a host directory read-only and sets the working directory', async () => {
@@ -120,8 +143,8 @@ describe.skipIf(!requirePodman())('podman container features', () => {
       mounts: [{ source: dir, target: '/data', readOnly: true }],
       workingDir: '/data',
     });
-    expect((await a.exec('feat/mount', ['cat', 'greeting.txt'])).stdout).toBe('from the host\n');
-    const write = await a.exec('feat/mount', ['sh', '-c', 'echo x > /data/new 2>&1']);
+    expect((await collectExec(await a.exec('feat/mount', ['cat', 'greeting.txt']))).stdout).toBe('from the host\n');
+    const write = await collectExec(await a.exec('feat/mount', ['sh', '-c', 'echo x > /data/new 2>&1']));
     expect(write.exitCode).not.toBe(0);
   });
 
@@ -138,7 +161,7 @@ describe.skipIf(!requirePodman())('podman container features', () => {
     expect(side.info?.['pod']).toBe(`p${process.pid}`);
     // The sidecar reaches the web server on ITS OWN loopback: same netns.
     const r = await waitFor(async () => {
-      const x = await a.exec('feat/pod-side', ['wget', '-q', '-O', '-', 'http://127.0.0.1:9090/']);
+      const x = await collectExec(await a.exec('feat/pod-side', ['wget', '-q', '-O', '-', 'http://127.0.0.1:9090/']));
       return x.exitCode === 0 ? x : undefined;
     }, 'sidecar reaches web over loopback', 15_000);
     expect(r.stdout.trim()).toBe('khutulun');

@@ -12,6 +12,7 @@ import { createDockerAdapter } from '../../runtimes/container/index.js';
 import type { ContainerSpec } from '../../runtimes/workload.js';
 import { busyboxImage } from './container-env.js';
 import { containerFixture } from './container-fixture.js';
+import { collectExec } from '../../runtimes/index.js';
 
 const dockerSocket = process.env['KH_DOCKER_SOCKET'];
 const enabled = ((): boolean => {
@@ -36,7 +37,7 @@ describe.skipIf(!enabled)('docker engine: what is specific to the real engine', 
       const spec = (extra: Partial<ContainerSpec>): ContainerSpec => ({ kind: 'container', image: busyboxImage, stopTimeoutMs: 1_000, ...extra });
       const g = await a.ensure('docker/gvisor', spec({ sandbox: 'gvisor', command: ['sleep', '3600'] }));
       expect(g.info?.['ociRuntime']).toBe('runsc'); // Docker's own inspect, not our label
-      expect((await a.exec('docker/gvisor', ['uname', '-r'])).stdout.trim()).not.toBe(release());
+      expect((await collectExec(await a.exec('docker/gvisor', ['uname', '-r']))).stdout.trim()).not.toBe(release());
       const web = await a.ensure('docker/web', spec({
         command: ['httpd', '-f', '-p', '8080', '-h', '/var/www'],
         ports: [{ name: 'http', protocol: 'tcp', containerPort: 8080, hostPort: 0 }],

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPodmanAdapter } from '../../runtimes/container/index.js';
 import type { ContainerAdapter } from '../../runtimes/container/index.js';
 import type { CliRun } from '../unit/cli/up-helpers.js';
-import { alive, jsonLine, killPids, processRecords, startCli, waitFor, watchPids } from '../unit/cli/up-helpers.js';
+import { alive, jsonLine, killPids, processRecords, runCli, startCli, waitFor, watchPids } from '../unit/cli/up-helpers.js';
 import { busyboxImage, podmanSocket, requirePodman } from './container-env.js';
 
 const enabled = requirePodman();
@@ -108,6 +108,15 @@ describe.skipIf(!enabled)('examples under Podman (khutulun up)', () => {
     const run = up(['examples/mixed/service.yaml', '--name', 'sys-mixed', '--input', `image=${busyboxImage}`, '--state', state, '-o', 'json']);
     const url = await urlOf(run);
     expect(await getText(url, /frontend/)).toBe('frontend (process) -> backend (container)\n');
+    // The operator's view into both runtimes, through the agent: exec in the container, logs of both.
+    const inContainer = await runCli(['--state', state, 'exec', 'sys-mixed', 'backend', '--', 'cat', '/www/index.html']);
+    expect(inContainer).toMatchObject({ code: 0, stdout: 'backend (container)\n' });
+    const failing = await runCli(['--state', state, 'exec', 'sys-mixed', 'backend', '--', 'sh', '-c', 'echo oops >&2; exit 5']);
+    expect(failing).toMatchObject({ code: 5, stderr: 'oops\n' });
+    const inProcess = await runCli(['--state', state, 'exec', 'sys-mixed', 'frontend', '--', 'sh', '-c', 'echo "$KHUTULUN_WORKLOAD"']);
+    expect(inProcess).toMatchObject({ code: 0, stdout: 'sys-mixed/nodes/frontend\n' });
+    const logs = await runCli(['--state', state, 'logs', 'sys-mixed', 'backend', '--since', '10m']);
+    expect(logs.code).toBe(0);
     const pid = processRecords(state)[0]!.pid!;
     pids.add(pid);
     expect(alive(pid)).toBe(true);

@@ -14,6 +14,7 @@ import type { CliRun } from '../unit/cli/up-helpers.js';
 import { jsonLine, killPids, startCli, waitFor } from '../unit/cli/up-helpers.js';
 import { waitFor as poll } from '../contracts/wait-for.js';
 import { busyboxImage, podmanSocket, requirePodman } from './container-env.js';
+import { collectLogs } from '../../runtimes/index.js';
 
 const enabled = requirePodman();
 const runs: CliRun[] = [];
@@ -63,7 +64,7 @@ describe.skipIf(!enabled)('examples/sandboxed (khutulun up, podman + runsc)', ()
     const sandboxed = await a.observe('sys-sandboxed/nodes/sandboxed');
     expect(sandboxed?.info?.['sandbox']).toBe('gvisor');
     const kernel = async (id: string): Promise<string> =>
-      poll(async () => /kernel (\S+)/.exec((await a.logs(id)).stdout)?.[1], `${id} logs`, 30_000);
+      poll(async () => /kernel (\S+)/.exec((await collectLogs(a.logs(id))).stdout)?.[1], `${id} logs`, 30_000);
     expect(await kernel('sys-sandboxed/nodes/plain')).toBe(release());
     expect(await kernel('sys-sandboxed/nodes/sandboxed')).not.toBe(release());
     expect(await finish(run, 'SIGINT')).toBe(0);

@@ -14,6 +14,7 @@ import { waitFor } from '../contracts/wait-for.js';
 import { LibvirtRuntimeAdapter, domainName, domainXml } from '../../runtimes/libvirt/index.js';
 import type { VirtualMachineSpec } from '../../runtimes/workload.js';
 
+
 const uri = process.env['KH_CI_LIBVIRT_URI'];
 const kernel = process.env['KH_VM_KERNEL'];
 const initrd = process.env['KH_VM_INITRD'];
@@ -41,7 +42,7 @@ describe.skipIf(!enabled)('libvirt: a real guest under qemu:///system', () => {
     const o = await a.ensure(id, spec);
     expect(o.state).toBe('running');
     expect(o.info?.['libvirtState']).toBe(1);
-    await waitFor(async () => ((await a.logs(id)).stdout.includes(MARKER) ? true : undefined), 'the guest init', 120_000);
+    await waitFor(async () => ((await a.logText(id)).stdout.includes(MARKER) ? true : undefined), 'the guest init', 120_000);
     const bootMs = performance.now() - t0;
     await a.close();
 

@@ -83,10 +83,10 @@ describe.skipIf(!enabled)('nspawn: modes, mounts, limits, exec, logs, faults', (
         }
       }, 'the service init started', 30_000);
       expect(body).toBe('khutulun\n');
-      const ps = await a.exec(id, ['sh', '-c', 'echo $$; cat /proc/1/comm']);
+      const ps = await a.execCapture(id, ['sh', '-c', 'echo $$; cat /proc/1/comm']);
       expect(ps.exitCode).toBe(0);
       expect(ps.stdout).toMatch(/init/);
-      expect((await a.logs(id)).stdout).toContain('booted');
+      expect((await a.logText(id)).stdout).toContain('booted');
       const root = String(o.info?.['root']);
       await a.remove(id, { timeoutMs: 5_000 });
       expect(await a.observe(id)).toBeUndefined();
@@ -109,7 +109,7 @@ describe.skipIf(!enabled)('nspawn: modes, mounts, limits, exec, logs, faults', (
       }));
       expect(mounted.state).toBe('running');
       const out = await waitFor(async () => {
-        const text = (await a.logs('nspawn/bind')).stdout;
+        const text = (await a.logText('nspawn/bind')).stdout;
         return text.includes('from the host') ? text : undefined;
       }, 'the mount output', 20_000);
       expect(out).not.toContain('WRITABLE');
@@ -123,7 +123,7 @@ describe.skipIf(!enabled)('nspawn: modes, mounts, limits, exec, logs, faults', (
         return o && o.state !== 'running' && o.state !== 'starting' ? o : undefined;
       }, 'the limited machine to end', 60_000);
       expect(done.state).toBe('failed');
-      expect((await a.logs('nspawn/oom')).stdout).not.toContain('survived');
+      expect((await a.logText('nspawn/oom')).stdout).not.toContain('survived');
     } finally {
       for (const o of await a.list()) await a.remove(o.id, { timeoutMs: 1_000 });
       await a.close();

@@ -13,6 +13,7 @@ import type { ContainerSpec } from '../../runtimes/workload.js';
 import { waitFor } from '../contracts/wait-for.js';
 import { busyboxImage, podmanSocket, requirePodman } from './container-env.js';
 import { containerFixture } from './container-fixture.js';
+import { collectExec } from '../../runtimes/index.js';
 
 const enabled = requirePodman();
 
@@ -50,16 +51,16 @@ describe.skipIf(!enabled)('sandbox gvisor: what runs is really sandboxed; faults
     expect(o.info?.['sandbox']).toBe('gvisor');
     await waitFor(async () => ((await a.observe(id))?.state === 'running' ? true : undefined), 'running', 30_000);
     // gVisor's own kernel answers uname (4.4.0 in this build), not the host's.
-    const kernel = await a.exec(id, ['uname', '-r']);
+    const kernel = await collectExec(await a.exec(id, ['uname', '-r']));
     expect(kernel.exitCode).toBe(0);
     expect(kernel.stdout.trim()).not.toBe(release());
-    const links = await a.exec(id, ['ls', '/sys/class/net']);
+    const links = await collectExec(await a.exec(id, ['ls', '/sys/class/net']));
     expect(links.stdout.trim().split(/\s+/).filter((l) => l !== 'lo')).toEqual([]);
     // The same image under the default sandbox sees the host's kernel, not gVisor.
     const plain = 'sandbox/runc-kernel';
     await a.ensure(plain, spec({ sandbox: 'runc', network: 'none' }));
     await waitFor(async () => ((await a.observe(plain))?.state === 'running' ? true : undefined), 'running', 30_000);
-    expect((await a.exec(plain, ['uname', '-r'])).stdout.trim()).toBe(release());
+    expect((await collectExec(await a.exec(plain, ['uname', '-r']))).stdout.trim()).toBe(release());
     await a.remove(id);
     await a.remove(plain);
   });

@@ -7,6 +7,7 @@ import type { FirewallLike, FirewallPortRule } from '../../../runtimes/firewall/
 import type { RuntimeEvent } from '../../../runtimes/runtime-adapter.js';
 import type { ContainerSpec } from '../../../runtimes/workload.js';
 import { FakeDockerApi } from './container-fake-api.js';
+import { collectExec, collectLogs } from '../../../runtimes/index.js';
 
 const spec = (extra: Partial<ContainerSpec> = {}): ContainerSpec => ({
   kind: 'container',
@@ -149,11 +150,12 @@ describe('ContainerAdapter (fake engine)', () => {
   it('exec refuses a stopped container with a coded error; logs and exec pass through', async () => {
     const { api, adapter } = make();
     const o = await adapter.ensure('d/x', spec());
-    expect((await adapter.exec('d/x', ['echo', 'hi'])).stdout).toBe('echo hi');
-    expect((await adapter.logs('d/x')).stdout).toBe('out\n');
+    expect(await collectExec(await adapter.exec('d/x', ['echo', 'hi']))).toEqual({ exitCode: 0, stdout: 'echo hi', stderr: '' });
+    expect((await collectLogs(adapter.logs('d/x'))).stdout).toBe('out\n');
     api.exit(o.handle!, 0);
     expect(await codeOf(adapter.exec('d/x', ['true']))).toBe('KH-CONT-007');
-    expect(await codeOf(adapter.logs('d/none'))).toBe('KH-CONT-006');
+    expect(await codeOf(adapter.exec('d/x', ['true'], { timeoutMs: 1000 }))).toBe('KH-RT-IO-OPTION');
+    expect(await codeOf(collectLogs(adapter.logs('d/none')))).toBe('KH-CONT-006');
   });
 
   it('our own stop is reported as stopped, not as a failure', async () => {

@@ -1,0 +1,3 @@
+/** The embedding layer: a Khutulun host inside another Node service (embed/embedded-host.ts). */
+export { startHost } from './embedded-host.js';
+export type { EmbeddedHost, EmbeddedHostOptions, DeploySource, DeployResult } from './embedded-host.js';

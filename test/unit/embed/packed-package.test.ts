@@ -1,0 +1,65 @@
+/**
+ * The package as a user gets it: `npm pack`, the tarball unpacked into node_modules/khutulun of a
+ * folder outside the project (a CommonJS app: "type": "commonjs"), and
+ * examples/embed-service/server.mjs run there — which proves the exports, the files list and that
+ * plugins load under a CommonJS app. Dependencies are linked from this checkout's node_modules
+ * (no registry). The build runs first through `prepare`, which skips when the sources are unchanged.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { root } from '../cli/up-helpers.js';
+
+const outside = mkdtempSync(path.join(tmpdir(), 'kh-packed-'));
+afterAll(() => rmSync(outside, { recursive: true, force: true }));
+
+describe('the packed package, installed outside the project', () => {
+  it('builds (or skips an unchanged build), packs, and runs the embedding example', () => {
+    const prepare = spawnSync(process.execPath, ['scripts/prepare.mjs'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    expect(prepare.status, prepare.stderr).toBe(0);
+    // A second run right after changes nothing: it must skip the TypeScript build.
+    const again = spawnSync(process.execPath, ['scripts/prepare.mjs'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(again.stderr).toContain('TypeScript build up to date (sources unchanged), skipped');
+
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', outside], { cwd: root, encoding: 'utf8', timeout: 120_000 })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const files = packed[0]!.files.map((f) => f.path);
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/agent/index.d.ts');
+    expect(files).toContain('profiles/khutulun/profile.yaml');
+    expect(files.some((f) => f.endsWith('.wasm'))).toBe(true);
+    expect(files.some((f) => f.startsWith('test/') || f.endsWith('.test.js') || f.startsWith('dist/test/unit'))).toBe(false);
+
+    const app = path.join(outside, 'app');
+    const pkgDir = path.join(app, 'node_modules', 'khutulun');
+    mkdirSync(pkgDir, { recursive: true });
+    execFileSync('tar', ['-xzf', path.join(outside, packed[0]!.filename), '-C', pkgDir, '--strip-components=1']);
+    const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const dep of Object.keys(manifest.dependencies)) {
+      const target = path.join(app, 'node_modules', dep);
+      mkdirSync(path.dirname(target), { recursive: true });
+      symlinkSync(path.join(root, 'node_modules', dep), target, 'dir');
+    }
+    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'embedding-app', private: true, version: '1.0.0', type: 'commonjs' }));
+    for (const f of readdirSync(path.join(root, 'examples/embed-service'))) cpSync(path.join(root, 'examples/embed-service', f), path.join(app, f));
+
+    // Only the declared exports resolve; an internal file does not.
+    const probe = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "const k = await import('khutulun'); const a = await import('khutulun/agent'); console.log(typeof k.startHost, typeof a.startAgent, Object.keys(k).sort().join(',')); await import('khutulun/dist/cli/main.js').then(() => console.log('internal: resolved'), (e) => console.log('internal:', e.code));"],
+      { cwd: app, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(probe.stderr).toBe('');
+    const [kinds, internal] = probe.stdout.trim().split('\n');
+    expect(kinds).toMatch(/^function function .*startHost/);
+    expect(internal).toBe('internal: ERR_PACKAGE_PATH_NOT_EXPORTED');
+
+    const run = spawnSync(process.execPath, ['server.mjs', path.join(app, 'state'), '--check'], { cwd: app, encoding: 'utf8', timeout: 90_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { state: string; nodes: string[]; greeting?: string; transitions: number };
+    expect(line.greeting).toBe('Hello from an embedded Khutulun');
+    expect(line.nodes).toContain('web=started');
+    expect(line.transitions).toBeGreaterThan(0);
+  }, 400_000);
+});
