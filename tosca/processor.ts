@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Codes, ProblemSink, type Position, type Problem } from './problems/index.js';
 import { legacyTypesFile, ProfileCatalog } from './catalog/index.js';
-import { FsStore, isArchiveName, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
+import { FsStore, isArchiveName, isInside, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
+import { resolveLimits, type ToscaLimits } from './limits/index.js';
 import type { ToscaFileDef } from './grammar/index.js';
 import type { NormalizedServiceTemplate, TypeDef } from './model/index.js';
 import { buildScopes, checkFunctionDef, checkServiceTemplate, checkType, Hierarchy, normalizeServiceTemplate, type Scope } from './semantics/index.js';
@@ -39,6 +40,15 @@ export interface ValidationResult {
 export interface ValidateOptions {
   readonly catalog?: ProfileCatalog;
   readonly cwd?: string;
+  /** Limits on sizes, counts and depths (defaults in DEFAULT_LIMITS, documented in docs/tosca.md). */
+  readonly limits?: Partial<ToscaLimits>;
+  /**
+   * The folder imports must stay inside, for a YAML file (default: the file's own folder; a CSAR's
+   * root is the archive). Ignored when the file is not inside it.
+   */
+  readonly root?: string;
+  /** Allow `file:` URLs and absolute import paths (trusted local templates only). Default false. */
+  readonly allowFiles?: boolean;
 }
 
 /** Validates a file that the caller has already located. */
@@ -76,7 +86,10 @@ export async function validateLocation(entry: Location, display: string, opts: V
   };
   const legacyFile = legacyTypesFile();
   const legacy = legacyFile ? { store: new FsStore(opts.cwd ?? process.cwd()), path: legacyFile, root: path.dirname(legacyFile) } : undefined;
-  const { entryKey, files } = await loadGraph(entry, sink, resolveProfile, legacy);
+  const { entryKey, files } = await loadGraph(entry, sink, resolveProfile, legacy, {
+    limits: resolveLimits(opts.limits),
+    ...(opts.allowFiles !== undefined && { allowFiles: opts.allowFiles }),
+  });
   const scopes = buildScopes(files, sink);
   const scopeOf = new Map<TypeDef, Scope>();
   for (const f of files.values()) {
@@ -117,6 +130,13 @@ export async function validateLocation(entry: Location, display: string, opts: V
   };
 }
 
+/** Coded errors of archive reading -> problem codes (anything else is an I/O error). */
+const ARCHIVE_CODES: Readonly<Record<string, string>> = {
+  'KH-TOSCA-CSAR': Codes.Csar,
+  'KH-TOSCA-LIMIT': Codes.Limit,
+  'KH-TOSCA-CONFINED': Codes.Confined,
+};
+
 /** Validates a YAML file, CSAR archive (zip, tar, tar.gz) or CSAR folder by path. */
 export async function validateFile(file: string, opts: ValidateOptions = {}): Promise<ValidationResult> {
   const cwd = opts.cwd ?? process.cwd();
@@ -135,7 +155,7 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
   }
   if (isDir || isArchiveName(file)) {
     try {
-      const csar = await openCsar(file, cwd);
+      const csar = await openCsar(file, cwd, resolveLimits(opts.limits));
       const r = await validateLocation(csar.entry, file, opts);
       const extra = [];
       for (const o of csar.others) extra.push(...(await validateLocation(o, file, opts)).problems);
@@ -143,12 +163,15 @@ export async function validateFile(file: string, opts: ValidateOptions = {}): Pr
       // The archive itself was read: a missing entry inside it makes the CSAR invalid, not an I/O error.
       return { ...r, file, problems, valid: problems.length === 0, ioError: false };
     } catch (error) {
-      const e = error as { code?: string; message?: string };
-      const r = fail(`${file}: ${e.message ?? String(error)}`);
-      return { ...r, problems: r.problems.map((p) => ({ ...p, code: e.code === 'KH-TOSCA-CSAR' ? Codes.Csar : Codes.IoRead })), ioError: e.code !== 'KH-TOSCA-CSAR' };
+      const e = error as { code?: string; message?: string; hint?: string };
+      const code = ARCHIVE_CODES[e.code ?? ''];
+      const r = fail(`${file}: ${e.message ?? String(error)}${e.hint ? `: ${e.hint}` : ''}`);
+      return { ...r, problems: r.problems.map((p) => ({ ...p, code: code ?? Codes.IoRead })), ioError: code === undefined };
     }
   }
   const store = new FsStore(cwd, new Map([[abs, file]]));
-  const r = await validateLocation({ store, path: abs, root: path.dirname(abs) }, file, opts);
+  const wide = opts.root !== undefined ? path.resolve(cwd, opts.root) : undefined;
+  const root = wide !== undefined && isInside(wide, abs) ? wide : path.dirname(abs);
+  const r = await validateLocation({ store, path: abs, root }, file, opts);
   return { ...r, file };
 }

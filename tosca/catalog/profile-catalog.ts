@@ -38,7 +38,8 @@ export class ProfileCatalog {
   async addDirectory(dir: string, cwd: string): Promise<void> {
     const store = new FsStore(cwd);
     const files: string[] = [];
-    await walk(path.resolve(cwd, dir), files);
+    const root = path.resolve(cwd, dir);
+    await walk(root, files);
     for (const f of files) {
       let text: string;
       try {
@@ -48,7 +49,8 @@ export class ProfileCatalog {
       }
       if (!PROFILE_LINE.test(text)) continue;
       const name = profileNameOf(text);
-      if (name !== undefined) this.add(name, { store, path: f, root: path.dirname(f) });
+      // The catalog folder is the profile's root: its files may import each other inside it.
+      if (name !== undefined) this.add(name, { store, path: f, root });
     }
   }
 }

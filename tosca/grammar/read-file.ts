@@ -186,7 +186,8 @@ export function readToscaFile(root: PNode | undefined, firstKey: string | undefi
     return undefined;
   }
   if (!isMap(root)) {
-    sink.report(root.pos, Codes.Shape, `a TOSCA file must be a YAML map, not ${describe(root)}`);
+    // The content is not quoted: the file may not be the caller's (a mistaken or hostile import).
+    sink.report(root.pos, Codes.Shape, `a TOSCA file must be a YAML map, not ${root.kind === 'list' ? 'a list' : 'a single scalar value'}`);
     return undefined;
   }
   const probe = new GrammarContext(sink, file, false);

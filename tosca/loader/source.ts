@@ -2,7 +2,7 @@
  * Where TOSCA files come from: the file system, or a CSAR archive unpacked in memory. A Location
  * names a file inside a store together with the root of its repository (for `/`-rooted imports).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface SourceStore {
@@ -10,6 +10,10 @@ export interface SourceStore {
   read(p: string): Promise<Uint8Array | undefined>;
   /** How to show a path of this store in problems. */
   display(p: string): string;
+  /** Size in bytes without reading (stores that read lazily check limits with it first). */
+  size?(p: string): Promise<number | undefined>;
+  /** The path with symbolic links resolved (stores backed by a file system; for confinement). */
+  realPath?(p: string): Promise<string | undefined>;
 }
 
 export interface Location {
@@ -33,6 +37,23 @@ export class FsStore implements SourceStore {
       const s = await stat(p);
       if (!s.isFile()) return undefined;
       return await readFile(p);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async size(p: string): Promise<number | undefined> {
+    try {
+      const s = await stat(p);
+      return s.isFile() ? s.size : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async realPath(p: string): Promise<string | undefined> {
+    try {
+      return await realpath(p);
     } catch {
       return undefined;
     }
@@ -64,6 +85,25 @@ export class MemoryStore implements SourceStore {
   paths(): string[] {
     return [...this.files.keys()];
   }
+}
+
+/** True when `p` is `root` or below it (POSIX paths, both normalized). */
+export function isInside(root: string, p: string): boolean {
+  const rel = path.posix.relative(root, p);
+  return rel === '' || (!rel.startsWith('../') && rel !== '..' && !path.posix.isAbsolute(rel));
+}
+
+/**
+ * Whether a location stays inside its root, symbolic links included (a link inside the root that
+ * points outside is outside). Stores without a file system are checked by path alone.
+ */
+export async function confined(loc: Location): Promise<boolean> {
+  if (!isInside(loc.root, loc.path)) return false;
+  if (!loc.store.realPath) return true;
+  const [real, realRoot] = await Promise.all([loc.store.realPath(loc.path), loc.store.realPath(loc.root)]);
+  // A missing file is reported as missing by the reader; only a resolved path can leave the root.
+  if (real === undefined || realRoot === undefined) return true;
+  return isInside(realRoot, real);
 }
 
 /** Resolves an import URL (without scheme) against the importing file. */
