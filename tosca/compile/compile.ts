@@ -27,7 +27,7 @@ export interface CompileResult {
 
 export function compileService(model: ToscaModel, options: CompileOptions = {}): CompileResult {
   const st = model.entry.serviceTemplate;
-  const ctx = new CompileContext(model.hierarchy, model.scope);
+  const ctx = new CompileContext(model.hierarchy, model.scope, model.entry.legacy);
   const sink = new ProblemSink();
   if (!st) {
     sink.report(model.entry.pos, 'TOSCA-NO-SERVICE', 'this file has no service_template: nothing to compile (profiles are imported, not deployed)');
@@ -69,7 +69,7 @@ export function compileService(model: ToscaModel, options: CompileOptions = {}):
     const source = def.value ?? def.default;
     const base = { name, readOnly: false, ...(def.type && { type: def.type.name }), ...(def.description && { description: def.description }) };
     if (!source) outputs.push(base);
-    else outputs.push(hasCall(source) ? { ...base, updater: ctx.expr(source) } : { ...base, value: ctx.expr(source) });
+    else outputs.push(hasCall(source, model.entry.legacy) ? { ...base, updater: ctx.expr(source) } : { ...base, value: ctx.expr(source) });
   }
 
   const limits = resolveLimits(options.limits);

@@ -33,6 +33,19 @@ export function parseScalar(s: string): { number: number; integer: boolean; unit
   return { number, integer: /^[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|\d+)$/.test(raw), unit: m[2]! };
 }
 
+/**
+ * The unit as the type declares it. TOSCA 1.x (3.3.6 of Simple Profile 1.3: "unit values SHALL be
+ * case-insensitive") matches `gib` to `GiB`; 2.0 (9.1.5) is case-sensitive. A case-insensitive
+ * match must be unique (bitrate `Kbps` and `KBps` differ by case only).
+ */
+export function unitOf(unit: string, units: ReadonlySet<string>, legacy: boolean): string | undefined {
+  if (units.has(unit)) return unit;
+  if (!legacy) return undefined;
+  const lower = unit.toLowerCase();
+  const hits = [...units].filter((u) => u.toLowerCase() === lower);
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
 /** Every unit string a scalar type accepts (units, and prefix+unit when prefixes are declared). */
 export function scalarUnits(t: TypeDef, h: Hierarchy): Set<string> {
   const out = new Set<string>();
@@ -163,7 +176,7 @@ function checkShape(
         }
         const p = typeof scalar?.value === 'string' ? parseScalar(scalar.value) : undefined;
         if (!p) bad(`a scalar "<number> <unit>" with a unit of ${[...units].slice(0, 8).join(', ')}`);
-        else if (!units.has(p.unit)) ctx.sink.report(n.pos, Codes.ValueType, `${what}: unknown unit "${p.unit}" for ${type.name}; use one of ${[...units].slice(0, 12).join(', ')}`);
+        else if (unitOf(p.unit, units, ctx.legacy) === undefined) ctx.sink.report(n.pos, Codes.ValueType, `${what}: unknown unit "${p.unit}" for ${type.name}; use one of ${[...units].slice(0, 12).join(', ')}`);
         else {
           const dt = h.inherited(type, 'dataType');
           const dtType = dt ? h.scopeOf(type)?.find(dt.name, 'data') : undefined;
