@@ -15,6 +15,18 @@ import { matchRequirements, type Candidate, type Slot } from './match-requiremen
 import { floriaName, nodeName } from './names.js';
 import { nodeMetadata, propertyInput, propertyInputs, writeTemplates } from './write-templates.js';
 
+/**
+ * Normative 1.x node types that promise software or infrastructure no Khutulun runtime provides by
+ * itself: a template using one must implement its Standard operations (scripts, run by plugins),
+ * or it cannot be deployed. tosca.nodes.Compute maps to the host (nothing to run), and a
+ * SoftwareComponent without operations has nothing to run.
+ */
+const NO_RUNTIME = new Set([
+  'tosca.nodes.WebServer', 'tosca.nodes.WebApplication', 'tosca.nodes.DBMS', 'tosca.nodes.Database',
+  'tosca.nodes.Storage.ObjectStorage', 'tosca.nodes.Storage.BlockStorage', 'tosca.nodes.Container.Runtime',
+  'tosca.nodes.Container.Application', 'tosca.nodes.LoadBalancer', 'tosca.nodes.network.Network', 'tosca.nodes.network.Port',
+]);
+
 export interface InstantiateProblem {
   readonly code: string;
   readonly message: string;
@@ -96,6 +108,15 @@ export async function instantiateService(
   for (const n of s.nodes) {
     if (n.directives.includes('select') || n.directives.includes('substitute')) {
       problems.push({ code: 'KH-TOSCA-DIRECTIVE', node: n.name, message: `node "${n.name}" has the ${n.directives.join('/')} directive: Khutulun has no inventory or substitution source for it yet, so it is not instantiated` });
+      continue;
+    }
+    const promised = n.classes.find((c) => NO_RUNTIME.has(c));
+    if (promised !== undefined && Object.keys(n.handlers).length === 0) {
+      problems.push({
+        code: 'KH-TOSCA-NO-RUNTIME',
+        node: n.name,
+        message: `node "${n.name}" is a ${promised}, and no Khutulun runtime provides one by itself: implement its Standard operations (create/configure/start) with artifacts, or use a Khutulun type (Process, Container, VirtualMachine...)`,
+      });
       continue;
     }
     let count = 1;

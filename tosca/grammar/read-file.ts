@@ -18,7 +18,14 @@ import { KIND_SECTION, readTypeDef } from './read-types.js';
 import { readServiceTemplate } from './read-templates.js';
 
 export const TOSCA_2_0 = 'tosca_2_0';
-export const LEGACY_VERSIONS = ['tosca_simple_yaml_1_3', 'tosca_simple_yaml_1_2', 'tosca_simple_yaml_1_1', 'tosca_simple_yaml_1_0'];
+export const LEGACY_VERSIONS = [
+  'tosca_simple_yaml_1_3',
+  'tosca_simple_yaml_1_2',
+  'tosca_simple_yaml_1_1',
+  'tosca_simple_yaml_1_0',
+  // The NFV profile's own version string (TOSCA Simple Profile for NFV 1.0, 5.1); its types are not bundled.
+  'tosca_simple_profile_for_nfv_1_0_0',
+];
 
 /** Everything one file declares, before imports are resolved. */
 export interface ToscaFileDef {

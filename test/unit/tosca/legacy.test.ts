@@ -132,4 +132,19 @@ service_template:
     expect(app.properties['component_version']!.value).toBe('1.4');
     expect((await readOutputs(d)).outputs).toEqual({ version: '1.4', cpus: 4, host_cpus: 4, joined: 'x-y' });
   });
+
+  it('a normative type no runtime provides is a clear problem at instantiation, not a silent no-op', async () => {
+    const c = await compileFile(file(`tosca_definitions_version: tosca_simple_yaml_1_3
+topology_template:
+  node_templates:
+    server: { type: tosca.nodes.Compute }
+    db:
+      type: tosca.nodes.DBMS
+      requirements: [ { host: server } ]
+`));
+    expect(c.problems).toEqual([]);
+    store = await openStore({ hostId: 'h1' });
+    const inst = await instantiateService(await store.createDeployment('nr'), c.service!);
+    expect(inst.problems).toMatchObject([{ code: 'KH-TOSCA-NO-RUNTIME', node: 'db' }]);
+  });
 });
