@@ -85,7 +85,7 @@ export async function validateLocation(entry: Location, display: string, opts: V
     return pick;
   };
   const legacyFile = legacyTypesFile();
-  const legacy = legacyFile ? { store: new FsStore(opts.cwd ?? process.cwd()), path: legacyFile, root: path.dirname(legacyFile) } : undefined;
+  const legacy = legacyFile ? { store: new FsStore(opts.cwd ?? process.cwd()), path: legacyFile, root: path.dirname(legacyFile), library: true } : undefined;
   const { entryKey, files } = await loadGraph(entry, sink, resolveProfile, legacy, {
     limits: resolveLimits(opts.limits),
     ...(opts.allowFiles !== undefined && { allowFiles: opts.allowFiles }),

@@ -50,7 +50,7 @@ export class ProfileCatalog {
       if (!PROFILE_LINE.test(text)) continue;
       const name = profileNameOf(text);
       // The catalog folder is the profile's root: its files may import each other inside it.
-      if (name !== undefined) this.add(name, { store, path: f, root });
+      if (name !== undefined) this.add(name, { store, path: f, root, library: true });
     }
   }
 }
@@ -85,13 +85,15 @@ async function walk(dir: string, out: string[]): Promise<void> {
 }
 
 /** The repository root (found by walking up to package.json from this module). */
+let cachedRoot: { dir: string | undefined } | undefined;
 function projectRoot(): string | undefined {
+  if (cachedRoot) return cachedRoot.dir;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (existsSync(path.join(dir, 'package.json'))) return (cachedRoot = { dir }).dir;
     dir = path.dirname(dir);
   }
-  return undefined;
+  return (cachedRoot = { dir: undefined }).dir;
 }
 
 /** The project's own profiles/ folder. */

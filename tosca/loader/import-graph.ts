@@ -3,7 +3,7 @@
  * is read once even when imported many times; cycles are fine (the second visit finds it loaded).
  */
 import path from 'node:path';
-import { Codes, type Position, type ProblemSink } from '../problems/index.js';
+import { Codes, ProblemSink, type Position, type Problem } from '../problems/index.js';
 import { parseYaml } from '../reader/index.js';
 import { readToscaFile, type ToscaFileDef } from '../grammar/index.js';
 import type { ImportDef } from '../model/index.js';
@@ -26,6 +26,37 @@ export interface LoadedFile {
 
 /** Finds the file of a profile by name, reporting (and returning undefined) when it cannot. */
 export type ProfileResolver = (name: string, pos: Position, sink: ProblemSink) => Promise<Location | undefined>;
+
+/** A library file as read once: its definitions and the problems reading it produced. */
+interface LibraryEntry {
+  readonly stamp: string;
+  readonly def: ToscaFileDef | undefined;
+  readonly problems: readonly Problem[];
+  readonly limited: boolean;
+}
+/** Library files by display name and path (display depends on the caller's cwd). Bounded. */
+const library = new Map<string, LibraryEntry>();
+const LIBRARY_MAX = 512;
+
+/** A cached library file when its stamp is unchanged (no read at all then). */
+async function cachedLibrary(loc: Location, display: string): Promise<{ hit?: LibraryEntry; stamp?: string }> {
+  const stamp = loc.store.stamp ? await loc.store.stamp(loc.path) : undefined;
+  if (stamp === undefined) return {};
+  const hit = library.get(`${display}\0${loc.path}`);
+  return hit && hit.stamp === stamp ? { hit, stamp } : { stamp };
+}
+
+/** Reads a library file into the cache (parse + grammar once per process per file version). */
+function readLibrary(loc: Location, display: string, stamp: string, t: string, limits: ToscaLimits): LibraryEntry {
+  const key = `${display}\0${loc.path}`;
+  const sink = new ProblemSink();
+  const parsed = parseYaml(t, display, sink, limits);
+  const def = parsed.limited ? undefined : readToscaFile(parsed.root, parsed.firstKey, display, sink);
+  const entry: LibraryEntry = { stamp, def, problems: sink.list(), limited: parsed.limited === true };
+  if (library.size >= LIBRARY_MAX) library.clear();
+  library.set(key, entry);
+  return entry;
+}
 
 export interface LoadOptions {
   readonly limits?: ToscaLimits;
@@ -69,6 +100,11 @@ export async function loadGraph(
       return undefined;
     }
     const display = loc.store.display(loc.path);
+    const lib = loc.library ? await cachedLibrary(loc, display) : {};
+    if (lib.hit) {
+      files.set(key, { key, loc, display, edges: [] });
+      return afterRead(loc, key, display, lib.hit, from, depth);
+    }
     const size = loc.store.size ? await loc.store.size(loc.path) : undefined;
     if (size !== undefined && size > limits.maxFileBytes) {
       sink.report(from ?? { file: display, line: 1, column: 1 }, Codes.Limit, `${display} has ${size} bytes, more than ${limits.maxFileBytes}: split it into imported files; ${limitHint('maxFileBytes')}`);
@@ -91,6 +127,7 @@ export async function loadGraph(
       sink.report(from ?? { file: display, line: 1, column: 1 }, Codes.Limit, `${display} has ${bytes.length} bytes, more than ${limits.maxFileBytes}: split it into imported files; ${limitHint('maxFileBytes')}`);
       return key;
     }
+    if (lib.stamp !== undefined) return afterRead(loc, key, display, readLibrary(loc, display, lib.stamp, text, limits), from, depth);
     const parsed = parseYaml(text, display, sink, limits);
     if (parsed.limited) return key;
     const def = readToscaFile(parsed.root, parsed.firstKey, display, sink);
@@ -98,7 +135,20 @@ export async function loadGraph(
       if (from && parsed.root !== undefined) sink.report(from, Codes.ImportInvalid, `the imported file ${display} is not a valid TOSCA file`);
       return key;
     }
-    const loaded: LoadedFile = { ...entryFile, def };
+    return withDef(loc, key, display, def, depth);
+  };
+  /** A library file from the cache: its problems replayed, then its imports loaded. */
+  const afterRead = async (loc: Location, key: string, display: string, entry: LibraryEntry, from: Position | undefined, depth: number): Promise<string> => {
+    for (const p of entry.problems) sink.report(p, p.code, p.message);
+    if (entry.limited) return key;
+    if (entry.def === undefined) {
+      if (from) sink.report(from, Codes.ImportInvalid, `the imported file ${display} is not a valid TOSCA file`);
+      return key;
+    }
+    return withDef(loc, key, display, entry.def, depth);
+  };
+  const withDef = async (loc: Location, key: string, display: string, def: ToscaFileDef, depth: number): Promise<string> => {
+    const loaded: LoadedFile = { key, loc, display, def, edges: [] };
     files.set(key, loaded);
     for (const imp of def.imports) {
       const target = await loadImport(imp, loc, def, depth + 1);

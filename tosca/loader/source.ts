@@ -12,6 +12,8 @@ export interface SourceStore {
   display(p: string): string;
   /** Size in bytes without reading (stores that read lazily check limits with it first). */
   size?(p: string): Promise<number | undefined>;
+  /** A cheap identity of the file's content (size, mtime) for caching library files. */
+  stamp?(p: string): Promise<string | undefined>;
   /** The path with symbolic links resolved (stores backed by a file system; for confinement). */
   realPath?(p: string): Promise<string | undefined>;
 }
@@ -22,6 +24,11 @@ export interface Location {
   readonly path: string;
   /** Root of the repository that holds the file (the CSAR root, or the entry file's folder). */
   readonly root: string;
+  /**
+   * A library file (a catalog profile, the bundled 1.x types, or a file they import): unchanged
+   * files of this kind are read, parsed and grammar-checked once per process and shared.
+   */
+  readonly library?: boolean;
 }
 
 /** The local file system; problems show paths relative to `cwd` when they are below it. */
@@ -46,6 +53,16 @@ export class FsStore implements SourceStore {
     try {
       const s = await stat(p);
       return s.isFile() ? s.size : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Identifies the file's content cheaply (size and modification time), for caches. */
+  async stamp(p: string): Promise<string | undefined> {
+    try {
+      const s = await stat(p);
+      return s.isFile() ? `${s.size}:${s.mtimeMs}` : undefined;
     } catch {
       return undefined;
     }
@@ -99,7 +116,8 @@ export function isInside(root: string, p: string): boolean {
  */
 export async function confined(loc: Location): Promise<boolean> {
   if (!isInside(loc.root, loc.path)) return false;
-  if (!loc.store.realPath) return true;
+  // Library files live in folders the operator chose (catalogs, the bundled types): path check only.
+  if (!loc.store.realPath || loc.library) return true;
   const [real, realRoot] = await Promise.all([loc.store.realPath(loc.path), loc.store.realPath(loc.root)]);
   // A missing file is reported as missing by the reader; only a resolved path can leave the root.
   if (real === undefined || realRoot === undefined) return true;
@@ -111,7 +129,7 @@ export function resolveImport(from: Location, url: string): Location {
   const p = url.startsWith('/')
     ? path.posix.join(from.root, url)
     : path.posix.join(path.posix.dirname(from.path), url);
-  return { store: from.store, path: path.posix.normalize(p), root: from.root };
+  return { store: from.store, path: path.posix.normalize(p), root: from.root, ...(from.library && { library: true }) };
 }
 
 /** Decodes UTF-8 strictly (a broken encoding is a problem, not mojibake). */
