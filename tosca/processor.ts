@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Codes, ProblemSink, type Position, type Problem } from './problems/index.js';
 import { legacyTypesFile, ProfileCatalog } from './catalog/index.js';
-import { FsStore, isArchiveName, isInside, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
+import { FsStore, isArchiveName, isInside, isLibraryDef, loadGraph, openCsar, type LoadedFile, type Location } from './loader/index.js';
 import { resolveLimits, type ToscaLimits } from './limits/index.js';
 import type { ToscaFileDef } from './grammar/index.js';
 import type { NormalizedServiceTemplate, TypeDef } from './model/index.js';
@@ -50,6 +50,12 @@ export interface ValidateOptions {
   /** Allow `file:` URLs and absolute import paths (trusted local templates only). Default false. */
   readonly allowFiles?: boolean;
 }
+
+/**
+ * Type-check problems of library files (catalog profiles, bundled 1.x types), by their shared
+ * definitions: a library file imports only library files, so its checks come out the same each time.
+ */
+const libraryChecks = new WeakMap<ToscaFileDef, readonly Problem[]>();
 
 /** Validates a file that the caller has already located. */
 export async function validateLocation(entry: Location, display: string, opts: ValidateOptions, depth = 0): Promise<ValidationResult> {
@@ -101,9 +107,22 @@ export async function validateLocation(entry: Location, display: string, opts: V
   for (const f of files.values()) {
     const s = scopes.get(f.key);
     if (!f.def || !s) continue;
-    const ctx = { sink, hierarchy, scope: s, legacy: f.def.legacy };
+    // A library file's types are checked once per process: its problems are replayed after that.
+    const library = isLibraryDef(f.def);
+    const known = library ? libraryChecks.get(f.def) : undefined;
+    if (known) {
+      for (const p of known) sink.report(p, p.code, p.message);
+      continue;
+    }
+    const own = library ? new ProblemSink() : sink;
+    const ctx = { sink: own, hierarchy, scope: s, legacy: f.def.legacy };
     for (const kind of Object.values(f.def.types)) for (const t of kind.values()) checkType(t, s, ctx);
     for (const fn of f.def.functions.values()) checkFunctionDef(fn, s, ctx);
+    if (library) {
+      const found = own.list();
+      libraryChecks.set(f.def, found);
+      for (const p of found) sink.report(p, p.code, p.message);
+    }
   }
   const root = files.get(entryKey);
   const rootScope = scopes.get(entryKey);

@@ -8,7 +8,6 @@
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { Parser } from 'tar';
 import { KhutulunError } from '../../common/index.js';
 import { limitHint, type ToscaLimits } from '../limits/index.js';
 
@@ -153,6 +152,8 @@ export async function untarBounded(bytes: Uint8Array, limits: ToscaLimits): Prom
     }
   }
   const entries = new Entries(limits);
+  // Loaded on use: validating a YAML file need not pay for the tar reader.
+  const { Parser } = await import('tar');
   await new Promise<void>((resolve, reject) => {
     let failed = false;
     const fail = (e: unknown): void => {

@@ -38,9 +38,28 @@ interface LibraryEntry {
 const library = new Map<string, LibraryEntry>();
 const LIBRARY_MAX = 512;
 
+/** Definitions that came from the library cache (shared between validations, never mutated). */
+const libraryDefs = new WeakSet<ToscaFileDef>();
+export function isLibraryDef(def: ToscaFileDef): boolean {
+  return libraryDefs.has(def);
+}
+
+/** Stamps of library files, re-checked at most once a second (a stat per file per validation adds up). */
+const stamps = new Map<string, { stamp: string; at: number }>();
+const STAMP_TTL_MS = 1_000;
+
 /** A cached library file when its stamp is unchanged (no read at all then). */
 async function cachedLibrary(loc: Location, display: string): Promise<{ hit?: LibraryEntry; stamp?: string }> {
-  const stamp = loc.store.stamp ? await loc.store.stamp(loc.path) : undefined;
+  const now = performance.now();
+  const known = stamps.get(loc.path);
+  let stamp = known && now - known.at < STAMP_TTL_MS ? known.stamp : undefined;
+  if (stamp === undefined) {
+    stamp = loc.store.stamp ? await loc.store.stamp(loc.path) : undefined;
+    if (stamp !== undefined) {
+      if (stamps.size >= LIBRARY_MAX) stamps.clear();
+      stamps.set(loc.path, { stamp, at: now });
+    }
+  }
   if (stamp === undefined) return {};
   const hit = library.get(`${display}\0${loc.path}`);
   return hit && hit.stamp === stamp ? { hit, stamp } : { stamp };
@@ -53,6 +72,7 @@ function readLibrary(loc: Location, display: string, stamp: string, t: string, l
   const parsed = parseYaml(t, display, sink, limits);
   const def = parsed.limited ? undefined : readToscaFile(parsed.root, parsed.firstKey, display, sink);
   const entry: LibraryEntry = { stamp, def, problems: sink.list(), limited: parsed.limited === true };
+  if (def) libraryDefs.add(def);
   if (library.size >= LIBRARY_MAX) library.clear();
   library.set(key, entry);
   return entry;
