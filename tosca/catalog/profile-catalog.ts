@@ -5,10 +5,11 @@
  * and the processor picks the one that validates.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
+import { DEFAULT_LIMITS } from '../limits/index.js';
 import { FsStore, type Location } from '../loader/source.js';
 
 const MAX_FILES = 10_000;
@@ -43,6 +44,8 @@ export class ProfileCatalog {
     for (const f of files) {
       let text: string;
       try {
+        // A catalog may hold large artifacts: only files a TOSCA file could be are read.
+        if ((await stat(f)).size > DEFAULT_LIMITS.maxFileBytes) continue;
         text = await readFile(f, 'utf8');
       } catch {
         continue;
@@ -67,6 +70,8 @@ export function profileNameOf(text: string): string | undefined {
   }
 }
 
+const NOT_TOSCA = /\.(sh|bash|py|js|mjs|cjs|ts|json|md|txt|rst|html|css|png|jpe?g|gif|svg|ico|gz|tgz|zip|tar|csar|wasm|so|bin|exe|jar|war|pem|crt|key|lock|log|meta|xml|ini|cfg|conf|toml)$/i;
+
 async function walk(dir: string, out: string[]): Promise<void> {
   let entries;
   try {
@@ -80,7 +85,9 @@ async function walk(dir: string, out: string[]): Promise<void> {
     if (e.isDirectory()) {
       if (e.name !== 'node_modules' && !e.name.startsWith('.')) await walk(p, out);
     } else if (e.isFile() && /\.(ya?ml)$/i.test(e.name)) out.push(p);
-    else if (e.isFile() && !e.name.includes('.')) out.push(p); // extension-less TOSCA files exist too
+    // TOSCA files without a YAML extension exist too (`io.kubernetes`, `types`); known artifact
+    // and archive kinds are skipped, everything else is checked for a `profile:` line.
+    else if (e.isFile() && !NOT_TOSCA.test(e.name)) out.push(p);
   }
 }
 

@@ -18,7 +18,7 @@ export interface ParsedYaml {
   root: PNode | undefined;
   /** The first key of the top-level map as written (for "must be the first line" rules). */
   firstKey: string | undefined;
-  /** True when a limit stopped the reading (a problem says which); there is nothing more to check. */
+  /** True when a limit or a syntax error stopped the reading (a problem says which); nothing more to check. */
   limited?: boolean;
 }
 
@@ -64,7 +64,8 @@ export function parseYaml(text: string, file: string, sink: ProblemSink, limits:
       dup ? 'this key appears twice in the same map: keep one of them' : `YAML syntax error: ${e.message.split('\n')[0] ?? ''}`,
     );
   }
-  if (fatal) return { root: undefined, firstKey: undefined };
+  // The syntax problems say what is wrong; there is nothing more to read (not "an empty file").
+  if (fatal) return { root: undefined, firstKey: undefined, limited: true };
   const budget = new Budget();
   // Alias.resolve walks the whole document; each alias node is resolved once, however often it expands.
   const targets = new Map<unknown, unknown>();
