@@ -28,6 +28,9 @@ function withAnchor<T extends PNode>(node: T, anchor: string | undefined): T {
   return anchor === undefined ? node : { ...node, anchor };
 }
 
+/** Tags of the YAML 1.2 core schema: the only ones TOSCA values may carry (5.3.1; 9.1.2.1 refuses !!timestamp). */
+const CORE_TAGS = new Set(['str', 'null', 'bool', 'int', 'float', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
 class Budget {
   nodes = 0;
   exceeded = false;
@@ -105,6 +108,15 @@ export function parseYaml(text: string, file: string, sink: ProblemSink, limits:
         );
       }
       return { kind: 'scalar', value: null, float: false, quoted: false, pos: posAt(0) };
+    }
+    const tag = (n as { tag?: unknown } | null)?.tag;
+    if (typeof tag === 'string' && !CORE_TAGS.has(tag)) {
+      const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+      sink.report(
+        posAt((n as { range?: [number, number, number] }).range?.[0]),
+        Codes.Shape,
+        `the YAML tag ${JSON.stringify(shown.slice(0, 60))} is not allowed: TOSCA values use the YAML 1.2 core schema (!!map, !!seq, !!str, !!null, !!bool, !!int, !!float); quote timestamps and write bytes as base64 strings`,
+      );
     }
     if (isAlias(n)) {
       const target = resolveAlias(n);

@@ -3,6 +3,7 @@
  * is not an integer, `no` is not a boolean), timestamps, versions, scalars with declared units,
  * lists and maps with their schemas, and complex types with their properties.
  */
+import { isTimestamp } from './timestamp.js';
 import { Codes, type ProblemSink } from '../problems/index.js';
 import { describe, isScalar, keyText, type PNode } from '../reader/index.js';
 import type { SchemaDef, TypeDef } from '../model/index.js';
@@ -13,7 +14,6 @@ import { toPlain } from '../reader/index.js';
 import type { Scope } from './scope.js';
 
 /** RFC 3339 date-time (9.1.2.1): no space separator, offset required (Z or ±hh:mm). */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[-+]\d{2}:\d{2})$/;
 export const VERSION = /^\d+\.\d+(\.\d+(\.[0-9A-Za-z_]+(-\d+)?)?)?$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_DEPTH = 100;
@@ -163,7 +163,7 @@ function checkShape(
         if (!(scalar && scalar.value === null)) bad('null');
         break;
       case 'timestamp':
-        if (!(scalar && typeof scalar.value === 'string' && TIMESTAMP.test(scalar.value) && !Number.isNaN(Date.parse(scalar.value)))) bad('a timestamp (YAML/ISO 8601, e.g. 2024-01-31T12:00:00Z)');
+        if (!(scalar && typeof scalar.value === 'string' && isTimestamp(scalar.value))) bad('an RFC 3339 timestamp (e.g. 2024-01-31T12:00:00Z or 2024-01-31)');
         break;
       case 'version':
         if (!(scalar && (typeof scalar.value === 'string' || typeof scalar.value === 'number') && VERSION.test(String(scalar.value)))) bad('a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]');
@@ -181,6 +181,10 @@ function checkShape(
           const dt = h.inherited(type, 'dataType');
           const dtType = dt ? h.scopeOf(type)?.find(dt.name, 'data') : undefined;
           if (dtType && h.builtinRoot(dtType)?.name === 'integer' && !p.integer) bad('a scalar with an integer number');
+          // 9.1.2.2: the number of a scalar is a value of its data_type, validation clauses included.
+          else if (dtType && h.builtinRoot(dtType) !== dtType) {
+            checkValue({ kind: 'scalar', value: p.number, float: !p.integer, quoted: false, pos: n.pos }, dtType, {}, ctx, `the number of ${what}`, depth + 1);
+          }
         }
         break;
       }
