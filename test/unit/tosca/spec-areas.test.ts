@@ -117,3 +117,20 @@ describe('keyword values', () => {
     expect(await codes(`node_types:\n  N:\n    properties:\n      p: { type: string, required: false, status: retired }\n`)).toEqual(['TOSCA-VALUE-INVALID']);
   });
 });
+
+describe('short notations and occurrence ranges', () => {
+  const fixtures = join(import.meta.dirname, 'fixtures');
+  it('requirement assignments: `name: template`, node tuples [template, index], relationship by type or template (7.2.4)', async () => {
+    expect((await validateFile(join(fixtures, 'requirement-short.yaml'))).problems).toEqual([]);
+  });
+
+  it('substitution requirement mappings keyed [name, count] with UNBOUNDED last (15.5)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(join(fixtures, 'subst-counts.yaml'), 'utf8');
+    expect((await validateFile(join(fixtures, 'subst-counts.yaml'))).problems).toEqual([]);
+    const body = (t: string): string => t.replace(/^tosca_definitions_version: tosca_2_0\n/, '');
+    expect(await codes(body(text.replace('[ service, 2 ]: [ software2, service ]', '[ service, UNBOUNDED ]: [ software2, service ]')))).toEqual(['TOSCA-SUBSTITUTION']);
+    expect(await codes(body(text.replace('[ service, 2 ]', '[ service, -1 ]')))).toEqual(['TOSCA-SHAPE']);
+    expect(await codes(body(text.replace('[ service, 2 ]', '[ service, many ]')))).toEqual(['TOSCA-SHAPE']);
+  });
+});
