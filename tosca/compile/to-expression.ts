@@ -9,7 +9,7 @@ import { call, map } from '../../store/index.js';
 import type { PNode } from '../reader/index.js';
 import type { SchemaDef, TypeDef } from '../model/index.js';
 import type { Hierarchy } from '../semantics/index.js';
-import { functionName, parseScalar, scalarUnits, unitOf } from '../semantics/index.js';
+import { functionName, parseScalar, scalarUnits, unitOf, versionText } from '../semantics/index.js';
 import { scalarValue, timestampValue, versionValue } from '../functions/index.js';
 
 export interface TypeResolver {
@@ -103,7 +103,7 @@ function typedValue(n: PNode, type: TypeDef, r: TypeResolver, depth: number, sch
   if (rootName === 'string' && n.kind === 'scalar' && typeof n.value === 'string') return unescape(n.value, r.legacy === true);
   if (rootName === 'version' && n.kind === 'scalar' && n.value !== null) {
     try {
-      return versionValue(String(n.value));
+      return versionValue(typeof n.value === 'number' || typeof n.value === 'string' ? versionText(n.value, n.float) : String(n.value));
     } catch {
       return undefined;
     }

@@ -46,6 +46,11 @@ export function unitOf(unit: string, units: ReadonlySet<string>, legacy: boolean
   return hits.length === 1 ? hits[0] : undefined;
 }
 
+/** The version a YAML scalar denotes: `18.0` parses as the float 18, whose text had a minor part. */
+export function versionText(v: string | number, float: boolean): string {
+  return typeof v === 'number' && float && Number.isInteger(v) ? `${v}.0` : String(v);
+}
+
 /** Every unit string a scalar type accepts (units, and prefix+unit when prefixes are declared). */
 export function scalarUnits(t: TypeDef, h: Hierarchy): Set<string> {
   const out = new Set<string>();
@@ -166,7 +171,8 @@ function checkShape(
         if (!(scalar && typeof scalar.value === 'string' && isTimestamp(scalar.value))) bad('an RFC 3339 timestamp (e.g. 2024-01-31T12:00:00Z or 2024-01-31)');
         break;
       case 'version':
-        if (!(scalar && (typeof scalar.value === 'string' || typeof scalar.value === 'number') && VERSION.test(String(scalar.value)))) bad('a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]');
+        // A YAML float such as `18.0` is the version 18.0 (its text, which the number loses, had the dot).
+        if (!(scalar && (typeof scalar.value === 'string' || typeof scalar.value === 'number') && VERSION.test(versionText(scalar.value, scalar.float)))) bad('a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]');
         break;
       case 'scalar': {
         const units = scalarUnits(type, h);

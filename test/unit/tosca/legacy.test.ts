@@ -147,4 +147,12 @@ topology_template:
     const inst = await instantiateService(await store.createDeployment('nr'), c.service!);
     expect(inst.problems).toMatchObject([{ code: 'KH-TOSCA-NO-RUNTIME', node: 'db' }]);
   });
+
+  it('a 1.3 template in the style of the Simple Profile examples validates and compiles (1.3 keynames, versions as floats, imports with file:)', async () => {
+    const f = join(import.meta.dirname, 'fixtures', 'legacy', 'wordpress.yaml');
+    expect((await validateFile(f)).problems).toEqual([]);
+    const c = await compileFile(f);
+    expect(c.problems).toEqual([]);
+    expect(JSON.stringify(toJson(c.service!.outputs.find((o) => o.name === 'url')!.updater!))).toContain('tosca:get_attribute');
+  });
 });
