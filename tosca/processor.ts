@@ -62,10 +62,18 @@ export async function validateLocation(entry: Location, display: string, opts: V
   const sink = new ProblemSink();
   const catalog = opts.catalog ?? new ProfileCatalog();
   const chosen = new Map<string, Location | null>();
-  const resolveProfile = async (name: string, pos: Position, s: ProblemSink): Promise<Location | undefined> => {
-    const cached = chosen.get(name);
-    if (cached !== undefined) return cached ?? undefined;
+  const resolveProfile = async (name: string, pos: Position, s: ProblemSink, from?: Location): Promise<Location | undefined> => {
     const cands = catalog.candidates(name);
+    // Several declarations: the valid ones compete, and the one nearest the importing file (in its
+    // folder or the closest enclosing one) wins; otherwise the choice would be a guess.
+    const near = (c: Location): number => {
+      if (!from || (c.store !== from.store && !(c.store instanceof FsStore && from.store instanceof FsStore))) return -1;
+      const dir = path.dirname(c.path);
+      return isInside(dir, from.path) ? dir.length : -1;
+    };
+    const key = cands.length > 1 && from ? `${name}\0${path.dirname(from.path)}` : name;
+    const cached = chosen.get(key);
+    if (cached !== undefined) return cached ?? undefined;
     let pick: Location | undefined;
     if (cands.length === 1) pick = cands[0];
     else if (cands.length > 1 && depth < 4) {
@@ -75,19 +83,22 @@ export async function validateLocation(entry: Location, display: string, opts: V
         const r = await validateLocation(c, c.store.display(c.path), opts, depth + 1);
         if (r.valid) valid.push(c);
       }
+      const best = Math.max(...valid.map(near));
+      const nearest = best >= 0 ? valid.filter((c) => near(c) === best) : [];
       if (valid.length === 1) pick = valid[0];
+      else if (nearest.length === 1) pick = nearest[0];
       else {
         s.report(pos, Codes.ProfileUnknown, `the profile "${name}" is declared by ${cands.length} files and ${valid.length} of them are valid: keep one`);
-        chosen.set(name, null);
+        chosen.set(key, null);
         return undefined;
       }
     }
     if (!pick) {
       s.report(pos, Codes.ProfileUnknown, `unknown profile "${name}": add the folder that holds it with --profiles DIR`);
-      chosen.set(name, null);
+      chosen.set(key, null);
       return undefined;
     }
-    chosen.set(name, pick);
+    chosen.set(key, pick);
     return pick;
   };
   const legacyFile = legacyTypesFile();

@@ -25,7 +25,7 @@ export interface LoadedFile {
 }
 
 /** Finds the file of a profile by name, reporting (and returning undefined) when it cannot. */
-export type ProfileResolver = (name: string, pos: Position, sink: ProblemSink) => Promise<Location | undefined>;
+export type ProfileResolver = (name: string, pos: Position, sink: ProblemSink, from?: Location) => Promise<Location | undefined>;
 
 /** A library file as read once: its definitions and the problems reading it produced. */
 interface LibraryEntry {
@@ -197,7 +197,7 @@ export async function loadGraph(
   };
   const loadImport = async (imp: ImportDef, from: Location, def: ToscaFileDef, depth: number): Promise<string | undefined> => {
     if (imp.profile !== undefined) {
-      const loc = await resolveProfile(imp.profile, imp.pos, sink);
+      const loc = await resolveProfile(imp.profile, imp.pos, sink, from);
       return loc && load(loc, imp.pos, depth);
     }
     let url = imp.url ?? '';

@@ -134,3 +134,21 @@ describe('short notations and occurrence ranges', () => {
     expect(await codes(body(text.replace('[ service, 2 ]', '[ service, many ]')))).toEqual(['TOSCA-SHAPE']);
   });
 });
+
+describe('profiles declared twice (6.8.2.1)', () => {
+  it('the declaration nearest the importing file wins; elsewhere the choice is refused, not guessed', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const { buildCatalog } = await import('../../../tosca/index.js');
+    const root = mkdtempSync(join(tmpdir(), 'kh-tosca-prof-'));
+    for (const d of ['a', 'b']) {
+      mkdirSync(join(root, d));
+      writeFileSync(join(root, d, 'p.yaml'), `tosca_definitions_version: tosca_2_0\nprofile: ex.dup:1.0\nnode_types:\n  From${d.toUpperCase()}: {}\n`);
+    }
+    const use = (t: string): string => `tosca_definitions_version: tosca_2_0\nimports: [ { profile: ex.dup:1.0 } ]\nservice_template:\n  node_templates:\n    n: { type: ${t} }\n`;
+    writeFileSync(join(root, 'a', 's.yaml'), use('FromA'));
+    writeFileSync(join(root, 's.yaml'), use('FromA'));
+    const catalog = await buildCatalog([root], root);
+    expect((await validateFile(join(root, 'a', 's.yaml'), { catalog, root })).problems).toEqual([]);
+    expect((await validateFile(join(root, 's.yaml'), { catalog, root })).problems.map((p) => p.code)).toContain('TOSCA-PROFILE-UNKNOWN');
+  });
+});
