@@ -128,7 +128,9 @@ export async function loadGraph(
     const size = loc.store.size ? await loc.store.size(loc.path) : undefined;
     if (size !== undefined && size > limits.maxFileBytes) {
       sink.report(from ?? { file: display, line: 1, column: 1 }, Codes.Limit, `${display} has ${size} bytes, more than ${limits.maxFileBytes}: split it into imported files; ${limitHint('maxFileBytes')}`);
-      return undefined;
+      // The file exists: it is refused (invalid), not unreadable.
+      files.set(key, { key, loc, display, edges: [] });
+      return key;
     }
     const bytes = await loc.store.read(loc.path);
     if (bytes === undefined) {
