@@ -65,6 +65,8 @@ const LEGACY_TOP_KEYS = ['namespace', 'template_name', 'template_author', 'templ
 
 const URL_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 
+const LEGACY_IMPORT_KEYS = ['url', 'profile', 'repository', 'namespace', 'description', 'metadata', 'file', 'namespace_prefix', 'namespace_uri'];
+
 function readImport(g: GrammarContext, n: PNode): ImportDef | undefined {
   if (isString(n)) {
     if (n.value === '') {
@@ -75,6 +77,11 @@ function readImport(g: GrammarContext, n: PNode): ImportDef | undefined {
   }
   const m = g.map(n, 'an import definition');
   if (!m) return undefined;
+  // TOSCA 1.0-1.2 named imports: `- <import_name>: <file_URI>` or `- <import_name>: { file: … }`.
+  const only = m.entries.length === 1 ? m.entries[0]! : undefined;
+  if (g.legacy && only && isString(only.key) && !LEGACY_IMPORT_KEYS.includes(only.key.value) && (isString(only.value) || isMap(only.value))) {
+    return readImport(g, only.value);
+  }
   g.keys(m, ['url', 'profile', 'repository', 'namespace', 'description', 'metadata', ...(g.legacy ? ['file', 'namespace_prefix', 'namespace_uri'] : [])], [], 'an import definition');
   const url = g.str(get(m, 'url') ?? get(m, 'file'), 'the url of an import');
   const profile = g.str(get(m, 'profile'), 'the profile of an import');

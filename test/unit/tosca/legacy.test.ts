@@ -155,4 +155,15 @@ topology_template:
     expect(c.problems).toEqual([]);
     expect(JSON.stringify(toJson(c.service!.outputs.find((o) => o.name === 'url')!.updater!))).toContain('tosca:get_attribute');
   });
+
+  it('accepts the 1.0-1.2 named import forms (`- name: uri`, `- name: { file: uri }`)', async () => {
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'mysql-types.yaml'), readFileSync(join(import.meta.dirname, 'fixtures', 'legacy', 'types.yaml')));
+    for (const form of ['  - mytypes: mysql-types.yaml', '  - mytypes:\n      file: mysql-types.yaml']) {
+      const f = file(`tosca_definitions_version: tosca_simple_yaml_1_0\nimports:\n${form}\ntopology_template:\n  node_templates:\n    db: { type: tosca.nodes.Database.MySQL, properties: { name: x } }\n`);
+      expect((await validateFile(f)).problems).toEqual([]);
+    }
+    const two = file(`tosca_definitions_version: tosca_2_0\nimports:\n  - mytypes: types.yaml\n`);
+    expect((await validateFile(two)).problems.map((p) => p.code)).toContain('TOSCA-KEY-UNKNOWN');
+  });
 });
