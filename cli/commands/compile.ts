@@ -6,6 +6,7 @@
 import { stringify } from 'yaml';
 import type { Command } from '../command.js';
 import { flagBool, flagList, flagString, parseArgs, parseAssignments, UsageError } from '../args.js';
+import { TOSCA_FLAGS, TOSCA_USAGE, toscaFlags } from './tosca-flags.js';
 import { buildCatalog } from '../../tosca/index.js';
 import { compileFile, instantiateService, readOutputs } from '../../tosca/compile/index.js';
 import type { CompiledService } from '../../tosca/compile/index.js';
@@ -52,10 +53,10 @@ async function instances(d: Deployment): Promise<unknown> {
 export const compileCommand: Command = {
   name: 'compile',
   summary: 'compile a TOSCA service template to Floria templates (and instances with --instantiate)',
-  usage: 'khutulun compile [--profiles DIR]... [--input NAME=VALUE]... [-o yaml|json] [--instantiate] FILE',
+  usage: `khutulun compile ${TOSCA_USAGE} [--input NAME=VALUE]... [-o yaml|json] [--instantiate] FILE`,
   async run(argv, io) {
     const args = parseArgs(argv, {
-      profiles: { value: true, repeat: true },
+      ...TOSCA_FLAGS,
       input: { value: true, repeat: true },
       output: { value: true, short: 'o' },
       instantiate: {},
@@ -65,8 +66,9 @@ export const compileCommand: Command = {
     if (args.positionals.length !== 1) throw new UsageError('compile takes exactly one FILE');
     const file = args.positionals[0]!;
     const inputs = Object.fromEntries(parseAssignments(flagList(args, 'input')));
-    const catalog = await buildCatalog(flagList(args, 'profiles'), io.cwd);
-    const r = await compileFile(file, { catalog, cwd: io.cwd, inputs });
+    const t = toscaFlags(args);
+    const catalog = await buildCatalog(t.profiles, io.cwd);
+    const r = await compileFile(file, { catalog, cwd: io.cwd, inputs, limits: t.limits, allowFiles: t.allowFiles, ...(t.root !== undefined && { root: t.root }) });
     for (const p of r.problems) io.stderr(`${p.file}:${p.line}:${p.column}: ${p.code}: ${p.message}\n`);
     if (!r.service || !r.ok) return r.ioError ? 2 : 1;
     let result: unknown = { templates: plain(r.service as CompiledService) };
@@ -75,7 +77,7 @@ export const compileCommand: Command = {
       const store = await openStore({ hostId: 'compile' });
       try {
         const d = await store.createDeployment('compile');
-        const inst = await instantiateService(d, r.service);
+        const inst = await instantiateService(d, r.service, undefined, t.limits);
         for (const p of inst.problems) io.stderr(`${file}: ${p.code}: ${p.message}\n`);
         failed = inst.problems.length > 0;
         result = { ...(result as object), instances: await instances(d) };

@@ -5,10 +5,11 @@
  * and the processor picks the one that validates.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
+import { DEFAULT_LIMITS } from '../limits/index.js';
 import { FsStore, type Location } from '../loader/source.js';
 
 const MAX_FILES = 10_000;
@@ -38,17 +39,21 @@ export class ProfileCatalog {
   async addDirectory(dir: string, cwd: string): Promise<void> {
     const store = new FsStore(cwd);
     const files: string[] = [];
-    await walk(path.resolve(cwd, dir), files);
+    const root = path.resolve(cwd, dir);
+    await walk(root, files);
     for (const f of files) {
       let text: string;
       try {
+        // A catalog may hold large artifacts: only files a TOSCA file could be are read.
+        if ((await stat(f)).size > DEFAULT_LIMITS.maxFileBytes) continue;
         text = await readFile(f, 'utf8');
       } catch {
         continue;
       }
       if (!PROFILE_LINE.test(text)) continue;
       const name = profileNameOf(text);
-      if (name !== undefined) this.add(name, { store, path: f, root: path.dirname(f) });
+      // The catalog folder is the profile's root: its files may import each other inside it.
+      if (name !== undefined) this.add(name, { store, path: f, root, library: true });
     }
   }
 }
@@ -65,6 +70,8 @@ export function profileNameOf(text: string): string | undefined {
   }
 }
 
+const NOT_TOSCA = /\.(sh|bash|py|js|mjs|cjs|ts|json|md|txt|rst|html|css|png|jpe?g|gif|svg|ico|gz|tgz|zip|tar|csar|wasm|so|bin|exe|jar|war|pem|crt|key|lock|log|meta|xml|ini|cfg|conf|toml)$/i;
+
 async function walk(dir: string, out: string[]): Promise<void> {
   let entries;
   try {
@@ -78,18 +85,22 @@ async function walk(dir: string, out: string[]): Promise<void> {
     if (e.isDirectory()) {
       if (e.name !== 'node_modules' && !e.name.startsWith('.')) await walk(p, out);
     } else if (e.isFile() && /\.(ya?ml)$/i.test(e.name)) out.push(p);
-    else if (e.isFile() && !e.name.includes('.')) out.push(p); // extension-less TOSCA files exist too
+    // TOSCA files without a YAML extension exist too (`io.kubernetes`, `types`); known artifact
+    // and archive kinds are skipped, everything else is checked for a `profile:` line.
+    else if (e.isFile() && !NOT_TOSCA.test(e.name)) out.push(p);
   }
 }
 
 /** The repository root (found by walking up to package.json from this module). */
+let cachedRoot: { dir: string | undefined } | undefined;
 function projectRoot(): string | undefined {
+  if (cachedRoot) return cachedRoot.dir;
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (existsSync(path.join(dir, 'package.json'))) return (cachedRoot = { dir }).dir;
     dir = path.dirname(dir);
   }
-  return undefined;
+  return (cachedRoot = { dir: undefined }).dir;
 }
 
 /** The project's own profiles/ folder. */

@@ -20,6 +20,6 @@ export async function compileFile(
 ): Promise<CompileFileResult> {
   const v = await validateFile(file, options);
   if (!v.valid || !v.model) return { file, ok: false, problems: v.problems, ioError: v.ioError };
-  const c = compileService(v.model, options.inputs ? { inputs: options.inputs } : {});
+  const c = compileService(v.model, { ...(options.inputs && { inputs: options.inputs }), ...(options.limits && { limits: options.limits }) });
   return { file, ok: c.problems.length === 0, problems: c.problems, service: c.service, ioError: false };
 }

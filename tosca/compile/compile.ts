@@ -3,7 +3,8 @@
  * Inputs given by the user are checked against their declared types here, with positioned problems.
  */
 import type { Expression } from '../../store/index.js';
-import { ProblemSink, type Problem } from '../problems/index.js';
+import { Codes, ProblemSink, type Problem } from '../problems/index.js';
+import { limitHint, resolveLimits, type ToscaLimits } from '../limits/index.js';
 import { parseYaml, type PNode } from '../reader/index.js';
 import type { ToscaModel } from '../processor.js';
 import { checkValue } from '../semantics/index.js';
@@ -15,6 +16,8 @@ import type { CompiledGroup, CompiledNode, CompiledPolicy, CompiledProperty, Com
 export interface CompileOptions {
   /** Input values as YAML text (from `--input NAME=VALUE`) or already-parsed expressions. */
   readonly inputs?: Readonly<Record<string, string | Expression>>;
+  /** Instance limits (maxInstances, maxTotalInstances); defaults in DEFAULT_LIMITS. */
+  readonly limits?: Partial<ToscaLimits>;
 }
 
 export interface CompileResult {
@@ -24,7 +27,7 @@ export interface CompileResult {
 
 export function compileService(model: ToscaModel, options: CompileOptions = {}): CompileResult {
   const st = model.entry.serviceTemplate;
-  const ctx = new CompileContext(model.hierarchy, model.scope);
+  const ctx = new CompileContext(model.hierarchy, model.scope, model.entry.legacy);
   const sink = new ProblemSink();
   if (!st) {
     sink.report(model.entry.pos, 'TOSCA-NO-SERVICE', 'this file has no service_template: nothing to compile (profiles are imported, not deployed)');
@@ -66,13 +69,29 @@ export function compileService(model: ToscaModel, options: CompileOptions = {}):
     const source = def.value ?? def.default;
     const base = { name, readOnly: false, ...(def.type && { type: def.type.name }), ...(def.description && { description: def.description }) };
     if (!source) outputs.push(base);
-    else outputs.push(hasCall(source) ? { ...base, updater: ctx.expr(source) } : { ...base, value: ctx.expr(source) });
+    else outputs.push(hasCall(source, model.entry.legacy) ? { ...base, updater: ctx.expr(source) } : { ...base, value: ctx.expr(source) });
   }
 
+  const limits = resolveLimits(options.limits);
   const nodes: CompiledNode[] = [];
+  let total = 0;
   for (const t of st.nodeTemplates.values()) {
     const n = compileNode(t, ctx);
-    if (n) nodes.push(n);
+    if (!n) continue;
+    nodes.push(n);
+    // Literal counts are checked here, with a position; counts from inputs when instantiating.
+    const at = t.count?.pos ?? t.pos;
+    if (typeof n.count === 'bigint') {
+      if (n.count > BigInt(limits.maxInstances)) {
+        sink.report(at, Codes.Limit, `node template "${t.name}" asks for ${n.count} instances, more than ${limits.maxInstances}: ${limitHint('maxInstances')}`);
+      } else total += Number(n.count);
+    }
+    for (const r of n.requirements) {
+      if (r.count > limits.maxInstances) sink.report(t.pos, Codes.Limit, `requirement "${r.name}" of node template "${t.name}" has count ${r.count}, more than ${limits.maxInstances}: ${limitHint('maxInstances')}`);
+    }
+  }
+  if (total > limits.maxTotalInstances) {
+    sink.report(st.pos, Codes.Limit, `the service asks for ${total} node instances, more than ${limits.maxTotalInstances}: ${limitHint('maxTotalInstances')}`);
   }
 
   const policies: CompiledPolicy[] = st.policies.map((p) => {

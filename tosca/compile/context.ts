@@ -18,6 +18,8 @@ export class CompileContext implements TypeResolver {
   constructor(
     readonly hierarchy: Hierarchy,
     readonly scope: Scope,
+    /** The entry file is TOSCA 1.x: 1.x function syntax and case-insensitive units. */
+    readonly legacy = false,
   ) {}
 
   /** Resolves a type name as seen from the files that declare `owners` (child first), then the entry. */
@@ -79,7 +81,7 @@ export class CompileContext implements TypeResolver {
     };
     if (!source) return readOnly && def?.required === false ? undefined : base;
     const e = this.expr(source, type, def);
-    return hasCall(source) ? { ...base, updater: e } : { ...base, value: e };
+    return hasCall(source, this.legacy) ? { ...base, updater: e } : { ...base, value: e };
   }
 
   /** Properties (read-only) and attributes (writable) of an entity, in definition order. */

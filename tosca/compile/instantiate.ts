@@ -8,11 +8,24 @@ import { KhutulunError } from '../../common/index.js';
 import type { Deployment, Expression, FunctionRegistry, Vertex } from '../../store/index.js';
 import { evaluate, formatEntityId, stringMap } from '../../store/index.js';
 import { isScalar, registerToscaFunctions, scalarParts } from '../functions/index.js';
+import { limitHint, resolveLimits, type ToscaLimits } from '../limits/index.js';
 import type { CompiledNode, CompiledService } from './compiled.js';
 import { DeploymentGraph, NOT_YET } from './graph-view.js';
 import { matchRequirements, type Candidate, type Slot } from './match-requirements.js';
 import { floriaName, nodeName } from './names.js';
 import { nodeMetadata, propertyInput, propertyInputs, writeTemplates } from './write-templates.js';
+
+/**
+ * Normative 1.x node types that promise software or infrastructure no Khutulun runtime provides by
+ * itself: a template using one must implement its Standard operations (scripts, run by plugins),
+ * or it cannot be deployed. tosca.nodes.Compute maps to the host (nothing to run), and a
+ * SoftwareComponent without operations has nothing to run.
+ */
+const NO_RUNTIME = new Set([
+  'tosca.nodes.WebServer', 'tosca.nodes.WebApplication', 'tosca.nodes.DBMS', 'tosca.nodes.Database',
+  'tosca.nodes.Storage.ObjectStorage', 'tosca.nodes.Storage.BlockStorage', 'tosca.nodes.Container.Runtime',
+  'tosca.nodes.Container.Application', 'tosca.nodes.LoadBalancer', 'tosca.nodes.network.Network', 'tosca.nodes.network.Port',
+]);
 
 export interface InstantiateProblem {
   readonly code: string;
@@ -52,7 +65,14 @@ function amount(e: Expression | undefined): number | undefined {
   return undefined;
 }
 
-export async function instantiateService(d: Deployment, s: CompiledService, maxPasses = 8): Promise<ServiceInstance> {
+export async function instantiateService(
+  d: Deployment,
+  s: CompiledService,
+  maxPasses = 8,
+  /** Instance limits (maxInstances per template and count, maxTotalInstances); defaults in DEFAULT_LIMITS. */
+  limitOverrides: Partial<ToscaLimits> = {},
+): Promise<ServiceInstance> {
+  const limits = resolveLimits(limitOverrides);
   if (d.query({ kind: 'vertex', directory: ['nodes'] }).length > 0) {
     throw new KhutulunError('KH-TOSCA-ALREADY-INSTANTIATED', `deployment ${d.name} already has nodes`, {
       hint: 'undeploy it first, or deploy under another name',
@@ -84,16 +104,35 @@ export async function instantiateService(d: Deployment, s: CompiledService, maxP
   // Node representations.
   const byTemplate = new Map<string, { node: CompiledNode; paths: string[] }>();
   const creates: Promise<Vertex>[] = [];
+  let total = 0;
   for (const n of s.nodes) {
     if (n.directives.includes('select') || n.directives.includes('substitute')) {
       problems.push({ code: 'KH-TOSCA-DIRECTIVE', node: n.name, message: `node "${n.name}" has the ${n.directives.join('/')} directive: Khutulun has no inventory or substitution source for it yet, so it is not instantiated` });
+      continue;
+    }
+    const promised = n.classes.find((c) => NO_RUNTIME.has(c));
+    if (promised !== undefined && Object.keys(n.handlers).length === 0) {
+      problems.push({
+        code: 'KH-TOSCA-NO-RUNTIME',
+        node: n.name,
+        message: `node "${n.name}" is a ${promised}, and no Khutulun runtime provides one by itself: implement its Standard operations (create/configure/start) with artifacts, or use a Khutulun type (Process, Container, VirtualMachine...)`,
+      });
       continue;
     }
     let count = 1;
     const r = await evaluate(n.count, d.functions, { deployment: d.name, entity: sid });
     if (r.errors.length > 0 || typeof r.value !== 'bigint' || r.value < 0n) {
       problems.push({ code: 'KH-TOSCA-COUNT', node: n.name, message: `node "${n.name}": count must be a non-negative integer${r.errors[0] ? ` (${r.errors[0].message})` : ''}` });
+    } else if (r.value > BigInt(limits.maxInstances)) {
+      // Checked before any vertex is made: a count of 1e9 is refused, not attempted.
+      problems.push({ code: 'KH-TOSCA-LIMIT', node: n.name, message: `node "${n.name}": count ${r.value} is more than ${limits.maxInstances} instances; ${limitHint('maxInstances')}` });
+      continue;
     } else count = Number(r.value);
+    total += count;
+    if (total > limits.maxTotalInstances) {
+      problems.push({ code: 'KH-TOSCA-LIMIT', node: n.name, message: `the service asks for more than ${limits.maxTotalInstances} node instances; ${limitHint('maxTotalInstances')}` });
+      break;
+    }
     const paths: string[] = [];
     for (let i = 0; i < count; i++) {
       const path = `nodes/${nodeName(n.name, i, count)}`;
@@ -152,7 +191,7 @@ export async function instantiateService(d: Deployment, s: CompiledService, maxP
         const a = amount((await evaluate(v, d.functions, { deployment: d.name, entity: d.require('vertex', path).id })).value);
         if (a !== undefined) allocation[k] = a;
       }
-      for (let i = 0; i < req.count; i++) {
+      for (let i = 0; i < Math.min(req.count, limits.maxInstances); i++) {
         const ordinal = counters.get(req.name) ?? 0;
         counters.set(req.name, ordinal + 1);
         slots.push({ key: `${path}#${req.name}[${ordinal}]`, optional: req.optional, candidates, allocation, source: path, req, ordinal });

@@ -25,7 +25,8 @@ export async function runSuite(dir: string): Promise<SuiteReport> {
   const disagreements: Disagreement[] = [];
   let passed = 0;
   for (const row of rows) {
-    const r = await validateFile(row.file, { catalog, cwd: dir });
+    // The suite's folder is the root: its files import each other across sub-folders (../types).
+    const r = await validateFile(row.file, { catalog, cwd: dir, root: dir });
     const verdict = r.valid ? 'valid' : 'invalid';
     if (verdict === row.expected) passed++;
     else disagreements.push({ file: row.file, expected: row.expected, problems: r.problems });

@@ -53,6 +53,20 @@ export function resolvePath(fn: string, graph: ToscaGraph, site: CallSite, args:
     const self = graph.self(site);
     if (!self) throw functionError('KH-TOSCA-PATH', `${fn}: SELF has no meaning here`, 'use SELF inside a node or relationship template');
     contexts = [self];
+  } else if (first === 'HOST' || first === 'SOURCE' || first === 'TARGET') {
+    // TOSCA 1.x keywords (Simple Profile 1.3, 4.1): HOST is the node SELF is hosted on (its `host`
+    // requirement, as the normative types name it); SOURCE/TARGET are a relationship's ends.
+    const self = graph.self(site);
+    if (!self) throw functionError('KH-TOSCA-PATH', `${fn}: ${first} has no meaning here`, 'use it inside a node or relationship template');
+    if (first === 'HOST') {
+      const node = self.kind === 'node' ? self : self.kind === 'relationship' ? self.source() : undefined;
+      const host = node?.relationships('host')[0]?.target();
+      if (!host) throw functionError('KH-TOSCA-PATH', `${fn}: HOST: this node has no fulfilled "host" requirement`, 'add a host requirement');
+      contexts = [host];
+    } else {
+      if (self.kind !== 'relationship') throw functionError('KH-TOSCA-PATH', `${fn}: ${first} is only meaningful in a relationship`);
+      contexts = [first === 'SOURCE' ? self.source() : self.target()];
+    }
   } else {
     const nodes = graph.nodes(first);
     if (nodes.length === 0) throw functionError('KH-TOSCA-PATH', `${fn}: no node template named "${first}"`, 'check the node template name');
@@ -95,6 +109,26 @@ export function resolvePath(fn: string, graph: ToscaGraph, site: CallSite, args:
       contexts = contexts.flatMap((c) => pick(fn, (c as ToscaCapability).incoming(), idx, `capability "${(c as ToscaCapability).name}"`));
       at = next;
     } else break;
+  }
+  // TOSCA 1.x (Simple Profile 1.3, 4.4.2): `[ <node>, <capability_or_requirement>, <property> ]`.
+  // Only when the node has no property of that name, so a 2.0 path keeps its meaning (a nested key).
+  const word = args[at];
+  if (contexts.length > 0 && contexts.every((c) => c.kind === 'node') && typeof word === 'string' && args.length > at + 1) {
+    const nodes = contexts as ToscaNode[];
+    if (nodes.every((n) => n.property(word) === undefined)) {
+      const caps = nodes.map((n) => n.capability(word));
+      if (caps.every((c) => c !== undefined)) return { contexts: caps as ToscaCapability[], many, rest: args.slice(at + 1) };
+      const rels = nodes.map((n) => n.relationships(word));
+      if (rels.every((r) => r.length > 0)) {
+        // As OpenStack's tosca-parser reads it: the target's capability of the requirement's name
+        // (host -> host), else the target node.
+        const targets: ToscaContext[] = rels.map((r) => {
+          const t = r[0]!.target();
+          return t.capability(word) ?? t;
+        });
+        return { contexts: targets, many, rest: args.slice(at + 1) };
+      }
+    }
   }
   return { contexts, many, rest: args.slice(at) };
 }

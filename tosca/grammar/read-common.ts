@@ -70,8 +70,10 @@ export function readPropertyDef(
   const what = `the ${flavor === 'refinement' ? 'property' : flavor} definition "${name}"`;
   const isCallMap = isMap(n) && n.entries.length === 1 && isString(n.entries[0]!.key) && /^\$[^$]/.test(String(n.entries[0]!.key.value));
   if (!isMap(n) || isCallMap) {
-    // Single-line parameter form: the value itself (possibly a function call).
-    if (flavor === 'parameter') return { name, pos: n.pos, value: n };
+    // Single-line form: the value itself (possibly a function call). Parameters (10.4) and, in a
+    // refinement (a derived type, a capability definition refining its type), properties (9.4:
+    // "the short form can be used only during a refinement"; the parent must define it).
+    if (flavor === 'parameter' || flavor === 'refinement') return { name, pos: n.pos, value: n };
     g.report(n.pos, Codes.Shape, `${what} must be a map with at least "type", not ${describe(n)}`);
     return undefined;
   }
@@ -94,7 +96,8 @@ export function readPropertyDef(
   const keySchema = readSchema(g, get(n, 'key_schema'), `the key_schema of ${what}`, flavor === 'refinement');
   const entrySchema = readSchema(g, get(n, 'entry_schema'), `the entry_schema of ${what}`, flavor === 'refinement');
   const status = g.str(get(n, 'status'), `the status of ${what}`);
-  if (status !== undefined && !['supported', 'unsupported', 'experimental', 'deprecated'].includes(status)) {
+  // Keyword values in any case (Supported, DEPRECATED): the standard lists no case for them.
+  if (status !== undefined && !['supported', 'unsupported', 'experimental', 'deprecated'].includes(status.toLowerCase())) {
     g.report(get(n, 'status')!.pos, Codes.ValueInvalid, `status must be one of supported, unsupported, experimental, deprecated`);
   }
   const metadata = g.metadata(get(n, 'metadata'));

@@ -18,7 +18,14 @@ import { KIND_SECTION, readTypeDef } from './read-types.js';
 import { readServiceTemplate } from './read-templates.js';
 
 export const TOSCA_2_0 = 'tosca_2_0';
-export const LEGACY_VERSIONS = ['tosca_simple_yaml_1_3', 'tosca_simple_yaml_1_2', 'tosca_simple_yaml_1_1', 'tosca_simple_yaml_1_0'];
+export const LEGACY_VERSIONS = [
+  'tosca_simple_yaml_1_3',
+  'tosca_simple_yaml_1_2',
+  'tosca_simple_yaml_1_1',
+  'tosca_simple_yaml_1_0',
+  // The NFV profile's own version string (TOSCA Simple Profile for NFV 1.0, 5.1); its types are not bundled.
+  'tosca_simple_profile_for_nfv_1_0_0',
+];
 
 /** Everything one file declares, before imports are resolved. */
 export interface ToscaFileDef {
@@ -58,6 +65,8 @@ const LEGACY_TOP_KEYS = ['namespace', 'template_name', 'template_author', 'templ
 
 const URL_SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/;
 
+const LEGACY_IMPORT_KEYS = ['url', 'profile', 'repository', 'namespace', 'description', 'metadata', 'file', 'namespace_prefix', 'namespace_uri'];
+
 function readImport(g: GrammarContext, n: PNode): ImportDef | undefined {
   if (isString(n)) {
     if (n.value === '') {
@@ -68,6 +77,11 @@ function readImport(g: GrammarContext, n: PNode): ImportDef | undefined {
   }
   const m = g.map(n, 'an import definition');
   if (!m) return undefined;
+  // TOSCA 1.0-1.2 named imports: `- <import_name>: <file_URI>` or `- <import_name>: { file: … }`.
+  const only = m.entries.length === 1 ? m.entries[0]! : undefined;
+  if (g.legacy && only && isString(only.key) && !LEGACY_IMPORT_KEYS.includes(only.key.value) && (isString(only.value) || isMap(only.value))) {
+    return readImport(g, only.value);
+  }
   g.keys(m, ['url', 'profile', 'repository', 'namespace', 'description', 'metadata', ...(g.legacy ? ['file', 'namespace_prefix', 'namespace_uri'] : [])], [], 'an import definition');
   const url = g.str(get(m, 'url') ?? get(m, 'file'), 'the url of an import');
   const profile = g.str(get(m, 'profile'), 'the profile of an import');
@@ -186,7 +200,8 @@ export function readToscaFile(root: PNode | undefined, firstKey: string | undefi
     return undefined;
   }
   if (!isMap(root)) {
-    sink.report(root.pos, Codes.Shape, `a TOSCA file must be a YAML map, not ${describe(root)}`);
+    // The content is not quoted: the file may not be the caller's (a mistaken or hostile import).
+    sink.report(root.pos, Codes.Shape, `a TOSCA file must be a YAML map, not ${root.kind === 'list' ? 'a list' : 'a single scalar value'}`);
     return undefined;
   }
   const probe = new GrammarContext(sink, file, false);

@@ -319,11 +319,31 @@ function readSubstitution(g: GrammarContext, n: PNode): SubstitutionMappingsDef 
   const nodeType = g.ref(get(m, 'node_type'), 'node_type');
   const filter = get(m, 'substitution_filter');
   const reqs = get(m, 'requirements');
-  const requirements: Array<{ name: string; pos: SubstitutionMappingsDef['pos']; value: PNode }> = [];
+  const requirements: Array<{ name: string; pos: SubstitutionMappingsDef['pos']; value: PNode; count?: number | 'UNBOUNDED' }> = [];
   if (reqs !== undefined) {
-    // 15.5: a list of single-entry maps so that one requirement may be mapped several times.
-    if (isList(reqs)) requirements.push(...g.sequenced(reqs, 'requirement mappings', (name, v, pos) => ({ name, pos, value: v })));
-    else for (const [name, v] of g.named(reqs, 'requirement mappings', (_n, v) => v)) requirements.push({ name, pos: v.pos, value: v });
+    // 15.5: a list of single-entry maps so that one requirement may be mapped several times; a
+    // key may be `[ <requirement_name>, <count> ]` (count: a non-negative integer or UNBOUNDED).
+    if (isList(reqs)) {
+      for (const item of reqs.items) {
+        if (!isMap(item) || item.entries.length !== 1) {
+          g.report(item.pos, Codes.Shape, `each requirement mapping must be a map with exactly one key, not ${describe(item)}`);
+          continue;
+        }
+        const { key, value } = item.entries[0]!;
+        if (isString(key) && key.value !== '') {
+          requirements.push({ name: key.value, pos: key.pos, value });
+          continue;
+        }
+        const [name, count] = isList(key) ? key.items : [];
+        const n = count && isScalar(count) ? count.value : undefined;
+        const okCount = n === 'UNBOUNDED' || (typeof n === 'number' && Number.isInteger(n) && n >= 0 && !(count as { float?: boolean }).float);
+        if (!isList(key) || key.items.length !== 2 || !name || !isString(name) || name.value === '' || !okCount) {
+          g.report(key.pos, Codes.Shape, 'a requirement mapping key is a requirement name or [ <requirement_name>, <count> ] with count a non-negative integer or UNBOUNDED (15.5)');
+          continue;
+        }
+        requirements.push({ name: name.value, pos: key.pos, value, count: n as number | 'UNBOUNDED' });
+      }
+    } else for (const [name, v] of g.named(reqs, 'requirement mappings', (_n, v) => v)) requirements.push({ name, pos: v.pos, value: v });
   }
   return {
     pos: m.pos,

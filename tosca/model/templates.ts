@@ -130,7 +130,7 @@ export interface SubstitutionMappingsDef {
   readonly attributes: ReadonlyMap<string, PNode>;
   readonly capabilities: ReadonlyMap<string, PNode>;
   /** Requirement mappings as written (a list of single-entry maps or a map). */
-  readonly requirements: ReadonlyArray<{ name: string; pos: Position; value: PNode }>;
+  readonly requirements: ReadonlyArray<{ name: string; pos: Position; value: PNode; count?: number | 'UNBOUNDED' }>;
   readonly interfaces: ReadonlyMap<string, PNode>;
 }
 

@@ -63,6 +63,10 @@ export const Codes = {
   Workflow: 'TOSCA-WORKFLOW',
   /** A structural problem found while compiling the model (used by tosca/compile). */
   Structure: 'TOSCA-STRUCTURE',
+  /** A limit on the work one template may cause was reached (size, count, depth): see docs/tosca.md. */
+  Limit: 'TOSCA-LIMIT',
+  /** An import, artifact or CSAR entry points outside the template's root (or is a refused `file:`/absolute path). */
+  Confined: 'TOSCA-CONFINED',
   /** A substitution mapping is malformed. */
   Substitution: 'TOSCA-SUBSTITUTION',
 } as const;

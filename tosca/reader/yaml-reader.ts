@@ -6,17 +6,20 @@
 import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, Scalar } from 'yaml';
 import type { Document, Node as YNode } from 'yaml';
 import { Codes, type Position, type ProblemSink } from '../problems/index.js';
+import { DEFAULT_LIMITS, limitHint, type ToscaLimits } from '../limits/index.js';
 import type { PEntry, PNode } from './node.js';
 
-/** Upper bound on nodes produced by one document, counting alias expansions. */
-export const MAX_NODES = 500_000;
-/** Upper bound on nesting depth (deeper documents are rejected with a problem, not a stack overflow). */
-export const MAX_DEPTH = 200;
+/** Default upper bound on nodes produced by one document, counting alias expansions. */
+export const MAX_NODES = DEFAULT_LIMITS.maxYamlNodes;
+/** Default upper bound on nesting depth (deeper documents are rejected with a problem, not a stack overflow). */
+export const MAX_DEPTH = DEFAULT_LIMITS.maxYamlDepth;
 
 export interface ParsedYaml {
   root: PNode | undefined;
   /** The first key of the top-level map as written (for "must be the first line" rules). */
   firstKey: string | undefined;
+  /** True when a limit or a syntax error stopped the reading (a problem says which); nothing more to check. */
+  limited?: boolean;
 }
 
 const INT_RE = /^[-+]?(0|[1-9][0-9]*|[0-9]+)$|^0o[0-7]+$|^0x[0-9a-fA-F]+$/;
@@ -25,12 +28,22 @@ function withAnchor<T extends PNode>(node: T, anchor: string | undefined): T {
   return anchor === undefined ? node : { ...node, anchor };
 }
 
+/** Tags of the YAML 1.2 core schema: the only ones TOSCA values may carry (5.3.1; 9.1.2.1 refuses !!timestamp). */
+const CORE_TAGS = new Set(['str', 'null', 'bool', 'int', 'float', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
 class Budget {
   nodes = 0;
   exceeded = false;
 }
 
-export function parseYaml(text: string, file: string, sink: ProblemSink): ParsedYaml {
+export function parseYaml(text: string, file: string, sink: ProblemSink, limits: ToscaLimits = DEFAULT_LIMITS): ParsedYaml {
+  const maxNodes = limits.maxYamlNodes;
+  const maxDepth = limits.maxYamlDepth;
+  // Checked before parsing: the parser's time and memory grow with the text.
+  if (text.length > limits.maxFileBytes) {
+    sink.report({ file, line: 1, column: 1 }, Codes.Limit, `the document has ${text.length} characters, more than ${limits.maxFileBytes}: split it into imported files; ${limitHint('maxFileBytes')}`);
+    return { root: undefined, firstKey: undefined, limited: true };
+  }
   const lc = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -54,26 +67,62 @@ export function parseYaml(text: string, file: string, sink: ProblemSink): Parsed
       dup ? 'this key appears twice in the same map: keep one of them' : `YAML syntax error: ${e.message.split('\n')[0] ?? ''}`,
     );
   }
-  if (fatal) return { root: undefined, firstKey: undefined };
+  // The syntax problems say what is wrong; there is nothing more to read (not "an empty file").
+  if (fatal) return { root: undefined, firstKey: undefined, limited: true };
   const budget = new Budget();
+  // Alias.resolve walks the whole document; each alias node is resolved once, however often it expands.
+  const targets = new Map<unknown, unknown>();
+  const resolveAlias = (a: { resolve(d: Document.Parsed): unknown }): unknown => {
+    if (!targets.has(a)) targets.set(a, a.resolve(doc));
+    return targets.get(a);
+  };
+  // Expanded size of a node (aliases counted as their targets), memoized, so a bomb is refused
+  // before it is expanded rather than after half a million nodes were built.
+  const sizes = new Map<unknown, number>();
+  const sizeOf = (n: unknown, visiting: Set<unknown>): number => {
+    const known = sizes.get(n);
+    if (known !== undefined) return known;
+    if (visiting.has(n) || visiting.size > maxDepth) return 1;
+    visiting.add(n);
+    let size = 1;
+    if (isAlias(n)) size = sizeOf(resolveAlias(n), visiting);
+    else if (isMap(n)) for (const p of n.items) size += (isPair(p) ? sizeOf(p.key, visiting) + sizeOf(p.value, visiting) : 0);
+    else if (isSeq(n)) for (const i of n.items) size += sizeOf(i, visiting);
+    visiting.delete(n);
+    const capped = Math.min(size, Number.MAX_SAFE_INTEGER);
+    sizes.set(n, capped);
+    return capped;
+  };
   const convert = (n: unknown, depth: number, resolving: Set<unknown>): PNode => {
     budget.nodes++;
-    if (budget.nodes > MAX_NODES || depth > MAX_DEPTH) {
+    if (budget.nodes > maxNodes || depth > maxDepth) {
       if (!budget.exceeded) {
         budget.exceeded = true;
         const range = (n as { range?: [number, number, number] } | null)?.range;
         sink.report(
           posAt(range?.[0]),
           Codes.YamlTooLarge,
-          depth > MAX_DEPTH
-            ? `the document nests deeper than ${MAX_DEPTH} levels: flatten it`
-            : `the document expands to more than ${MAX_NODES} nodes (check for alias loops or alias bombs)`,
+          depth > maxDepth
+            ? `the document nests deeper than ${maxDepth} levels: flatten it; ${limitHint('maxYamlDepth')}`
+            : `the document expands to more than ${maxNodes} nodes (check for alias loops or alias bombs); ${limitHint('maxYamlNodes')}`,
         );
       }
       return { kind: 'scalar', value: null, float: false, quoted: false, pos: posAt(0) };
     }
+    const tag = (n as { tag?: unknown } | null)?.tag;
+    if (typeof tag === 'string' && !CORE_TAGS.has(tag)) {
+      const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+      sink.report(
+        posAt((n as { range?: [number, number, number] }).range?.[0]),
+        Codes.Shape,
+        `the YAML tag ${JSON.stringify(shown.slice(0, 60))} is not allowed: TOSCA values use the YAML 1.2 core schema (!!map, !!seq, !!str, !!null, !!bool, !!int, !!float); quote timestamps and write bytes as base64 strings`,
+      );
+    }
     if (isAlias(n)) {
-      const target = n.resolve(doc);
+      const target = resolveAlias(n);
+      if (target !== undefined && budget.nodes + sizeOf(target, new Set()) > maxNodes) {
+        budget.nodes = maxNodes; // the next node reports the limit with this position
+      }
       if (target === undefined || resolving.has(target)) {
         sink.report(posAt(n.range?.[0]), Codes.YamlSyntax, `alias *${n.source} does not resolve (or refers to itself)`);
         return { kind: 'scalar', value: null, float: false, quoted: false, pos: posAt(n.range?.[0]) };
@@ -132,6 +181,11 @@ export function parseYaml(text: string, file: string, sink: ProblemSink): Parsed
         if (raw !== 'true' && raw !== 'false') return withAnchor({ kind: 'scalar', value: raw, float: false, quoted, pos }, n.anchor);
       }
       if (typeof v === 'bigint') return { kind: 'scalar', value: Number(v), float: false, quoted, pos };
+      if (typeof v === 'string' && v.length > limits.maxStringLength) {
+        budget.exceeded = true;
+        sink.report(pos, Codes.Limit, `this string has ${v.length} characters, more than ${limits.maxStringLength}: ship large content as an artifact file; ${limitHint('maxStringLength')}`);
+        return { kind: 'scalar', value: null, float: false, quoted, pos };
+      }
       if (typeof v === 'string' || typeof v === 'boolean' || v === null) {
         return withAnchor({ kind: 'scalar', value: v, float: false, quoted, pos }, n.anchor);
       }
@@ -147,5 +201,5 @@ export function parseYaml(text: string, file: string, sink: ProblemSink): Parsed
     const first = contents.items[0];
     if (first && isScalar(first.key)) firstKey = String(first.key.value);
   }
-  return { root: budget.exceeded ? undefined : root, firstKey };
+  return budget.exceeded ? { root: undefined, firstKey, limited: true } : { root, firstKey };
 }

@@ -116,11 +116,24 @@ export function checkSubstitution(st: ServiceTemplateDef, scope: Scope, ctx: Val
   }
   const reqNames = new Set<string>();
   for (const c of h.chain(nt)) for (const r of c.requirements) reqNames.add(r.name);
+  const unbounded = new Set<string>();
+  const selectable = (name: string): boolean => st.nodeTemplates.get(name)?.directives.includes('select') === true;
   for (const r of sm.requirements) {
     if (!reqNames.has(r.name)) ctx.sink.report(r.pos, Codes.Substitution, `the substituted type ${nt.name} has no requirement "${r.name}"`);
+    // 15.5: no mapping of a requirement may follow one with an UNBOUNDED count.
+    if (unbounded.has(r.name)) ctx.sink.report(r.pos, Codes.Substitution, `requirement mapping "${r.name}" follows one with count UNBOUNDED, which takes all the remaining assignments`);
+    if (r.count === 'UNBOUNDED') unbounded.add(r.name);
+    // `<requirement_name>: <selectable_node_template_name>`, or a list of selectable node templates.
+    if (isString(r.value)) {
+      if (!selectable(r.value.value)) ctx.sink.report(r.value.pos, Codes.Substitution, `requirement mapping "${r.name}" names "${r.value.value}", which is not a node template with the select directive`);
+      continue;
+    }
     const p = pair(r.value);
+    const tpl = p?.[0] !== undefined ? st.nodeTemplates.get(p[0]) : undefined;
+    const isPair = p?.length === 2 && tpl !== undefined && !selectable(p[1]!);
+    if (p && !isPair && p.length > 0 && p.every(selectable)) continue;
     if (!p || p.length !== 2) {
-      ctx.sink.report(r.value.pos, Codes.Substitution, `requirement mapping "${r.name}" must be [ <node_template>, <requirement> ]`);
+      ctx.sink.report(r.value.pos, Codes.Substitution, `requirement mapping "${r.name}" must be [ <node_template>, <requirement> ] or selectable node templates`);
       continue;
     }
     checkMappedName(p, 'requirement', st, scope, ctx, r.value, r.name);

@@ -68,7 +68,9 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer
       if (c.name !== 'get_input') continue;
       const first = c.args[0];
       const name = first?.kind === 'scalar' ? String(first.value) : first?.kind === 'list' && first.items[0]?.kind === 'scalar' ? String(first.items[0].value) : undefined;
-      if (name !== undefined && !declared.has(name)) ctx.sink.report(c.pos, Codes.NameUndeclared, `$get_input refers to "${name}", which is not a declared input`);
+      if (name !== undefined && !declared.has(name)) {
+        ctx.sink.report(c.pos, Codes.NameUndeclared, `${ctx.legacy ? '' : '$'}get_input refers to "${name}", which is not a declared input; declared: ${[...declared.keys()].join(', ') || 'none'}`);
+      }
     }
   };
   const nodes = st.nodeTemplates;
@@ -116,7 +118,20 @@ export function checkServiceTemplate(st: ServiceTemplateDef, scope: Scope, outer
   for (const [name, nt] of nodes) {
     const t = scope.resolve(nt.type, 'node', ctx.sink, `the type of node template "${name}"`);
     if (nt.copy && !nodes.has(nt.copy.name)) ctx.sink.report(nt.copy.pos, Codes.TemplateUnknown, `copy refers to "${nt.copy.name}", which is not a node template`);
-    for (const v of [...nt.properties.values(), ...nt.attributes.values()]) checkGetInput(v, st.inputs);
+    // Every value of the template may call get_input: properties, attributes, capabilities,
+    // requirements (relationship properties, allocation), interface and operation inputs, count.
+    const values: PNode[] = [...nt.properties.values(), ...nt.attributes.values()];
+    for (const c of nt.capabilities.values()) values.push(...c.properties.values(), ...c.attributes.values());
+    for (const r of nt.requirements) {
+      values.push(...r.relationshipProperties.values());
+      if (r.allocation) values.push(r.allocation);
+    }
+    for (const i of nt.interfaces.values()) {
+      values.push(...i.inputValues.values());
+      for (const o of i.operations.values()) values.push(...o.inputValues.values());
+    }
+    if (nt.count) values.push(nt.count);
+    for (const v of values) checkGetInput(v, st.inputs);
     if (!t) {
       for (const v of nt.properties.values()) toValue(v, ctx);
       continue;

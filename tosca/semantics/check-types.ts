@@ -66,7 +66,15 @@ export function checkPropertyDef(p: PropertyDef, scope: Scope, ctx: ValueContext
 function checkProps(t: TypeDef, scope: Scope, key: 'properties' | 'attributes' | 'inputs', ctx: ValueContext): void {
   const parent = ctx.hierarchy.parent(t);
   const inherited = parent ? ctx.hierarchy.effective(parent, key) : new Map<string, PropertyDef>();
-  for (const [n, p] of t[key]) checkPropertyDef(p, scope, ctx, `the ${key === 'properties' ? 'property' : key === 'attributes' ? 'attribute' : 'input'} "${n}" of ${t.name}`, inherited.get(n));
+  for (const [n, p] of t[key]) {
+    const what = `the ${key === 'properties' ? 'property' : key === 'attributes' ? 'attribute' : 'input'} "${n}" of ${t.name}`;
+    // A definition without a type (the short form `name: value`, or a refinement map) only refines.
+    if (key !== 'inputs' && p.type === undefined && !inherited.has(n)) {
+      ctx.sink.report(p.pos, Codes.KeyMissing, `${what} has no type, and ${parent ? `${parent.name} defines no such ${key === 'properties' ? 'property' : 'attribute'} to refine` : 'there is no parent type to refine'}: add "type" (the short form "${n}: <value>" only refines an inherited definition)`);
+      continue;
+    }
+    checkPropertyDef(p, scope, ctx, what, inherited.get(n));
+  }
 }
 
 function checkScalar(t: TypeDef, ctx: ValueContext): void {
@@ -181,9 +189,31 @@ export function checkType(t: TypeDef, scope: Scope, ctx: ValueContext): void {
       break;
   }
   for (const [, c] of t.capabilities) {
-    scope.resolve(c.type, 'capability', ctx.sink, `the type of capability "${c.name}"`);
+    const own = scope.resolve(c.type, 'capability', ctx.sink, `the type of capability "${c.name}"`);
     refs(scope, c.validSourceNodeTypes, 'node', ctx, 'valid source node type');
     refs(scope, c.validRelationshipTypes, 'relationship', ctx, 'valid relationship type');
+    // Property definitions inside a capability definition refine its type's (or an inherited
+    // capability definition's) properties: the short form `port: 8080` needs one to refine.
+    let capType = own;
+    if (!capType) {
+      for (const a of ctx.hierarchy.chain(t).slice(1)) {
+        const inheritedCap = a.capabilities.get(c.name);
+        if (inheritedCap?.type) {
+          capType = ctx.hierarchy.scopeOf(a)?.find(inheritedCap.type.name, 'capability');
+          break;
+        }
+      }
+    }
+    if (!capType || capType.kind !== 'capability') continue;
+    for (const key of ['properties', 'attributes'] as const) {
+      const base = ctx.hierarchy.effective(capType, key);
+      for (const [n, p] of c[key]) {
+        const what = `the ${key === 'properties' ? 'property' : 'attribute'} "${n}" of capability "${c.name}" of ${t.name}`;
+        if (p.type === undefined && !base.has(n)) {
+          ctx.sink.report(p.pos, Codes.NameUndeclared, `${what} refines nothing: ${capType.name} declares ${[...base.keys()].join(', ') || 'none'} (add "type" to define a new one)`);
+        } else if (base.has(n)) checkPropertyDef(p, scope, ctx, what, base.get(n));
+      }
+    }
   }
   for (const r of t.requirements) {
     const node = r.node ? scope.resolve(r.node, 'node', ctx.sink, `the node type of requirement "${r.name}"`) : undefined;

@@ -3,6 +3,7 @@
  * is not an integer, `no` is not a boolean), timestamps, versions, scalars with declared units,
  * lists and maps with their schemas, and complex types with their properties.
  */
+import { isTimestamp } from './timestamp.js';
 import { Codes, type ProblemSink } from '../problems/index.js';
 import { describe, isScalar, keyText, type PNode } from '../reader/index.js';
 import type { SchemaDef, TypeDef } from '../model/index.js';
@@ -13,7 +14,6 @@ import { toPlain } from '../reader/index.js';
 import type { Scope } from './scope.js';
 
 /** RFC 3339 date-time (9.1.2.1): no space separator, offset required (Z or ±hh:mm). */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[-+]\d{2}:\d{2})$/;
 export const VERSION = /^\d+\.\d+(\.\d+(\.[0-9A-Za-z_]+(-\d+)?)?)?$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const MAX_DEPTH = 100;
@@ -31,6 +31,24 @@ export function parseScalar(s: string): { number: number; integer: boolean; unit
   const number = /^[-+]?0o/.test(raw) ? parseInt(raw.replace('0o', ''), 8) : Number(raw);
   if (!Number.isFinite(number)) return undefined;
   return { number, integer: /^[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|\d+)$/.test(raw), unit: m[2]! };
+}
+
+/**
+ * The unit as the type declares it. TOSCA 1.x (3.3.6 of Simple Profile 1.3: "unit values SHALL be
+ * case-insensitive") matches `gib` to `GiB`; 2.0 (9.1.5) is case-sensitive. A case-insensitive
+ * match must be unique (bitrate `Kbps` and `KBps` differ by case only).
+ */
+export function unitOf(unit: string, units: ReadonlySet<string>, legacy: boolean): string | undefined {
+  if (units.has(unit)) return unit;
+  if (!legacy) return undefined;
+  const lower = unit.toLowerCase();
+  const hits = [...units].filter((u) => u.toLowerCase() === lower);
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+/** The version a YAML scalar denotes: `18.0` parses as the float 18, whose text had a minor part. */
+export function versionText(v: string | number, float: boolean): string {
+  return typeof v === 'number' && float && Number.isInteger(v) ? `${v}.0` : String(v);
 }
 
 /** Every unit string a scalar type accepts (units, and prefix+unit when prefixes are declared). */
@@ -150,10 +168,11 @@ function checkShape(
         if (!(scalar && scalar.value === null)) bad('null');
         break;
       case 'timestamp':
-        if (!(scalar && typeof scalar.value === 'string' && TIMESTAMP.test(scalar.value) && !Number.isNaN(Date.parse(scalar.value)))) bad('a timestamp (YAML/ISO 8601, e.g. 2024-01-31T12:00:00Z)');
+        if (!(scalar && typeof scalar.value === 'string' && isTimestamp(scalar.value))) bad('an RFC 3339 timestamp (e.g. 2024-01-31T12:00:00Z or 2024-01-31)');
         break;
       case 'version':
-        if (!(scalar && (typeof scalar.value === 'string' || typeof scalar.value === 'number') && VERSION.test(String(scalar.value)))) bad('a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]');
+        // A YAML float such as `18.0` is the version 18.0 (its text, which the number loses, had the dot).
+        if (!(scalar && (typeof scalar.value === 'string' || typeof scalar.value === 'number') && VERSION.test(versionText(scalar.value, scalar.float)))) bad('a version <major>.<minor>[.<fix>[.<qualifier>[-<build>]]]');
         break;
       case 'scalar': {
         const units = scalarUnits(type, h);
@@ -163,11 +182,15 @@ function checkShape(
         }
         const p = typeof scalar?.value === 'string' ? parseScalar(scalar.value) : undefined;
         if (!p) bad(`a scalar "<number> <unit>" with a unit of ${[...units].slice(0, 8).join(', ')}`);
-        else if (!units.has(p.unit)) ctx.sink.report(n.pos, Codes.ValueType, `${what}: unknown unit "${p.unit}" for ${type.name}; use one of ${[...units].slice(0, 12).join(', ')}`);
+        else if (unitOf(p.unit, units, ctx.legacy) === undefined) ctx.sink.report(n.pos, Codes.ValueType, `${what}: unknown unit "${p.unit}" for ${type.name}; use one of ${[...units].slice(0, 12).join(', ')}`);
         else {
           const dt = h.inherited(type, 'dataType');
           const dtType = dt ? h.scopeOf(type)?.find(dt.name, 'data') : undefined;
           if (dtType && h.builtinRoot(dtType)?.name === 'integer' && !p.integer) bad('a scalar with an integer number');
+          // 9.1.2.2: the number of a scalar is a value of its data_type, validation clauses included.
+          else if (dtType && h.builtinRoot(dtType) !== dtType) {
+            checkValue({ kind: 'scalar', value: p.number, float: !p.integer, quoted: false, pos: n.pos }, dtType, {}, ctx, `the number of ${what}`, depth + 1);
+          }
         }
         break;
       }

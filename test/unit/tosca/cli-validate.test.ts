@@ -87,3 +87,25 @@ describe('khutulun validate', () => {
     expect((await run(['validate', 'app.tar.gz'], dir)).code).toBe(0);
   });
 });
+
+describe('khutulun validate: limits and confinement flags', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kh-tosca-flags-'));
+  mkdirSync(path.join(dir, 'tpl'));
+  writeFileSync(path.join(dir, 'types.yaml'), 'tosca_definitions_version: tosca_2_0\nnode_types:\n  Server: {}\n');
+  writeFileSync(path.join(dir, 'tpl', 's.yaml'), 'tosca_definitions_version: tosca_2_0\nimports: [../types.yaml]\nservice_template:\n  node_templates:\n    s: { type: Server }\n');
+
+  it('refuses an import that leaves the template folder, unless --root widens it', async () => {
+    const r = await run(['validate', 'tpl/s.yaml'], dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^tpl\/s\.yaml:2:\d+: TOSCA-CONFINED: /m);
+    expect((await run(['validate', '--root', '.', 'tpl/s.yaml'], dir)).code).toBe(0);
+  });
+
+  it('--limit NAME=N lowers a limit; an unknown name or a bad number is a usage error (exit 2)', async () => {
+    const r = await run(['validate', '--root', '.', '--limit', 'max-file-bytes=40', 'tpl/s.yaml'], dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('TOSCA-LIMIT');
+    expect((await run(['validate', '--limit', 'max-nothing=3', 'tpl/s.yaml'], dir)).code).toBe(2);
+    expect((await run(['validate', '--limit', 'max-file-bytes=-1', 'tpl/s.yaml'], dir)).code).toBe(2);
+  });
+});

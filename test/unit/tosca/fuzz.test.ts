@@ -1,7 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { zipSync } from 'fflate';
+import { create as createTar } from 'tar';
 import { describe, expect, it } from 'vitest';
 import { validateFile } from '../../../tosca/index.js';
 
@@ -73,9 +75,53 @@ describe('TOSCA reader/validator robustness', () => {
         writeFileSync(path.join(dir, f), Buffer.from([...(bytes.length % 2 ? magic : []), ...bytes]));
         const r = await validateFile(f, { cwd: dir });
         expect(r.valid).toBe(false);
-        expect(r.problems[0]?.code).toMatch(/^TOSCA-(CSAR|IO-READ)$/);
+        expect(r.problems[0]?.code).toMatch(/^TOSCA-(CSAR|IO-READ|LIMIT|CONFINED)$/);
       }),
       { numRuns: 60 },
     );
   });
+
+  it('never crashes, hangs or grows on mutated real archives (zip and tar.gz)', async () => {
+    const main = Buffer.from(`${HEADER}imports: [types/t.yaml]\nservice_template:\n  node_templates:\n    n: { type: T }\n`);
+    const types = Buffer.from(`${HEADER}node_types:\n  T: {}\n`);
+    const meta = Buffer.from('TOSCA-Meta-File-Version: 1.1\nCSAR-Version: 2.0\nEntry-Definitions: main.yaml\n');
+    const zip = Buffer.from(zipSync({ 'TOSCA-Metadata/TOSCA.meta': meta, 'main.yaml': main, 'types/t.yaml': types }));
+    const tgz = await tarGz({ 'TOSCA-Metadata/TOSCA.meta': meta, 'main.yaml': main, 'types/t.yaml': types });
+    const mutation = fc.record({
+      which: fc.constantFrom('zip', 'tar.gz'),
+      edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+      cut: fc.option(fc.nat(), { nil: undefined }),
+      // Declared sizes inflated to huge values (a directory that lies) at a random record.
+      huge: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        const b = Buffer.from(m.which === 'zip' ? zip : tgz);
+        for (const [at, v] of m.edits) b[at % b.length] = v;
+        if (m.huge && m.which === 'zip') for (let i = 0; i + 28 <= b.length; i++) if (b.readUInt32LE(i) === 0x02014b50) b.writeUInt32LE(0x7ffffff0, i + 24);
+        const bytes = m.cut !== undefined ? b.subarray(0, m.cut % (b.length + 1)) : b;
+        const f = `m${n++}.${m.which}`;
+        writeFileSync(path.join(dir, f), bytes);
+        const t0 = Date.now();
+        const r = await validateFile(f, { cwd: dir });
+        expect(Date.now() - t0).toBeLessThan(3_000);
+        for (const p of r.problems) expect(p.code).toMatch(/^TOSCA-[A-Z-]+$/);
+        if (m.edits.length === 0 && m.cut === undefined && !m.huge) expect(r.problems).toEqual([]);
+      }),
+      { numRuns: 120 },
+    );
+    expect(process.memoryUsage().rss).toBeLessThan(1024 * 1024 * 1024);
+  });
 });
+
+/** A tar.gz made with the tar package (the reader under test is ours, the writer is not). */
+async function tarGz(files: Record<string, Buffer>): Promise<Buffer> {
+  const src = mkdtempSync(path.join(tmpdir(), 'kh-tosca-tgz-'));
+  for (const [name, data] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(src, name)), { recursive: true });
+    writeFileSync(path.join(src, name), data);
+  }
+  const out = path.join(src, 'out.tgz');
+  await createTar({ gzip: true, file: out, cwd: src, portable: true }, Object.keys(files));
+  return readFileSync(out);
+}
