@@ -18,6 +18,8 @@ import { formatHostPort, resolveAgentOptions } from './agent-options.js';
 import type { AgentOptions } from './agent-options.js';
 import { createApiHandler } from './api.js';
 import { authorize, presentedToken } from './auth.js';
+import { applyHttpLimits } from './http-limits.js';
+import { checkRequestGuard } from './request-guard.js';
 import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
 import type { ClusterDoc } from './cluster-doc.js';
@@ -75,7 +77,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
   const events = new EventHub();
   const streams = new Set<ServerResponse>();
-  const auth = { token: o.token, allowLoopback: o.allowLoopback };
+  const auth = { credentials: o.credentials };
+  const guard = { allowedHosts: o.allowedHosts };
   const engine: DeploymentEngine = o.engine
     ? o.engine({
         repo,
@@ -98,20 +101,26 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   // Membership needs the advertised address, known only after listen(): filled in below.
   const late: { membership?: Membership; advertise?: string; capabilities?: string[] } = {};
   const server = createAgentServer(
-    createApiHandler({ auth, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
+    createApiHandler({ auth, guard, maxBodyBytes: o.limits.maxBodyBytes, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
     o.tls,
     o.logger,
   );
+  applyHttpLimits(server, o.limits, o.logger);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req, socket: Duplex, head) => {
     const path = (req.url ?? '').split('?')[0];
-    const decision = authorize(auth, req.socket.remoteAddress, presentedToken(req));
-    if (path !== SYNC_PATH || !decision.ok) {
-      const status = path !== SYNC_PATH ? '404 Not Found' : '401 Unauthorized';
-      o.logger.log('warn', 'refused sync connection', { from: req.socket.remoteAddress, path, reason: decision.ok ? 'path' : decision.reason });
+    // Sync always needs a peer identity: a credential whose role grants `sync` (peer or admin).
+    const refused = checkRequestGuard(guard, req.headers);
+    const decision = authorize(auth, presentedToken(req, true), 'sync');
+    if (path !== SYNC_PATH || refused !== undefined || !decision.ok) {
+      const status = path !== SYNC_PATH ? '404 Not Found' : refused !== undefined || (!decision.ok && decision.reason === 'forbidden') ? '403 Forbidden' : '401 Unauthorized';
+      const reason = path !== SYNC_PATH ? 'path' : (refused ?? (decision.ok ? '' : decision.reason));
+      o.logger.log('warn', 'refused sync connection', { from: req.socket.remoteAddress, path, reason, ...(decision.ok || !decision.credential ? {} : { credential: decision.credential.name }) });
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
+    // A sync socket is long-lived and may be quiet: the idle-socket limit does not apply.
+    req.socket.setTimeout(0);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // The server adapter attaches no error listener: a peer's reset (ECONNRESET) would crash us.
       ws.on('error', (error) => o.logger.log('warn', 'sync socket error', { from: req.socket.remoteAddress, error: error.message }));

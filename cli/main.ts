@@ -1,13 +1,14 @@
 /**
- * CLI entry: `khutulun [--agent URL] [--token T] [--tls-cert F --tls-key F --tls-ca F] <command> [args]`.
+ * CLI entry: `khutulun [--agent URL] [--token-file FILE] [--tls-cert F --tls-key F --tls-ca F] <command> [args]`.
  * Exit codes: 0 ok, 1 the operation failed (invalid input, failed deployment), 2 usage or I/O error.
  */
 import { KhutulunError, asKhutulunError } from '../common/index.js';
 import type { CliIo, GlobalOptions } from './command.js';
 import { commands } from './commands/index.js';
+import { tokenFromEnv, tokenFromFile, tokenInArgv } from './token-source.js';
 
 function help(io: CliIo): void {
-  io.stdout('usage: khutulun [--agent URL] [--token TOKEN] [--tls-cert FILE --tls-key FILE --tls-ca FILE] <command> [options]\n\ncommands:\n');
+  io.stdout('usage: khutulun [--agent URL] [--token-file FILE] [--tls-cert FILE --tls-key FILE --tls-ca FILE] <command> [options]\n\ncommands:\n');
   for (const c of commands) io.stdout(`  ${c.name.padEnd(12)} ${c.summary}\n`);
   io.stdout('\nRun `khutulun help <command>` for the options of one command.\n');
 }
@@ -20,8 +21,6 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     cwd: io?.cwd ?? process.cwd(),
   };
   const globals: GlobalOptions = {};
-  const token = cio.env['KHUTULUN_TOKEN'];
-  if (token) globals.token = token;
   // Like the token, the TLS files may come from the environment; flags override.
   const tlsFlags = { '--tls-cert': 'tlsCert', '--tls-key': 'tlsKey', '--tls-ca': 'tlsCa' } as const;
   const tlsEnv = { tlsCert: 'KHUTULUN_TLS_CERT', tlsKey: 'KHUTULUN_TLS_KEY', tlsCa: 'KHUTULUN_TLS_CA' } as const;
@@ -30,12 +29,17 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     if (v) globals[key] = v;
   }
   const args = [...argv];
+  let tokenFile: string | undefined;
   while (args[0]?.startsWith('--')) {
     const a = args.shift()!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = inline ?? args.shift();
     if (flag === '--agent' && value) globals.agent = value;
-    else if (flag === '--token' && value) globals.token = value;
+    else if (flag === '--token') {
+      const e = tokenInArgv();
+      cio.stderr(`khutulun: ${e.toString()}\n`);
+      return 2;
+    } else if (flag === '--token-file' && value) tokenFile = value;
     else if (flag === '--state' && value) globals.state = value;
     else if ((flag === '--tls-cert' || flag === '--tls-key' || flag === '--tls-ca') && value) globals[tlsFlags[flag]] = value;
     else if (flag === '--help') {
@@ -45,6 +49,13 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
       cio.stderr(`khutulun: unknown global option ${a}\n`);
       return 2;
     }
+  }
+  try {
+    const token = tokenFile !== undefined ? tokenFromFile(cio, tokenFile) : tokenFromEnv(cio);
+    if (token !== undefined) globals.token = token;
+  } catch (error) {
+    cio.stderr(`khutulun: ${asKhutulunError(error).toString()}\n`);
+    return 2;
   }
   const name = args.shift();
   if (!name || name === 'help' || name === '-h') {

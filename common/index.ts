@@ -14,3 +14,4 @@ export type { Random } from './random.js';
 export type { Brand } from './brand.js';
 export { silentLogger, stderrLogger } from './log.js';
 export type { Logger, LogLevel } from './log.js';
+export { writeFileAtomic, checkOwnerOnly, corruptState, FileErrors } from './files.js';

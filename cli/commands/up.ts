@@ -3,8 +3,9 @@
  * an embedded single-host agent in the foreground. Deploys FILE, shows which node is in which state,
  * prints the service outputs (`-o json`: one line `{"outputs": {...}}`), keeps supervising until
  * SIGINT/SIGTERM, then stops everything it started in reverse dependency order and exits 0.
- * The agent API listens on loopback and is recorded in the state dir, so `khutulun status NAME`
- * from another terminal reaches it.
+ * The agent API listens on loopback with a per-start random token recorded (mode 0600, folder 0700)
+ * in the state dir, so `khutulun status NAME` from another terminal of the same user reaches it and
+ * nobody else does (docs/security.md).
  */
 import { basename, dirname, extname, resolve } from 'node:path';
 import { format } from 'node:util';
@@ -77,7 +78,8 @@ export const upCommand: Command = {
         name: identity.name,
         listen: '127.0.0.1:0',
         stateDir,
-        allowLoopback: true,
+        // No open loopback API: a per-start random token, written only to the owner-only agent.json.
+        token: systemRandom.hex(32),
         logger,
         engine: ({ events }) =>
           (engine = new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: identity.id, stateDir, events, sources: host.sources, clock: systemClock, logger })),
