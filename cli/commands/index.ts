@@ -12,5 +12,6 @@ import { outputsCommand } from './outputs.js';
 import { undeployCommand } from './undeploy.js';
 import { hostsCommand } from './hosts.js';
 import { pluginCommand } from './plugin.js';
+import { credentialCommand } from './credential.js';
 
-export const commands: Command[] = [upCommand, versionCommand, storeDemoCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, validateCommand, compileCommand];
+export const commands: Command[] = [upCommand, versionCommand, storeDemoCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, credentialCommand, validateCommand, compileCommand];
