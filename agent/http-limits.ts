@@ -46,6 +46,11 @@ function refusal(message: string, hint: string): string {
   return `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
+/** How often node must check the timeouts so a stalled client is cut near its limit (250 ms..5 s). */
+export function connectionsCheckEveryMs(limits: HttpLimits): number {
+  return Math.max(250, Math.min(5000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4)));
+}
+
 /** Installs the limits on a (not yet listening) server. */
 export function applyHttpLimits(server: Server, limits: HttpLimits, logger: Logger): void {
   server.headersTimeout = limits.headersTimeoutMs;

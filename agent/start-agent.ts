@@ -18,7 +18,7 @@ import { formatHostPort, resolveAgentOptions } from './agent-options.js';
 import type { AgentOptions } from './agent-options.js';
 import { createApiHandler } from './api.js';
 import { authorize, presentedToken } from './auth.js';
-import { applyHttpLimits } from './http-limits.js';
+import { applyHttpLimits, connectionsCheckEveryMs } from './http-limits.js';
 import { checkRequestGuard } from './request-guard.js';
 import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
@@ -104,6 +104,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     createApiHandler({ auth, guard, maxBodyBytes: o.limits.maxBodyBytes, engine, events, hosts: () => late.membership?.hosts() ?? [], logger: o.logger, streams }),
     o.tls,
     o.logger,
+    connectionsCheckEveryMs(o.limits),
   );
   applyHttpLimits(server, o.limits, o.logger);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
