@@ -7,6 +7,7 @@ import { KhutulunError } from '../common/index.js';
 export const AgentErrors = {
   badOption: 'KH-AGENT-001',
   stateDir: 'KH-AGENT-002',
+  stateBusy: 'KH-AGENT-005',
   listen: 'KH-AGENT-003',
   credentials: 'KH-AGENT-004',
   unauthorized: 'KH-AGENT-010',

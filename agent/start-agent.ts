@@ -11,11 +11,11 @@ import { Repo } from '@automerge/automerge-repo';
 import type { DocHandle, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
 import { WebSocketServer } from 'ws';
-import { KhutulunError } from '../common/index.js';
+import { KhutulunError, acquireDirLock } from '../common/index.js';
 import { openSharedClusterDoc, sharedClusterDocumentId } from '../store/index.js';
 import { writeAgentRecord, removeAgentRecord } from './agent-record.js';
 import { formatHostPort, resolveAgentOptions } from './agent-options.js';
-import type { AgentOptions } from './agent-options.js';
+import type { AgentOptions, ResolvedAgentOptions } from './agent-options.js';
 import { createApiHandler } from './api.js';
 import { authorize, presentedToken } from './auth.js';
 import { applyHttpLimits, connectionsCheckEveryMs } from './http-limits.js';
@@ -28,6 +28,7 @@ import type { DeploymentEngine } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import { EventHub } from './event-hub.js';
 import { loadOrCreateIdentity } from './host-identity.js';
+import type { HostIdentity } from './host-identity.js';
 import { Membership } from './membership.js';
 import type { HostView } from './membership.js';
 import { PeerManager } from './peer-manager.js';
@@ -61,6 +62,17 @@ export interface Agent {
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const o = resolveAgentOptions(options);
   const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
+  // One agent per state folder (its repo/, agent.json): a real lock, not a read-then-write check.
+  const unlock = o.stateDir !== undefined ? acquireDirLock(o.stateDir, 'agent.lock', { code: AgentErrors.stateBusy, what: 'agent' }) : () => undefined;
+  try {
+    return await startLocked(o, identity, unlock);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+async function startLocked(o: ResolvedAgentOptions, identity: HostIdentity, unlock: () => void): Promise<Agent> {
   const clusterId = clusterDocumentId(o.cluster);
   const share = makeShareConfig(clusterId, [sharedClusterDocumentId(o.cluster)]);
   const storage = o.stateDir !== undefined ? new ClosableStorage(new NodeFSStorageAdapter(join(o.stateDir, 'repo'))) : undefined;
@@ -226,6 +238,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         await repo.flush().catch((error: unknown) => o.logger.log('error', 'final flush failed', { error: String(error) }));
         await storage?.seal();
         await repo.shutdown().catch(() => undefined);
+        unlock();
       })();
       return closing;
     },

@@ -15,3 +15,5 @@ export type { Brand } from './brand.js';
 export { silentLogger, stderrLogger } from './log.js';
 export type { Logger, LogLevel } from './log.js';
 export { writeFileAtomic, checkOwnerOnly, corruptState, FileErrors } from './files.js';
+export { acquireDirLock } from './dir-lock.js';
+export type { DirLockOptions } from './dir-lock.js';

@@ -68,7 +68,7 @@ describe('PluginHost with native (WAT) components', () => {
   it('the memory limit holds during the call: growth past it is refused, the plugin never holds more (KH-PLUGIN-MEMORY)', async () => {
     const result = await host.call(call('hog'));
     expect(result).toMatchObject({ ok: false, error: { code: PluginErrorCode.memory, details: { limit: 64 * 1024 * 1024 } } });
-    const bytes = (result as { error: { details: { bytes: number } } }).error.details.bytes;
+    const bytes = (result as unknown as { error: { details: { bytes: number } } }).error.details.bytes;
     expect(bytes).toBeLessThanOrEqual(64 * 1024 * 1024);
     expect((await host.call(call('ok'))).ok).toBe(true);
   });
