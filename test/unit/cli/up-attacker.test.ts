@@ -44,7 +44,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-describe.skipIf(!canDropPrivileges())('khutulun up against another local user (setpriv uid 65534)', () => {
+describe.skipIf(!canDropPrivileges())('khutulun up and agent against another local user (setpriv uid 65534)', () => {
   it('refuses the API and /sync without the token, keeps the token private, and lets the owner in', async () => {
     const state = mkdtempSync(path.join(tmpdir(), 'kh-up-attacker-'));
     dirs.push(state);
@@ -118,4 +118,32 @@ describe.skipIf(!canDropPrivileges())('khutulun up against another local user (s
     expect((await run.exited).code).toBe(0);
     clearTimeout(timer);
   }, 180_000);
+
+  it('refuses the `khutulun agent` API and /sync to another user; its token is not in argv', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kh-agent-attacker-'));
+    dirs.push(dir);
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, 'cluster-token-0123456789abcdef\n', { mode: 0o600 });
+    const state = path.join(dir, 'state');
+    const run = startCli(['agent', '--name', 'edge-1', '--listen', '127.0.0.1:0', '--state', state, '--token-file', tokenFile, '--log-level', 'error']);
+    started.push(run);
+    const url = await waitFor('agent.json', () => {
+      try {
+        return (JSON.parse(readFileSync(path.join(state, 'agent.json'), 'utf8')) as { url: string }).url;
+      } catch {
+        return undefined;
+      }
+    }, 60_000, run);
+    // The token is not in the agent's command line (what `ps` shows every user).
+    expect(readFileSync(`/proc/${run.child.pid}/cmdline`, 'utf8')).not.toContain('cluster-token');
+    const upgrade = ['-H', 'connection: Upgrade', '-H', 'upgrade: websocket', '-H', 'sec-websocket-version: 13', '-H', 'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ=='];
+    expect(curlAsNobody([`${url}/v1/hosts`]).status).toBe('401');
+    expect(curlAsNobody(['-X', 'POST', '--data', '{}', `${url}/v1/deployments`]).status).toBe('401');
+    expect(curlAsNobody([...upgrade, `${url}/sync`]).status).toBe('401');
+    expect(curlAsNobody(['-H', 'authorization: Bearer cluster-token-0123456789abcdef', `${url}/v1/hosts`]).status).toBe('200');
+    run.child.kill('SIGTERM');
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
+    expect((await run.exited).code).toBe(0);
+    clearTimeout(timer);
+  }, 120_000);
 });
