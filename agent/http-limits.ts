@@ -4,6 +4,7 @@
  * the socket closed before any request is parsed), and timeouts for headers, whole requests and
  * idle keep-alive sockets. Long-lived streams (events, sync) clear their own socket timeout.
  */
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../common/index.js';
@@ -14,7 +15,7 @@ export interface HttpLimits {
   maxBodyBytes: number;
   /** Open connections per client address; over it: 503 KH-AGENT-024. Default 64. */
   maxConnectionsPerClient: number;
-  /** Open connections in total; over it: 503 KH-AGENT-024. Default 1024. */
+  /** Open connections in total; over it: 503 KH-AGENT-024. Default 1024, at most half the open-files limit. */
   maxConnections: number;
   /** Time a client gets to send all request headers (ms). Default 10 000. */
   headersTimeoutMs: number;
@@ -33,8 +34,23 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   idleTimeoutMs: 30_000,
 };
 
-export function resolveHttpLimits(partial: Partial<HttpLimits> | undefined): HttpLimits {
-  const l = { ...DEFAULT_HTTP_LIMITS, ...(partial ?? {}) };
+/** The soft RLIMIT_NOFILE of this process (Linux), or undefined. */
+export function openFilesLimit(text?: string): number | undefined {
+  let limits = text;
+  try {
+    limits ??= readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^Max open files\s+(\d+)/m.exec(limits);
+  return m ? Number(m[1]) : undefined;
+}
+
+export function resolveHttpLimits(partial: Partial<HttpLimits> | undefined, nofile = openFilesLimit()): HttpLimits {
+  // Connections must leave descriptors for storage, logs and workloads: a flood must meet our cap,
+  // never EMFILE in the middle of a storage write.
+  const total = nofile !== undefined ? Math.max(16, Math.min(DEFAULT_HTTP_LIMITS.maxConnections, Math.floor(nofile / 2))) : DEFAULT_HTTP_LIMITS.maxConnections;
+  const l = { ...DEFAULT_HTTP_LIMITS, maxConnections: total, ...(partial ?? {}) };
   for (const [k, v] of Object.entries(l)) {
     if (!(Number.isInteger(v) && v > 0)) throw new Error(`limits.${k} must be a positive integer, got ${String(v)}`);
   }

@@ -80,3 +80,14 @@ describe('HTTP limits', () => {
     await expect(h.start('beta', { limits: { maxConnectionsPerClient: 0 } })).rejects.toMatchObject({ code: 'KH-AGENT-001' });
   });
 });
+
+describe('connection cap defaults', () => {
+  it('the total cap leaves half the open-files limit for storage and workloads', async () => {
+    const { openFilesLimit, resolveHttpLimits } = await import('../../../agent/http-limits.js');
+    expect(openFilesLimit('Max cpu time   unlimited\nMax open files            1024                 4096                 files\n')).toBe(1024);
+    expect(resolveHttpLimits(undefined, 1024).maxConnections).toBe(512);
+    expect(resolveHttpLimits(undefined, 1_048_576).maxConnections).toBe(1024);
+    expect(resolveHttpLimits({ maxConnections: 5000 }, 1024).maxConnections).toBe(5000);
+    expect(resolveHttpLimits(undefined, undefined).maxConnections).toBe(1024);
+  });
+});
