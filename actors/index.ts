@@ -1,6 +1,6 @@
 /** The actor layer: pure lifecycle logic, the per-host actor system and the HostEngine facade. */
 export * as logic from './logic/index.js';
-export { transition, initialActorState, DEFAULT_RETRY_POLICY, OPERATION_EVENT } from './logic/index.js';
+export { transition, initialActorState, DEFAULT_RETRY_POLICY, OPERATION_EVENT, crashLooping, isStale, CRASH_WINDOW_MS } from './logic/index.js';
 export type { ActorState, ActorEvent, ActorEffect, LifecyclePhase, Operation, Goal, RetryPolicy } from './logic/index.js';
 export { HostEngine, dependencyWaves, reconcilePlan, atGoal } from './engine/index.js';
 export type { HostEngineOptions, DeploymentReport, VertexReport, ReconcileInput, ReconcilePlan, ReconcileOptions } from './engine/index.js';

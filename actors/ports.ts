@@ -18,6 +18,13 @@ export interface VertexView {
   /** Host that runs this vertex's actor; absent = local (until the scheduler places it). */
   owner?: string;
   status?: StoredStatus;
+  /**
+   * Day-2 control (store/control.ts): the spec generation to run, the generation from which the
+   * workload is replaced, and the generation that retired the vertex (it is stopped and removed).
+   */
+  control?: { generation: number; replace?: number; retired?: number };
+  /** The spec generation its owner last started (from the stored actor state, whoever owns it). */
+  observedGeneration?: number;
 }
 
 export interface EdgeView {
@@ -55,5 +62,7 @@ export interface ActorStorePort {
    */
   writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void>;
   setProperty(deployment: string, vertex: string, name: string, value: JsonValue): Promise<void>;
+  /** Removes a retired vertex (and its edges) once its owner stopped and deleted it. */
+  removeVertex(deployment: string, vertex: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { KhutulunError, systemClock, systemRandom, silentLogger } from '../commo
 import type { Clock, Logger, Random } from '../common/index.js';
 import type { Repo, DocHandle } from '@automerge/automerge-repo';
 import type { ClusterDoc } from './cluster-doc.js';
-import type { Compiler, DeploymentEngine, NodeRunner, Placer } from './deployment-engine.js';
+import type { DeploymentEngine } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { AgentErrors } from './errors.js';
 import type { HostView } from './membership.js';
@@ -87,10 +87,10 @@ export interface AgentOptions {
   learnPeers?: boolean;
   /** Capacity override (default: from the OS). */
   capacity?: { cpus: number; memoryBytes: number };
-  deployments?: { compile?: Compiler; place?: Placer; runner?: NodeRunner };
   /**
-   * Replaces the default document-backed engine entirely (e.g. tosca/ + store/ + the actors'
-   * HostEngine). Called once the repo and the cluster document are open.
+   * The deployment engine (default: clusterEngine() on stateDir — TOSCA, the store in this agent's
+   * Repo, placement and the actors). Called once the repo and the cluster document are open;
+   * tests pass clusterEngine({ local: { plugins, runtimes } }) with fakes behind the same engine.
    */
   engine?: (context: EngineContext) => DeploymentEngine;
   clock?: Clock;
@@ -120,7 +120,6 @@ export interface ResolvedAgentOptions {
   maxPeers: number;
   learnPeers: boolean;
   capacity: { cpus: number; memoryBytes: number } | undefined;
-  deployments: NonNullable<AgentOptions['deployments']>;
   engine: AgentOptions['engine'];
   clock: Clock;
   random: Random;
@@ -213,7 +212,6 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
     maxPeers,
     learnPeers: o.learnPeers ?? true,
     capacity: o.capacity,
-    deployments: o.deployments ?? {},
     engine: o.engine,
     clock: o.clock ?? systemClock,
     random: o.random ?? systemRandom,

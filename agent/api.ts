@@ -10,7 +10,8 @@ import { authorize, presentedToken } from './auth.js';
 import type { DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import type { EventHub } from './event-hub.js';
-import { readJsonBody, sendError, sendJson } from './http-util.js';
+import { sendError, sendJson, setBodyLimit } from './http-util.js';
+import { day2Routes, deployRequest } from './api-day2.js';
 import type { HostView } from './membership.js';
 import { checkRequestGuard } from './request-guard.js';
 import type { GuardPolicy } from './request-guard.js';
@@ -46,9 +47,17 @@ export const ROUTE_PERMISSIONS: ReadonlyArray<{ method: string; path: string; ne
   { method: 'POST', path: '/v1/deployments', needs: 'deploy' },
   { method: 'GET', path: '/v1/deployments/:name', needs: 'read' },
   { method: 'GET', path: '/v1/deployments/:name/outputs', needs: 'read' },
+  { method: 'POST', path: '/v1/deployments/:name/plan', needs: 'deploy' },
+  { method: 'PUT', path: '/v1/deployments/:name', needs: 'deploy' },
+  { method: 'POST', path: '/v1/deployments/:name/scale', needs: 'deploy' },
   { method: 'DELETE', path: '/v1/deployments/:name', needs: 'deploy' },
   { method: 'GET', path: '/v1/events', needs: 'read' },
 ];
+
+/** `^\/v1\/deployments\/([^/]+)\/plan$` -> `/v1/deployments/:name/plan`. */
+function pathOfPattern(pattern: RegExp): string {
+  return pattern.source.replace(/^\^|\$$/g, '').replace(/\(\[\^\\?\/\]\+\)/g, ':name').replace(/\\\//g, '/');
+}
 
 function needsOf(method: string, path: string): Permission {
   const p = ROUTE_PERMISSIONS.find((r) => r.method === method && r.path === path);
@@ -66,27 +75,9 @@ function routes(ctx: ApiContext): Route[] {
       pattern: /^\/v1\/deployments$/,
       needs: needsOf('POST', '/v1/deployments'),
       handler: async (req, res) => {
-        const body = await readJsonBody(req, ctx.maxBodyBytes);
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-          throw new KhutulunError(AgentErrors.badBody, 'expected a JSON object {name, source, inputs}', { hint: 'see docs/agent.md for the request shape' });
-        }
-        const b = body as Record<string, unknown>;
-        if (typeof b['source'] !== 'string' || b['source'].trim() === '') {
-          throw new KhutulunError(AgentErrors.badBody, 'field "source" (the TOSCA service template text) is missing or empty', {
-            hint: 'send {"name": "...", "source": "<YAML>", "inputs": {...}}',
-          });
-        }
-        const inputs = b['inputs'] ?? {};
-        if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
-          throw new KhutulunError(AgentErrors.badBody, 'field "inputs" must be an object', { hint: 'send inputs as {"NAME": value}' });
-        }
-        const status = await ctx.engine.deploy({
-          name: String(b['name'] ?? ''),
-          source: b['source'],
-          inputs: inputs as Record<string, unknown>,
-          ...(typeof b['sourceName'] === 'string' ? { sourceName: b['sourceName'] } : {}),
-        });
-        sendJson(res, 201, named(ctx, status));
+        // A new name is created (201); an existing one is updated with the plan's changes (200).
+        const result = await ctx.engine.deploy(await deployRequest(req));
+        sendJson(res, result.action === 'created' ? 201 : 200, named(ctx, result));
       },
     },
     { method: 'GET', pattern: new RegExp(`^/v1/deployments/${name}$`), needs: needsOf('GET', '/v1/deployments/:name'), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.status(p[0]!))) },
@@ -96,7 +87,8 @@ function routes(ctx: ApiContext): Route[] {
       needs: needsOf('GET', '/v1/deployments/:name/outputs'),
       handler: async (_q, res, p) => sendJson(res, 200, await ctx.engine.outputs(p[0]!)),
     },
-    { method: 'DELETE', pattern: new RegExp(`^/v1/deployments/${name}$`), needs: needsOf('DELETE', '/v1/deployments/:name'), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.undeploy(p[0]!))) },
+    // The Day-2 routes (api-day2.ts) get their permission from the table by method + path.
+    ...day2Routes(ctx.engine, (s) => named(ctx, s)).map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
     { method: 'GET', pattern: /^\/v1\/events$/, needs: needsOf('GET', '/v1/events'), handler: async (req, res) => streamEvents(ctx, req, res) },
   ];
 }
@@ -166,6 +158,7 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
           hint: 'send a smaller service template, or raise limits.maxBodyBytes (docs/security.md)',
         });
       }
+      setBodyLimit(req, ctx.maxBodyBytes);
       if (matched) return matched.route.handler(req, res, matched.params);
       throw pathMatched
         ? new KhutulunError(AgentErrors.badMethod, `${req.method} is not allowed on ${path}`, { hint: 'see docs/agent.md for the API' })
@@ -183,7 +176,7 @@ function safeDecode(part: string): string {
 }
 
 /** Node owners are host ids in the documents; callers read host names. */
-function named(ctx: ApiContext, status: DeploymentStatus): DeploymentStatus {
+function named<T extends DeploymentStatus>(ctx: ApiContext, status: T): T {
   const names = new Map(ctx.hosts().map((h) => [h.id, h.name]));
   return { ...status, nodes: status.nodes.map((n) => ({ ...n, host: names.get(n.host) ?? n.host, hostId: n.host })) };
 }

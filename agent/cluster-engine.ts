@@ -12,6 +12,8 @@ import { StoreDeploymentEngine } from './store-engine.js';
 import { OwnershipKeeper } from './ownership-keeper.js';
 import { runtimeCapabilities } from './placement.js';
 import { disconnectPolicy } from '../scheduler/index.js';
+import { createFunctionRegistry } from '../store/index.js';
+import { pluginFunctionResolver } from './plugin-functions.js';
 import type { DisconnectPolicy } from '../scheduler/index.js';
 
 export interface ClusterEngineOptions {
@@ -19,14 +21,39 @@ export interface ClusterEngineOptions {
   /** Passed to openLocalHost (tests: a fake plugin host, the noop runtime only). */
   readonly local?: Pick<LocalHostOptions, 'plugins' | 'runtimes' | 'runtimeRetryMs'>;
   readonly undeployTimeoutMs?: number;
+  /** How long `undeploy --force` waits for the owners before it removes the record (default 10 s). */
+  readonly forceTimeoutMs?: number;
   /** The disconnect policy (Nomad's vocabulary; docs/cluster.md). Default: never replace. */
   readonly policy?: Partial<DisconnectPolicy>;
   /** How often the ownership protocol runs (default 1000 ms). */
   readonly ownershipTickMs?: number;
 }
 
-export function clusterEngine(options: ClusterEngineOptions = {}): { factory: NonNullable<AgentOptions['engine']>; close(): Promise<void> } {
-  let opened: Promise<{ host: LocalHost; engine: StoreDeploymentEngine; reconciler: ClusterReconciler; keeper: OwnershipKeeper }> | undefined;
+/** What one host runs once its agent started: the local host, the engine, the reconcile loop. */
+export interface OpenedHost {
+  readonly host: LocalHost;
+  readonly engine: StoreDeploymentEngine;
+  readonly reconciler: ClusterReconciler;
+  readonly keeper: OwnershipKeeper;
+}
+
+export interface ClusterEngine {
+  readonly factory: NonNullable<AgentOptions['engine']>;
+  /** Resolves once the agent called the factory and the host opened (`up` and embedders use it). */
+  opened(): Promise<OpenedHost>;
+  close(): Promise<void>;
+}
+
+/**
+ * The one engine of Khutulun: a multi-host agent and `khutulun up` (a cluster of one) both run it.
+ */
+export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine {
+  let opened: Promise<OpenedHost> | undefined;
+  let announce: (o: Promise<OpenedHost>) => void = () => undefined;
+  const whenOpened = new Promise<OpenedHost>((resolve, reject) => {
+    announce = (o) => o.then(resolve, reject);
+  });
+  whenOpened.catch(() => undefined);
   // Checked before any host opens: a bad policy is a usage error, not a half-started agent.
   const policy = disconnectPolicy(options.policy ?? {});
   let closing: Promise<void> | undefined;
@@ -90,22 +117,26 @@ export function clusterEngine(options: ClusterEngineOptions = {}): { factory: No
         events: ctx.events,
         clock: ctx.clock,
         logger: ctx.logger,
-        cluster: {
-          reconciler,
-          hosts: ctx.hosts,
-          doc: ctx.cluster,
-          ...(options.undeployTimeoutMs !== undefined ? { undeployTimeoutMs: options.undeployTimeoutMs } : {}),
-        },
+        functions: () => createFunctionRegistry().addResolver(pluginFunctionResolver(host.plugins)),
+        reconciler,
+        hosts: ctx.hosts,
+        doc: ctx.cluster,
+        ...(options.undeployTimeoutMs !== undefined ? { undeployTimeoutMs: options.undeployTimeoutMs } : {}),
+        ...(options.forceTimeoutMs !== undefined ? { forceTimeoutMs: options.forceTimeoutMs } : {}),
       });
       return { host, engine, reconciler, keeper };
     });
     opened.catch((e: unknown) => ctx.logger.log('error', 'cannot open the local host', { error: String(e) }));
+    announce(opened);
     const later = async (): Promise<StoreDeploymentEngine> => (await opened!).engine;
     return {
       deploy: async (r) => (await later()).deploy(r),
+      plan: async (r) => (await later()).plan(r),
+      update: async (r, o) => (await later()).update(r, o),
+      scale: async (n, node, count, o) => (await later()).scale(n, node, count, o),
       status: async (n) => (await later()).status(n),
       outputs: async (n) => (await later()).outputs(n),
-      undeploy: async (n) => (await later()).undeploy(n),
+      undeploy: async (n, o) => (await later()).undeploy(n, o),
       list: async () => (await later()).list(),
       idle: async () => {
         const o = await opened?.catch(() => undefined);
@@ -119,5 +150,5 @@ export function clusterEngine(options: ClusterEngineOptions = {}): { factory: No
       close: () => void shutDown(),
     };
   };
-  return { factory, close: shutDown };
+  return { factory, opened: () => whenOpened, close: shutDown };
 }

@@ -1,7 +1,9 @@
 /**
- * What the HTTP API needs from the layers below to deploy: one small interface, so the agent runs
- * before (and independently of) the TOSCA processor, scheduler and actors that implement it.
+ * What the HTTP API, the CLI and embedders need from the engine: one small interface over the one
+ * production engine (agent/store-engine.ts on agent/cluster-engine.ts). Every operation writes
+ * desired state into the deployment's document; the owners' actors converge observed state on it.
  */
+import type { DeploymentPlan } from './update-plan.js';
 
 export interface DeployRequest {
   name: string;
@@ -12,8 +14,8 @@ export interface DeployRequest {
   inputs: Record<string, unknown>;
 }
 
-export type NodeState = 'pending' | 'starting' | 'started' | 'failed' | 'stopping' | 'stopped';
-export type DeploymentState = 'deploying' | 'deployed' | 'failed' | 'undeploying' | 'undeployed';
+export type NodeState = 'pending' | 'starting' | 'started' | 'failing' | 'failed' | 'stopping' | 'stopped';
+export type DeploymentState = 'deploying' | 'deployed' | 'updating' | 'failing' | 'failed' | 'undeploying' | 'undeployed' | 'partial';
 
 export interface NodeStatus {
   id: string;
@@ -24,11 +26,20 @@ export interface NodeStatus {
   hostId?: string;
   state: NodeState | string;
   message?: string;
+  /** Workload restarts by supervision since the last deploy/update of the node. */
+  restarts?: number;
+  /** The spec generation the node runs (observed) and the one it should run (desired). */
+  generation?: number;
+  desiredGeneration?: number;
+  /** The last lines the workload wrote to stderr, when it failed or is failing. */
+  stderrTail?: string[];
 }
 
 export interface DeploymentStatus {
   name: string;
   state: DeploymentState | string;
+  /** The request generation (every deploy, update, scale and undeploy is one). */
+  generation?: number;
   nodes: NodeStatus[];
   outputs: Record<string, unknown>;
 }
@@ -39,40 +50,40 @@ export interface DeploymentSummary {
   nodes: number;
 }
 
+/** What a deploy of an existing name did. */
+export type DeployAction = 'created' | 'updated' | 'unchanged';
+
+export interface DeployResult extends DeploymentStatus {
+  action?: DeployAction;
+  plan?: DeploymentPlan;
+}
+
+export interface UndeployOptions {
+  /** Remove the record even when a runtime cannot confirm; reports what may be left behind. */
+  force?: boolean;
+}
+
+export interface UndeployResult extends DeploymentStatus {
+  /** With force: nodes whose runtime did not confirm their removal (may still run). */
+  leftBehind?: NodeStatus[];
+}
+
 export interface DeploymentEngine {
-  /** Compiles, records and starts a deployment; resolves once it is recorded (not once started). */
-  deploy(request: DeployRequest): Promise<DeploymentStatus>;
+  /** Creates NAME, or updates it when it exists (the plan says what changed); resolves once recorded. */
+  deploy(request: DeployRequest): Promise<DeployResult>;
+  /** What deploying the request would change, without changing anything. */
+  plan(request: DeployRequest): Promise<DeploymentPlan>;
+  /** Applies the plan of the request to an existing deployment (refuses an unknown name). */
+  update(request: DeployRequest, options?: { dryRun?: boolean }): Promise<DeployResult>;
+  /** Sets the instance count of one node template. */
+  scale(name: string, node: string, count: number, options?: { dryRun?: boolean }): Promise<DeployResult>;
   status(name: string): Promise<DeploymentStatus>;
   outputs(name: string): Promise<Record<string, unknown>>;
   /** Stops the nodes in reverse dependency order and forgets the deployment. */
-  undeploy(name: string): Promise<DeploymentStatus>;
+  undeploy(name: string, options?: UndeployOptions): Promise<UndeployResult>;
   list(): Promise<DeploymentSummary[]>;
-  /** Waits for in-flight waves (used by close() and by tests). */
+  /** Waits for in-flight work (used by close() and by tests). */
   idle(): Promise<void>;
   /** Stops following documents and abandons coordination (the agent is shutting down). */
   close?(): void;
-}
-
-/** A compiled topology: what the TOSCA processor hands the agent. */
-export interface CompiledNode {
-  id: string;
-  template: string;
-  /** Ids of nodes that must be started before this one. */
-  dependsOn: string[];
-}
-
-export interface CompiledDeployment {
-  nodes: CompiledNode[];
-  outputs: Record<string, unknown>;
-}
-
-export type Compiler = (request: DeployRequest) => Promise<CompiledDeployment>;
-
-/** Places each node on a host id; until the scheduler is wired, everything goes to this host. */
-export type Placer = (nodes: readonly CompiledNode[], localHostId: string) => Promise<Record<string, string>>;
-
-/** Runs one node's lifecycle on its owner host (the actors engine in production). */
-export interface NodeRunner {
-  start(deployment: string, node: CompiledNode): Promise<void>;
-  stop(deployment: string, node: CompiledNode): Promise<void>;
 }

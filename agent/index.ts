@@ -3,8 +3,8 @@ export { startAgent, SYNC_PATH } from './start-agent.js';
 export type { Agent } from './start-agent.js';
 export { resolveAgentOptions, parseHostPort, formatHostPort, parseLabels } from './agent-options.js';
 export type { AgentOptions, ListenAddress, EngineContext } from './agent-options.js';
-export { DocDeploymentEngine } from './doc-deployment-engine.js';
-export type { DocDeploymentEngineOptions } from './doc-deployment-engine.js';
+export { clusterEngine } from './cluster-engine.js';
+export type { ClusterEngine, ClusterEngineOptions, OpenedHost } from './cluster-engine.js';
 export { readAgentRecord, writeAgentRecord, agentRecordPath } from './agent-record.js';
 export type { AgentRecord } from './agent-record.js';
 export { AgentErrors, httpStatusOf, validateDeploymentName } from './errors.js';
@@ -21,12 +21,15 @@ export type {
   NodeStatus,
   NodeState,
   DeploymentState,
-  Compiler,
-  CompiledDeployment,
-  CompiledNode,
-  Placer,
-  NodeRunner,
+  DeployResult,
+  DeployAction,
+  UndeployOptions,
+  UndeployResult,
 } from './deployment-engine.js';
+export { planUpdate } from './update-plan.js';
+export type { DeploymentPlan, PlanChange, PlanAction, PropertyChange, GraphSnapshot, NodeSnapshot, EdgeSnapshot } from './update-plan.js';
+export { StoreDeploymentEngine } from './store-engine.js';
+export { lockStateDir, STATE_BUSY } from './state-lock.js';
 export { checkDependencies } from './check-dependencies.js';
 export { ClusterReconciler, readRequest, writeRequest, hasRole } from './cluster-reconciler.js';
 export type { DeploymentRequest, ReconcileResult } from './cluster-reconciler.js';

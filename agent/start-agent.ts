@@ -6,16 +6,18 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { lockStateDir } from './state-lock.js';
 import { Repo } from '@automerge/automerge-repo';
 import type { DocHandle, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
 import { WebSocketServer } from 'ws';
-import { KhutulunError, acquireDirLock } from '../common/index.js';
+import { KhutulunError } from '../common/index.js';
 import { openSharedClusterDoc, sharedClusterDocumentId } from '../store/index.js';
 import { writeAgentRecord, removeAgentRecord } from './agent-record.js';
 import { formatHostPort, resolveAgentOptions } from './agent-options.js';
-import type { AgentOptions, ResolvedAgentOptions } from './agent-options.js';
+import type { AgentOptions } from './agent-options.js';
 import { createApiHandler } from './api.js';
 import { authorize, presentedToken } from './auth.js';
 import { applyHttpLimits, connectionsCheckEveryMs } from './http-limits.js';
@@ -23,12 +25,11 @@ import { checkRequestGuard } from './request-guard.js';
 import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
 import type { ClusterDoc } from './cluster-doc.js';
-import { DocDeploymentEngine } from './doc-deployment-engine.js';
+import { clusterEngine } from './cluster-engine.js';
 import type { DeploymentEngine } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import { EventHub } from './event-hub.js';
 import { loadOrCreateIdentity } from './host-identity.js';
-import type { HostIdentity } from './host-identity.js';
 import { Membership } from './membership.js';
 import type { HostView } from './membership.js';
 import { PeerManager } from './peer-manager.js';
@@ -61,18 +62,19 @@ export interface Agent {
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const o = resolveAgentOptions(options);
-  const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
-  // One agent per state folder (its repo/, agent.json): a real lock, not a read-then-write check.
-  const unlock = o.stateDir !== undefined ? acquireDirLock(o.stateDir, 'agent.lock', { code: AgentErrors.stateBusy, what: 'agent' }) : () => undefined;
+  if (o.stateDir !== undefined) mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
+  // One process per state folder: a second one is refused before it touches anything.
+  const unlock = o.stateDir !== undefined ? lockStateDir(o.stateDir) : () => undefined;
   try {
-    return await startLocked(o, identity, unlock);
+    return await open(o, unlock);
   } catch (error) {
     unlock();
     throw error;
   }
 }
 
-async function startLocked(o: ResolvedAgentOptions, identity: HostIdentity, unlock: () => void): Promise<Agent> {
+async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => void): Promise<Agent> {
+  const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
   const clusterId = clusterDocumentId(o.cluster);
   const share = makeShareConfig(clusterId, [sharedClusterDocumentId(o.cluster)]);
   const storage = o.stateDir !== undefined ? new ClosableStorage(new NodeFSStorageAdapter(join(o.stateDir, 'repo'))) : undefined;
@@ -91,8 +93,9 @@ async function startLocked(o: ResolvedAgentOptions, identity: HostIdentity, unlo
   const streams = new Set<ServerResponse>();
   const auth = { credentials: o.credentials };
   const guard = { allowedHosts: o.allowedHosts };
-  const engine: DeploymentEngine = o.engine
-    ? o.engine({
+  // One engine everywhere: without an explicit one, the production cluster engine on this state dir.
+  const makeEngine = o.engine ?? clusterEngine(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}).factory;
+  const engine: DeploymentEngine = makeEngine({
         repo,
         cluster,
         hostId: identity.id,
@@ -106,8 +109,7 @@ async function startLocked(o: ResolvedAgentOptions, identity: HostIdentity, unlo
           late.capabilities = [...list];
           late.membership?.setCapabilities(list);
         },
-      })
-    : new DocDeploymentEngine({ repo, cluster, hostId: identity.id, clock: o.clock, events, logger: o.logger, ...o.deployments });
+      });
   const peers = new PeerManager({ repo, token: o.token, tls: o.tls, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
   // Membership needs the advertised address, known only after listen(): filled in below.

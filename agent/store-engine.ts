@@ -1,27 +1,34 @@
 /**
- * The production DeploymentEngine: TOSCA compiled by tosca/, instantiated into a Floria deployment
- * in the store, placed (owners written), and run by the actors' HostEngine in dependency waves.
- * Node status comes from the vertexes' stored status, outputs from the service vertex.
+ * The production DeploymentEngine — the only one: `khutulun up` (a cluster of one), a multi-host
+ * agent and embedders all run it. Every operation is a change of desired state in the deployment's
+ * document plus a new request generation; every host with a role reconciles its own nodes
+ * (ClusterReconciler -> HostEngine.reconcile) and writes observed state back. Deploy, update and
+ * scale share one path: compile -> instantiate in a scratch store -> plan (a pure diff) -> apply.
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KhutulunError, asKhutulunError } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
-import { formatEntityId } from '../store/index.js';
-import type { Deployment, Store } from '../store/index.js';
+import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
 import type { DeploymentReport, HostEngine } from '../actors/index.js';
-import { buildCatalog } from '../tosca/index.js';
-import { compileFile, instantiateService, readOutputs } from '../tosca/compile/index.js';
-import type { DeploymentEngine, DeploymentStatus, DeploymentSummary, DeployRequest, NodeStatus } from './deployment-engine.js';
+import { instantiateService, readOutputs } from '../tosca/compile/index.js';
+import type { DeployRequest, DeployResult, DeploymentEngine, DeploymentStatus, DeploymentSummary, UndeployOptions, UndeployResult } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';
 import type { DocHandle } from '@automerge/automerge-repo';
 import { readRequest, writeRequest } from './cluster-reconciler.js';
-import type { ReconcileResult , ClusterReconciler} from './cluster-reconciler.js';
+import type { ReconcileResult, ClusterReconciler } from './cluster-reconciler.js';
 import type { ClusterDoc } from './cluster-doc.js';
 import type { HostView } from './membership.js';
 import { placeDeployment } from './placement.js';
 import { writePlacementClaims } from './ownership-keeper.js';
+import { desiredState, MAX_COUNT, readSource, writeSource } from './desired-state.js';
+import type { DeploymentSource } from './desired-state.js';
+import { snapshotOf } from './graph-snapshot.js';
+import { planUpdate } from './update-plan.js';
+import type { DeploymentPlan } from './update-plan.js';
+import { applyPlan, stampGeneration } from './update-apply.js';
+import { readStatus } from './deployment-status.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -34,30 +41,31 @@ export interface StoreEngineOptions {
   readonly events?: EventHub;
   /** Filled with deployment name -> source folder on deploy (LocalHost.sources: artifact paths). */
   readonly sources?: Map<string, string>;
+  /** A fresh function registry (with the plugin functions) for the scratch store of a plan. */
+  readonly functions: () => FunctionRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
-  /**
-   * Cluster mode: nodes are placed over the membership, every host with a role runs its own nodes
-   * through its ClusterReconciler, and this host only records requests and waits for the outcome.
-   */
-  readonly cluster?: {
-    readonly reconciler: ClusterReconciler;
-    readonly hosts: () => HostView[];
-    /** The agent's cluster document: the deployment index that says who has a role where. */
-    readonly doc: DocHandle<ClusterDoc>;
-    /** How long undeploy waits for every host to stop its nodes (default 120 s). */
-    readonly undeployTimeoutMs?: number;
-  };
+  readonly reconciler: ClusterReconciler;
+  readonly hosts: () => HostView[];
+  /** The agent's cluster document: the deployment index that says who has a role where. */
+  readonly doc: DocHandle<ClusterDoc>;
+  /** How long undeploy waits for every host to stop its nodes (default 50 s: below the CLI's 60 s). */
+  readonly undeployTimeoutMs?: number;
+  /** How long `undeploy --force` waits for the owners before it removes the record (default 10 s). */
+  readonly forceTimeoutMs?: number;
 }
 
-/** Actor phases -> the agent's node states (the same words where they exist). */
-function nodeState(phase: string | undefined): string {
-  return phase ?? 'initial';
+/** Nothing more can happen without a new request: something failed and nothing is in progress. */
+function stuck(r: ReconcileResult): boolean {
+  return r.failed.length > 0 && ![...r.waiting.values()].some((blockers) => blockers.length === 0);
 }
 
 export class StoreDeploymentEngine implements DeploymentEngine {
   readonly #o: StoreEngineOptions;
+  /** The latest request per deployment and the report it settles with. */
   readonly #runs = new Map<string, Promise<DeploymentReport>>();
+  /** One desired-state change at a time per deployment (plan + apply are not interleaved). */
+  readonly #locks = new Map<string, Promise<unknown>>();
   readonly #unsubscribe: () => void;
 
   constructor(options: StoreEngineOptions) {
@@ -67,106 +75,117 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     );
   }
 
-  /** Compiles FILE (YAML, CSAR or folder), instantiates it as deployment NAME, places it and starts it. */
-  async deployFile(name: string, file: string, inputs: Readonly<Record<string, string>> = {}, cwd = process.cwd()): Promise<DeploymentStatus> {
+  /** Deploys FILE (YAML, CSAR or folder) as NAME: creates it, or updates it when it exists. */
+  deployFile(name: string, file: string, inputs: Readonly<Record<string, string>> = {}, cwd = process.cwd()): Promise<DeployResult> {
     validateDeploymentName(name);
-    const path = resolve(cwd, file);
-    this.#o.sources?.set(name, existsSync(path) && statSync(path).isDirectory() ? path : dirname(path));
-    const existing = this.#o.store.listDeployments().some((d) => d.name === name);
-    if (!existing) {
-      const catalog = await buildCatalog(this.#o.profileDirs ?? [], cwd);
-      const compiled = await compileFile(file, { catalog, cwd, inputs });
-      if (!compiled.ok || !compiled.service) {
-        throw new KhutulunError(compiled.ioError ? 'KH-AGENT-SOURCE' : 'KH-AGENT-INVALID', `${file} is not a deployable service template: ${compiled.problems.length} problem(s)`, {
-          hint: compiled.problems.slice(0, 5).map((p) => `${p.file}:${p.line}:${p.column}: ${p.code}: ${p.message}`).join('\n') || 'run `khutulun validate FILE`',
-          details: { problems: compiled.problems },
-        });
-      }
-      const d = await this.#o.store.createDeployment(name);
-      try {
-        const inst = await instantiateService(d, compiled.service);
-        if (inst.problems.length > 0) {
-          throw new KhutulunError('KH-AGENT-INSTANTIATE', `${name}: ${inst.problems.map((p) => p.message).join('; ')}`, {
-            hint: 'fix the template (requirements, counts, inputs) and deploy again',
-            details: { problems: inst.problems },
-          });
-        }
-        await this.#place(d);
-      } catch (error) {
-        // Leave no half-made deployment behind: the stored state stays consistent.
-        await this.#o.store.deleteDeployment(name).catch(() => undefined);
-        throw error;
-      }
-      this.#o.events?.publish({ type: 'deployment.created', at: this.#o.clock.now(), deployment: name });
-    }
-    this.#start(name);
-    return this.status(name);
+    return this.#exclusive(name, async () => {
+      const source = this.#source(file, inputs, cwd);
+      if (!this.#exists(name)) return this.#create(name, source);
+      return this.#update(name, source, false);
+    });
   }
 
-  async deploy(request: DeployRequest): Promise<DeploymentStatus> {
-    validateDeploymentName(request.name);
-    if (!this.#o.stateDir) throw new KhutulunError('KH-AGENT-NO-STATE', 'this agent has no state directory for sources', { hint: 'start the agent with --state DIR' });
-    const dir = join(this.#o.stateDir, 'sources', request.name);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'service.yaml');
-    writeFileSync(file, request.source);
-    const inputs = Object.fromEntries(Object.entries(request.inputs).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  async deploy(request: DeployRequest): Promise<DeployResult> {
+    const { file, inputs, dir } = this.#saveSource(request);
     return this.deployFile(request.name, file, inputs, dir);
   }
 
-  /** Waits for the running deploy/undeploy of NAME (resolves with its report). */
+  /** What deploying FILE as NAME would change (nothing is written). */
+  async planFile(name: string, file: string, inputs: Readonly<Record<string, string>> = {}, cwd = process.cwd()): Promise<DeploymentPlan> {
+    validateDeploymentName(name);
+    const source = this.#source(file, inputs, cwd);
+    const desired = await desiredState(name, source, this.#desiredOptions());
+    try {
+      const current = this.#exists(name) ? snapshotOf(await this.#open(name)) : undefined;
+      return planUpdate(name, current, snapshotOf(desired.scratch));
+    } finally {
+      await desired.close();
+    }
+  }
+
+  async plan(request: DeployRequest): Promise<DeploymentPlan> {
+    // A plan writes nothing: the source goes to a temporary folder of its own.
+    const { file, inputs, dir } = this.#saveSource(request, true);
+    return this.planFile(request.name, file, inputs, dir);
+  }
+
+  /** Applies the plan of FILE to the existing deployment NAME (dryRun: only the plan). */
+  updateFile(name: string, file: string, inputs: Readonly<Record<string, string>> = {}, cwd = process.cwd(), options: { dryRun?: boolean } = {}): Promise<DeployResult> {
+    validateDeploymentName(name);
+    return this.#exclusive(name, async () => {
+      if (!this.#exists(name)) throw notFound(name);
+      return this.#update(name, this.#source(file, inputs, cwd), options.dryRun ?? false);
+    });
+  }
+
+  async update(request: DeployRequest, options: { dryRun?: boolean } = {}): Promise<DeployResult> {
+    if (!this.#exists(request.name)) throw notFound(request.name);
+    const { file, inputs, dir } = this.#saveSource(request, options.dryRun);
+    return this.updateFile(request.name, file, inputs, dir, options);
+  }
+
+  /** Sets the instance count of node template NODE (kept until an update with a new file). */
+  scale(name: string, node: string, count: number, options: { dryRun?: boolean } = {}): Promise<DeployResult> {
+    validateDeploymentName(name);
+    if (!Number.isSafeInteger(count) || count < 0 || count > MAX_COUNT) {
+      return Promise.reject(new KhutulunError('KH-AGENT-BAD-COUNT', `count ${count} is not an instance count`, { hint: `give an integer from 0 to ${MAX_COUNT}` }));
+    }
+    return this.#exclusive(name, async () => {
+      const d = await this.#open(name);
+      const source = readSource(d);
+      if (!source) {
+        throw new KhutulunError('KH-AGENT-NO-SOURCE', `${name} has no recorded source to scale from`, { hint: 'deploy it again with its template (khutulun deploy/up FILE), then scale' });
+      }
+      if (!existsSync(source.file)) {
+        throw new KhutulunError('KH-AGENT-SOURCE', `the template of ${name} (${source.file}) is not on this host`, {
+          hint: 'scale through the agent that deployed it, or run `update NAME FILE` with the template here',
+          retryable: false,
+        });
+      }
+      return this.#update(name, { ...source, counts: { ...(source.counts ?? {}), [node]: count } }, options.dryRun ?? false, true);
+    });
+  }
+
+  /** Resolves with the report of the latest request of NAME once it settled (converged or stuck). */
   async settled(name: string): Promise<DeploymentReport | undefined> {
     return this.#runs.get(name);
   }
 
   async status(name: string): Promise<DeploymentStatus> {
     const d = await this.#open(name);
-    const nodes: NodeStatus[] = d
-      .query({ kind: 'vertex', directory: ['nodes'] })
-      .map((v) => ({
-        id: formatEntityId(v.id),
-        template: String(v.metadata['tosca:template'] ?? v.id.name),
-        host: v.owner ?? this.#o.hostId,
-        hostId: v.owner ?? this.#o.hostId,
-        state: nodeState(v.status?.state),
-        ...(v.status?.error ? { message: `${v.status.error.code}: ${v.status.error.message}` } : v.status?.reason ? { message: v.status.reason } : {}),
-      }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1));
-    const failed = nodes.some((n) => n.state === 'error');
-    const allStarted = nodes.every((n) => n.state === 'started');
-    const allGone = nodes.every((n) => n.state === 'deleted' || n.state === 'initial');
-    // The recorded request (cluster mode) says where every host is heading; else a run in flight
-    // here (#runs holds deploys only: undeploy runs inline) means deploying.
-    const request = this.#o.cluster ? readRequest(d) : undefined;
-    const running = request ? request.goal === 'deployed' : this.#runs.has(name);
-    const state = failed
-      ? 'failed'
-      : request?.goal === 'undeployed'
-        ? allGone ? 'undeployed' : 'undeploying'
-        : allStarted ? 'deployed' : running ? 'deploying' : allGone ? 'undeployed' : 'partial';
-    return { name, state, nodes, outputs: await this.outputs(name).catch(() => ({})) };
+    const s = readStatus(d, readRequest(d), this.#o.clock.now(), this.#o.hostId);
+    return { ...s, outputs: await this.outputs(name).catch(() => ({})) };
   }
 
   async outputs(name: string): Promise<Record<string, unknown>> {
     return (await readOutputs(await this.#open(name))).outputs;
   }
 
-  async undeploy(name: string): Promise<DeploymentStatus> {
+  async undeploy(name: string, options: UndeployOptions = {}): Promise<UndeployResult> {
     const d = await this.#open(name);
-    if (this.#o.cluster) return this.#undeployCluster(d, this.#o.cluster);
-    await this.#runs.get(name)?.catch(() => undefined);
-    const report = await this.#o.engine.undeploy(name);
-    if (!report.ok) {
-      throw new KhutulunError('KH-AGENT-UNDEPLOY', `undeploy of ${name} stopped: ${report.error?.message ?? 'a node failed to stop'}`, {
-        hint: 'fix the cause and run undeploy again: it resumes',
+    this.#register(name, d.url, []);
+    const request = await writeRequest(d, 'undeployed');
+    this.#watch(name, request.generation, 'undeploy');
+    const wait = options.force ? (this.#o.forceTimeoutMs ?? 10_000) : (this.#o.undeployTimeoutMs ?? 50_000);
+    const result = await this.#o.reconciler.until(name, (r) => r.request.generation >= request.generation && (r.done || stuck(r)), wait).catch(() => undefined);
+    if (!result?.done && !options.force) {
+      const left = (await this.status(name)).nodes.filter((n) => n.state !== 'deleted' && n.state !== 'initial');
+      throw new KhutulunError('KH-AGENT-UNDEPLOY', `undeploy of ${name} is not finished: ${left.map((n) => `${n.id} on ${n.host} is ${n.state}${n.message ? ` (${n.message})` : ''}`).join(', ')}`, {
+        hint: 'a host that owns nodes may be offline or failing: they stop when it is back (the request is recorded); run undeploy again to wait, or `undeploy --force` to remove the record now',
         retryable: true,
-        ...(report.error ? { details: { error: report.error } } : {}),
+        details: { nodes: left },
       });
     }
     const status = await this.status(name);
+    const leftBehind = result?.done ? [] : status.nodes.filter((n) => n.state !== 'deleted' && n.state !== 'initial');
+    // Force: what this host runs is removed from its runtimes whatever the actors say.
+    for (const n of leftBehind) {
+      if (n.hostId === this.#o.hostId) await this.#o.engine.release(name, n.id).catch(() => false);
+    }
     await this.#o.store.deleteDeployment(name);
-    this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name });
-    return { ...status, state: 'undeployed' };
+    this.#o.doc.change((c) => void delete c.deployments[name]);
+    this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name, ...(leftBehind.length > 0 ? { message: `forced: ${leftBehind.length} node(s) unconfirmed` } : {}) });
+    return { ...status, state: 'undeployed', ...(options.force ? { leftBehind: leftBehind.filter((n) => n.hostId !== this.#o.hostId) } : {}) };
   }
 
   async list(): Promise<DeploymentSummary[]> {
@@ -179,41 +198,107 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   }
 
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.#runs.values()]);
+    await Promise.allSettled([...this.#locks.values()]);
   }
 
   close(): void {
     this.#unsubscribe();
   }
 
-  /** Cluster mode: record the request; every host with a role stops its own nodes in order. */
-  async #undeployCluster(d: Deployment, cluster: NonNullable<StoreEngineOptions['cluster']>): Promise<DeploymentStatus> {
-    const name = d.name;
-    this.#register(name, d.url, []);
-    const request = await writeRequest(d, 'undeployed');
-    const result = await cluster.reconciler
-      .until(name, (r) => r.request.generation >= request.generation && (r.done || stuck(r)), cluster.undeployTimeoutMs ?? 120_000)
-      .catch(() => undefined);
-    if (!result?.done) {
-      const left = (await this.status(name)).nodes.filter((n) => n.state !== 'deleted' && n.state !== 'initial');
-      throw new KhutulunError('KH-AGENT-UNDEPLOY', `undeploy of ${name} is not finished: ${left.map((n) => `${n.id} on ${n.host} is ${n.state}`).join(', ')}`, {
-        hint: 'a host that owns nodes may be offline or failing: its nodes stop when it is back (the request is recorded); run undeploy again to finish',
-        retryable: true,
-        details: { nodes: left },
-      });
+  async #create(name: string, source: DeploymentSource): Promise<DeployResult> {
+    // Compiled and instantiated in a scratch store first: a template that cannot be deployed
+    // leaves nothing behind, and the plan of a new deployment is the same diff as an update's.
+    const desired = await desiredState(name, source, this.#desiredOptions());
+    let plan: DeploymentPlan;
+    const d = await this.#o.store.createDeployment(name);
+    try {
+      plan = planUpdate(name, undefined, snapshotOf(desired.scratch));
+      const inst = await instantiateService(d, desired.service);
+      if (inst.problems.length > 0) {
+        throw new KhutulunError('KH-AGENT-INSTANTIATE', `${name}: ${inst.problems.map((p) => p.message).join('; ')}`, { hint: 'fix the template and deploy again', details: { problems: inst.problems } });
+      }
+      await writeSource(d, source);
+      await stampGeneration(d, 1);
+      await this.#place(d);
+    } catch (error) {
+      await this.#o.store.deleteDeployment(name).catch(() => undefined);
+      throw error;
+    } finally {
+      await desired.close();
     }
-    const status = await this.status(name);
-    await this.#o.store.deleteDeployment(name);
-    cluster.doc.change((c) => void delete c.deployments[name]);
-    this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name });
-    return { ...status, state: 'undeployed' };
+    this.#o.events?.publish({ type: 'deployment.created', at: this.#o.clock.now(), deployment: name });
+    const request = await writeRequest(d, 'deployed');
+    this.#watch(name, request.generation, 'deploy');
+    return { ...(await this.status(name)), action: 'created', plan };
   }
 
-  /** Cluster mode: list this deployment in the agent's index, with the hosts that have a role. */
+  async #update(name: string, source: DeploymentSource, dryRun: boolean, keepCounts = false): Promise<DeployResult> {
+    const d = await this.#open(name);
+    const recorded = readSource(d);
+    // A new template is the source of truth again: `scale` overrides end with it.
+    const next: DeploymentSource = keepCounts ? source : { file: source.file, cwd: source.cwd, inputs: source.inputs };
+    const desired = await desiredState(name, next, this.#desiredOptions());
+    try {
+      const plan = planUpdate(name, snapshotOf(d), snapshotOf(desired.scratch));
+      if (dryRun) return { ...(await this.status(name)), action: plan.empty ? 'unchanged' : 'updated', plan };
+      const previous = readRequest(d)?.generation ?? 0;
+      const generation = previous + 1;
+      if (!plan.empty) await applyPlan(d, desired.scratch, plan, generation);
+      if (!plan.empty || JSON.stringify(recorded) !== JSON.stringify(next)) await writeSource(d, next);
+      if (plan.changes.some((c) => c.action === 'create')) await this.#place(d);
+      // Always a new request: an unchanged deploy of a failed deployment tries its failures again.
+      const request = await writeRequest(d, 'deployed');
+      this.#watch(name, request.generation, 'deploy');
+      if (!plan.empty) this.#o.events?.publish({ type: 'deployment.updated', at: this.#o.clock.now(), deployment: name, message: `${plan.changes.length} change(s), generation ${request.generation}` });
+      return { ...(await this.status(name)), action: plan.empty ? 'unchanged' : 'updated', plan };
+    } finally {
+      await desired.close();
+    }
+  }
+
+  /** Follows request `generation` of NAME until it converges or is stuck; settled() returns it. */
+  #watch(name: string, generation: number, action: 'deploy' | 'undeploy'): void {
+    const run = this.#o.reconciler.until(name, (r) => r.request.generation >= generation && (r.done || stuck(r)), 24 * 3600_000).then(
+      (r) => {
+        const report = clusterReport(name, r, action);
+        if (action === 'deploy') {
+          this.#o.events?.publish({ type: report.ok ? 'deployment.deployed' : 'deployment.failed', at: this.#o.clock.now(), deployment: name, ...(report.error ? { message: report.error.message } : {}) });
+        }
+        return report;
+      },
+      (error: unknown) => {
+        const e = asKhutulunError(error);
+        this.#o.logger.log('debug', 'stopped following a request', { deployment: name, error: e.toString() });
+        throw e;
+      },
+    );
+    void run.catch(() => undefined);
+    this.#runs.set(name, run);
+  }
+
+  #source(file: string, inputs: Readonly<Record<string, string>>, cwd: string): DeploymentSource {
+    return { file: resolve(cwd, file), cwd, inputs: { ...inputs } };
+  }
+
+  /** Writes an API request's source into the state dir (so relative paths resolve and scale can compile it again). */
+  #saveSource(request: DeployRequest, scratch = false): { file: string; inputs: Record<string, string>; dir: string } {
+    validateDeploymentName(request.name);
+    if (!this.#o.stateDir) throw new KhutulunError('KH-AGENT-NO-STATE', 'this agent has no state directory for sources', { hint: 'start the agent with --state DIR' });
+    const dir = join(this.#o.stateDir, scratch ? 'plans' : 'sources', request.name);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'service.yaml');
+    writeFileSync(file, request.source);
+    const inputs = Object.fromEntries(Object.entries(request.inputs).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+    return { file, inputs, dir };
+  }
+
+  #desiredOptions(): Parameters<typeof desiredState>[2] {
+    return { hostId: this.#o.hostId, clock: this.#o.clock, profileDirs: this.#o.profileDirs ?? [], functions: this.#o.functions };
+  }
+
+  /** List this deployment in the agent's index, with the hosts that have a role. */
   #register(name: string, url: string, hosts: readonly string[]): void {
-    const doc = this.#o.cluster?.doc;
-    if (!doc) return;
-    doc.change((c) => {
+    this.#o.doc.change((c) => {
       const ref = c.deployments[name];
       const all = [...new Set([...(ref?.hosts ?? []), ...hosts, this.#o.hostId])].sort();
       if (!ref) c.deployments[name] = { name, docUrl: url, hosts: all, createdAt: this.#o.clock.now(), createdBy: this.#o.hostId };
@@ -221,62 +306,44 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     });
   }
 
-  #start(name: string): void {
-    if (this.#runs.has(name)) return;
-    const cluster = this.#o.cluster;
-    const launch = cluster
-      ? this.#open(name).then(async (d) => {
-          const request = await writeRequest(d, 'deployed');
-          const r = await cluster.reconciler.until(name, (x) => x.request.generation >= request.generation && (x.done || stuck(x)), 24 * 3600_000);
-          return clusterReport(name, r);
-        })
-      : this.#o.engine.deploy(name);
-    const run = launch.then(
-      (report) => {
-        this.#o.events?.publish({ type: report.ok ? 'deployment.deployed' : 'deployment.failed', at: this.#o.clock.now(), deployment: name, ...(report.error ? { message: report.error.message } : {}) });
-        return report;
-      },
-      (error: unknown) => {
-        const e = asKhutulunError(error);
-        this.#o.logger.log('error', 'deploy failed', { deployment: name, error: e.toString() });
-        throw e;
-      },
-    );
-    this.#runs.set(name, run);
-    void run.catch(() => undefined).finally(() => this.#runs.delete(name));
+  /** The scheduler places every unplaced node over the hosts; placed ones keep their owner. */
+  async #place(d: Deployment): Promise<void> {
+    const owners = await placeDeployment(d, this.#o.hosts());
+    await writePlacementClaims(d, owners, this.#o.hostId);
+    await d.flush();
+    this.#register(d.name, d.url, [...owners.values()]);
+    // Artifacts with relative paths resolve against the template's folder (LocalHost.sources).
+    const file = readSource(d)?.file;
+    if (file) this.#o.sources?.set(d.name, existsSync(file) && statSync(file).isDirectory() ? file : dirname(file));
   }
 
-  /** Single host: every node is owned here; cluster mode: the scheduler places them over the hosts. */
-  async #place(d: Deployment): Promise<void> {
-    if (this.#o.cluster) {
-      const owners = await placeDeployment(d, this.#o.cluster.hosts());
-      await writePlacementClaims(d, owners, this.#o.hostId);
-      await d.flush();
-      this.#register(d.name, d.url, [...owners.values()]);
-      return;
-    }
-    await Promise.all(d.query({ kind: 'vertex', directory: ['nodes'] }).map((v) => d.setOwner(v.id, this.#o.hostId)));
-    await d.flush();
+  #exists(name: string): boolean {
+    return this.#o.store.listDeployments().some((d) => d.name === name);
   }
 
   async #open(name: string): Promise<Deployment> {
-    if (!this.#o.store.listDeployments().some((d) => d.name === name)) {
-      throw notFound(name);
-    }
+    if (!this.#exists(name)) throw notFound(name);
     return this.#o.store.openDeployment(name);
+  }
+
+  async #exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(name) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.#locks.set(name, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(name) === settled) this.#locks.delete(name);
+    }
   }
 }
 
-/** Nothing more can happen without a new request: something failed and nothing is in progress. */
-function stuck(r: ReconcileResult): boolean {
-  return r.failed.length > 0 && ![...r.waiting.values()].some((blockers) => blockers.length === 0);
-}
-
-function clusterReport(name: string, r: ReconcileResult): DeploymentReport {
+function clusterReport(name: string, r: ReconcileResult, action: 'deploy' | 'undeploy'): DeploymentReport {
   const failed = r.vertexes.filter((v) => v.phase === 'error');
   return {
     deployment: name,
-    action: 'deploy',
+    action,
     ok: r.done,
     waves: [],
     completedWaves: 0,

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
 import { readAgentRecord } from '../agent/index.js';
-import type { DeploymentStatus, DeploymentSummary, HostView, DeployRequest } from '../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';
 
@@ -99,8 +99,18 @@ export class AgentClient {
     this.#fetch = fetchImpl ?? (target.tls ? httpsFetch(target.tls) : fetch);
   }
 
-  deploy(request: DeployRequest): Promise<DeploymentStatus> {
+  /** Creates the deployment, or updates it when the name exists (the answer says which, with the plan). */
+  deploy(request: DeployRequest): Promise<DeployResult> {
     return this.#call('POST', '/v1/deployments', request);
+  }
+  plan(request: DeployRequest): Promise<DeploymentPlan> {
+    return this.#call('POST', `/v1/deployments/${encodeURIComponent(request.name)}/plan`, request);
+  }
+  update(request: DeployRequest, dryRun = false): Promise<DeployResult> {
+    return this.#call('PUT', `/v1/deployments/${encodeURIComponent(request.name)}${dryRun ? '?dryRun=1' : ''}`, request);
+  }
+  scale(name: string, node: string, count: number, dryRun = false): Promise<DeployResult> {
+    return this.#call('POST', `/v1/deployments/${encodeURIComponent(name)}/scale${dryRun ? '?dryRun=1' : ''}`, { node, count });
   }
   status(name: string): Promise<DeploymentStatus> {
     return this.#call('GET', `/v1/deployments/${encodeURIComponent(name)}`);
@@ -111,8 +121,8 @@ export class AgentClient {
   outputs(name: string): Promise<Record<string, unknown>> {
     return this.#call('GET', `/v1/deployments/${encodeURIComponent(name)}/outputs`);
   }
-  undeploy(name: string): Promise<DeploymentStatus> {
-    return this.#call('DELETE', `/v1/deployments/${encodeURIComponent(name)}`);
+  undeploy(name: string, force = false): Promise<UndeployResult> {
+    return this.#call('DELETE', `/v1/deployments/${encodeURIComponent(name)}${force ? '?force=1' : ''}`);
   }
   hosts(): Promise<HostView[]> {
     return this.#call('GET', '/v1/hosts');

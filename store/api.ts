@@ -170,6 +170,11 @@ export interface Deployment {
   /** Replaces a whole property (definition + value). readOnly with a value -> KH-STORE-012. */
   putProperty(id: EntityId, name: string, property: PropertyInput): Promise<void>;
   deleteProperty(id: EntityId, name: string): Promise<void>;
+  /**
+   * Day 2: a new version of the template replaces a property's definition and value, read-only
+   * (TOSCA property) or not. Only the deployment's desired-state writer (an update) calls this.
+   */
+  replaceProperty(id: EntityId, name: string, property: PropertyInput | undefined): Promise<void>;
   getProperty(id: EntityId, name: string): Property | undefined;
   setOwner(vertex: string | EntityId, host: string | undefined): Promise<void>;
   /** Only the owning host (this store's hostId == vertex.owner) may write; else KH-STORE-023. */

@@ -230,6 +230,19 @@ export class DeploymentImpl implements Deployment {
     );
   }
 
+  replaceProperty(id: EntityId, name: string, property: PropertyInput | undefined): Promise<void> {
+    return this.#write(() => {
+      const eid = checkEntityId(id);
+      const path = formatEntityId(eid);
+      checkPropertyName(name);
+      const p = property === undefined ? undefined : normaliseProperty(property, `property ${name}`);
+      return {
+        op: (d) => (p === undefined ? ops.forgetProperty(d, eid.kind, path, name) : ops.writeProperty(d, eid.kind, path, name, p, 'force')),
+        hint: [[ops.keyOf(eid.kind, path), `property:${name}`]],
+      };
+    });
+  }
+
   deleteProperty(id: EntityId, name: string): Promise<void> {
     return this.#write(() => {
       const eid = checkEntityId(id);

@@ -50,3 +50,5 @@ export { openStore } from './store.js';
 export { openSharedClusterDoc, sharedClusterDocumentId } from './shared-cluster.js';
 export { BUILTIN_EVENTS } from './dispatch.js';
 export { SERVICE_VERTEX } from './deployment.js';
+export { CONTROL_KEYS, readControl, withControl } from './control.js';
+export type { VertexControl } from './control.js';

@@ -158,6 +158,14 @@ export function deleteProperty(doc: DeploymentDoc, kind: EntityKind, path: strin
   return [[keyOf(kind, path), `property:${name}`]];
 }
 
+/** Removes a property whatever its definition (Day 2: the template no longer has it). */
+export function forgetProperty(doc: DeploymentDoc, kind: EntityKind, path: string, name: string): Touched {
+  const rec = need(doc, kind, path);
+  if (!rec.props || !(name in rec.props)) return [];
+  delete rec.props[name];
+  return [[keyOf(kind, path), `property:${name}`]];
+}
+
 /** Sets (or removes with undefined) one scalar field of a record. */
 export function setField(
   doc: DeploymentDoc,

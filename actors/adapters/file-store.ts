@@ -59,6 +59,14 @@ export class FileActorStore implements ActorStorePort {
     return this.#save();
   }
 
+  async removeVertex(deployment: string, vertex: string): Promise<void> {
+    const graph = this.#data[deployment];
+    if (!graph) return;
+    graph.vertexes = graph.vertexes.filter((v) => v.id !== vertex);
+    graph.edges = graph.edges.filter((e) => e.source !== vertex && e.target !== vertex);
+    return this.#save();
+  }
+
   async close(): Promise<void> {
     if (this.#scheduled) await new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }

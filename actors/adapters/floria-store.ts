@@ -6,7 +6,7 @@
  */
 import type { JsonValue } from '../../plugins/effects.js';
 import type { Deployment, Store } from '../../store/index.js';
-import { formatEntityId, fromJson, parseEntityId, toJson } from '../../store/index.js';
+import { formatEntityId, fromJson, parseEntityId, readControl, toJson } from '../../store/index.js';
 import type { Edge, Vertex } from '../../store/index.js';
 import type { ActorState } from '../logic/index.js';
 import type { ActorStorePort, EdgeView, GraphView, StoredStatus, VertexView } from '../ports.js';
@@ -43,7 +43,12 @@ export class FloriaActorStore implements ActorStorePort {
   async load(deployment: string): Promise<GraphView> {
     const dep = await this.#deployment(deployment);
     const self = this.#store.hostId as string;
-    const vertexes = dep.list('vertex').map((v) => vertexView(v, self));
+    // The service vertex holds inputs, outputs and the request: it has no lifecycle, no owner and
+    // no actor (every host would otherwise claim it).
+    const vertexes = dep
+      .list('vertex')
+      .filter((v) => formatEntityId(v.id) !== dep.serviceVertex)
+      .map((v) => vertexView(v, self));
     this.#owned.set(deployment, new Set(vertexes.filter((v) => v.owner === this.#store.hostId).map((v) => v.id)));
     return { vertexes, edges: dep.list('edge').map(edgeView) };
   }
@@ -76,6 +81,14 @@ export class FloriaActorStore implements ActorStorePort {
   async setProperty(deployment: string, vertex: string, name: string, value: JsonValue): Promise<void> {
     const dep = await this.#deployment(deployment);
     await dep.setProperty(parseEntityId('vertex', vertex), name, fromJson(value));
+  }
+
+  async removeVertex(deployment: string, vertex: string): Promise<void> {
+    const dep = await this.#deployment(deployment);
+    if (!dep.get('vertex', vertex)) return;
+    await dep.delete(parseEntityId('vertex', vertex));
+    this.#owned.get(deployment)?.delete(vertex);
+    await dep.flush();
   }
 
   async close(): Promise<void> {
@@ -152,6 +165,8 @@ function vertexView(v: Vertex, self: string): VertexView {
     handlers: handlers(v.handlers),
     ...(v.owner !== undefined ? { owner: v.owner } : {}),
     ...(status ? { status } : {}),
+    control: readControl(v.metadata),
+    ...(typeof observed?.actor?.['generation'] === 'number' ? { observedGeneration: observed.actor['generation'] } : {}),
   };
 }
 

@@ -38,6 +38,14 @@ export class MemoryActorStore implements ActorStorePort {
     v.properties = { ...v.properties, [name]: value };
   }
 
+  async removeVertex(deployment: string, vertex: string): Promise<void> {
+    const graph = this.#graphs.get(deployment);
+    if (!graph) return;
+    graph.vertexes = graph.vertexes.filter((v) => v.id !== vertex);
+    graph.edges = graph.edges.filter((e) => e.source !== vertex && e.target !== vertex);
+    this.#index.get(deployment)?.delete(vertex);
+  }
+
   status(deployment: string, vertex: string): StoredStatus | undefined {
     return this.#index.get(deployment)?.get(vertex)?.status;
   }

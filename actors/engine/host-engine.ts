@@ -37,6 +37,8 @@ export interface HostEngineOptions {
   maxRestarts?: number;
   /** How long a relationship step run by the target's owner on another host may take (default 30 s). */
   remoteStepTimeoutMs?: number;
+  /** Rolling updates: how many of a deployment's local vertexes are updated at once (default 1). */
+  updateBudget?: number;
 }
 
 export interface ReconcileOptions {
@@ -77,10 +79,15 @@ export class HostEngine {
   readonly hostId: string;
   readonly #store: ActorStorePort;
   readonly #runtimes: RuntimeRegistry;
+  readonly #logger: Logger;
   readonly #system: ActorSystem;
   readonly #unsubscribe: Array<() => void> = [];
   /** One deploy/undeploy at a time per deployment. */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** How many local vertexes of a deployment are updated at once (rolling; default 1). */
+  readonly #updateBudget: number;
+  /** Per deployment: how many converge() calls ran (each is a request generation of its own). */
+  readonly #converging = new Map<string, number>();
   /** Per deployment: the request generation last reconciled, and the failed vertexes it may retry. */
   readonly #generations = new Map<string, { generation: number; retry: Set<string> }>();
   #started = false;
@@ -91,6 +98,8 @@ export class HostEngine {
     this.hostId = options.hostId;
     this.#store = options.store;
     this.#runtimes = options.runtimes instanceof RuntimeRegistry ? options.runtimes : new RuntimeRegistry(options.runtimes);
+    this.#updateBudget = options.updateBudget ?? 1;
+    this.#logger = options.logger ?? silentLogger;
     this.#system = new ActorSystem({
       hostId: options.hostId,
       store: options.store,
@@ -115,25 +124,66 @@ export class HostEngine {
         adapter.subscribe((e) => this.#system.runtimeObserved(e.workload, { type: 'runtime-observed', state: e.observed.state, ...(e.observed.cause ? { cause: e.observed.cause } : {}) })),
       );
     }
+    const graphs: DeploymentGraph[] = [];
     for (const deployment of await this.#store.deployments()) {
-      const created = this.#system.attach(new DeploymentGraph(deployment, await this.#store.load(deployment)));
+      const graph = new DeploymentGraph(deployment, await this.#store.load(deployment));
+      graphs.push(graph);
+      const created = this.#system.attach(graph);
       for (const actor of created) if (needsResume(actor.state)) actor.send({ type: 'resumed' });
+    }
+    await this.#adoptWorkloads(graphs);
+  }
+
+  /**
+   * What runs is what the document says: every runtime re-attaches what it ran before this host
+   * restarted (supervision goes on at once), its workloads are matched with the vertexes this host
+   * owns (their state reaches the actors), a workload of a vertex another host owns now is
+   * stopped, and one nothing accounts for is reported.
+   */
+  async #adoptWorkloads(graphs: readonly DeploymentGraph[]): Promise<void> {
+    const byName = new Map(graphs.map((g) => [g.name, g] as const));
+    for (const adapter of this.#runtimes.all()) {
+      let listed: Awaited<ReturnType<typeof adapter.list>>;
+      try {
+        listed = await Promise.race([adapter.list(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000).unref?.())]);
+      } catch {
+        continue; // a runtime whose backend is down re-attaches once it answers
+      }
+      for (const w of listed) {
+        const slash = w.id.indexOf('/');
+        const graph = slash > 0 ? byName.get(w.id.slice(0, slash)) : undefined;
+        const vertex = graph?.vertexes.get(w.id.slice(slash + 1).split('#')[0]!);
+        if (!graph || !vertex) {
+          this.#logger.log('warn', 'a workload runs that no deployment of this host accounts for', { runtime: adapter.name, workload: w.id, state: w.state });
+          continue;
+        }
+        if (!this.#system.owns(vertex.owner)) {
+          this.#logger.log('warn', 'stopping a workload of a vertex another host owns now', { runtime: adapter.name, workload: w.id, owner: vertex.owner });
+          await adapter.remove(w.id).catch((error: unknown) => this.#logger.log('error', 'cannot stop a workload this host no longer owns', { workload: w.id, error: String(error) }));
+          continue;
+        }
+        this.#system.runtimeObserved(w.id, { type: 'runtime-observed', state: w.state, ...(w.cause ? { cause: w.cause } : {}) });
+      }
     }
   }
 
+
+  /** Converges a deployment whose vertexes all live here (embedding, tests, benchmarks) to `deployed`. */
   deploy(deployment: string): Promise<DeploymentReport> {
-    return this.#exclusive(deployment, () => this.#run(deployment, 'deployed'));
+    return this.#converge(deployment, 'deployed');
   }
 
   undeploy(deployment: string): Promise<DeploymentReport> {
-    return this.#exclusive(deployment, () => this.#run(deployment, 'undeployed'));
+    return this.#converge(deployment, 'undeployed');
   }
 
   /**
    * One reconcile step (cluster mode): reloads the graph, makes sure every owned vertex has an
    * actor, and sends `goal` to the local actors whose dependencies allow it (reconcile.ts). It never
    * waits for an operation: call it again when the deployment changes. `generation` counts deploy
-   * and undeploy requests; a new one lets vertexes in `error` be tried again, once.
+   * and undeploy requests; a new one lets vertexes in `error` be tried again, once. Day 2: a vertex
+   * whose desired spec generation is newer than what runs is updated (one at a time per host), a
+   * retired one is stopped and then removed from the document, a replaced one starts afresh.
    */
   reconcile(deployment: string, goal: Goal, options: ReconcileOptions = {}): Promise<ReconcilePlan & { vertexes: VertexReport[] }> {
     const generation = options.generation ?? 0;
@@ -152,6 +202,12 @@ export class HostEngine {
         this.#generations.set(deployment, gen);
       }
       const retry = gen.retry;
+      await this.#replaceOutdated(graph);
+      const desired = (v: string): number => graph.vertexes.get(v)?.control?.generation ?? 0;
+      const observedGeneration = (v: string): number => {
+        const a = this.#system.actor(deployment, v);
+        return a ? (a.state.generation ?? 0) : (graph.vertexes.get(v)?.observedGeneration ?? 0);
+      };
       const plan = reconcilePlan({
         goal,
         vertexes: [...graph.vertexes.keys()],
@@ -165,13 +221,39 @@ export class HostEngine {
         },
         retry: (v) => retry.has(v),
         ...(acked ? { remoteFinal: (v: string) => acked(graph.vertexes.get(v)?.owner ?? '') >= generation } : {}),
+        stale: (v) => observedGeneration(v) < desired(v),
+        retired: (v) => graph.vertexes.get(v)?.control?.retired !== undefined,
+        updateBudget: this.#updateBudget,
       });
       for (const v of plan.send) {
         retry.delete(v);
-        this.#system.actor(deployment, v)!.send({ type: goal === 'deployed' ? 'deploy' : 'undeploy' });
+        const retired = graph.vertexes.get(v)?.control?.retired !== undefined;
+        this.#system.actor(deployment, v)!.send(goal === 'deployed' && !retired ? { type: 'deploy', generation: desired(v) } : { type: 'undeploy' });
+      }
+      for (const v of plan.remove) {
+        this.#system.release(deployment, v);
+        await this.#store.removeVertex(deployment, v);
       }
       return { ...plan, vertexes: this.#reports(graph) };
     });
+  }
+
+  /**
+   * Day 2 replace: a local actor whose workload predates the vertex's `replace` generation (its type
+   * or operations changed) has its workloads removed from every runtime and starts afresh.
+   */
+  async #replaceOutdated(graph: DeploymentGraph): Promise<void> {
+    for (const v of graph.vertexes.values()) {
+      const replace = v.control?.replace;
+      if (replace === undefined) continue;
+      const actor = this.#system.actor(graph.name, v.id);
+      if (!actor || (actor.state.want ?? actor.state.generation ?? 0) >= replace) continue;
+      // The old workload goes first (from whichever runtime ran it): the new one may reuse its id.
+      const workloads = this.#system.release(graph.name, v.id);
+      for (const adapter of this.#runtimes.all()) for (const w of workloads) await adapter.remove(w).catch(() => undefined);
+      // The fresh actor (initial state) is sent `deploy` with the desired generation by the plan.
+      this.#system.attach(graph);
+    }
   }
 
   /**
@@ -234,45 +316,59 @@ export class HostEngine {
     await Promise.allSettled([...this.#locks.values()]);
   }
 
-  async #run(deployment: string, goal: Goal): Promise<DeploymentReport> {
+  /**
+   * Drives one deployment on this host to `goal` with the same reconcile step the cluster runs
+   * (no separate wave algorithm): a step after every transition, until every vertex is at the goal,
+   * or nothing more can happen here (a failure, or vertexes of other hosts not there yet).
+   */
+  async #converge(deployment: string, goal: Goal): Promise<DeploymentReport> {
     this.#assertOpen();
     if (!this.#started) await this.start();
-    const graph = new DeploymentGraph(deployment, await this.#store.load(deployment));
-    const waves = dependencyWaves([...graph.vertexes.keys()], [...graph.edges.values()]);
+    const first = new DeploymentGraph(deployment, await this.#store.load(deployment));
+    // Checked first: a cycle is unusable input (KH-ACTOR-005), not a failed run.
+    const waves = dependencyWaves([...first.vertexes.keys()], [...first.edges.values()]);
     if (goal === 'undeployed') waves.reverse();
-    this.#system.attach(graph);
-    let completedWaves = 0;
-    for (const wave of waves) {
-      const failed: VertexReport[] = [];
-      await Promise.all(
-        wave.map(async (vertex) => {
-          const actor = this.#system.actor(deployment, vertex);
-          if (!actor) {
-            const remote = remoteProblem(graph, vertex, goal);
-            if (remote) failed.push(remote);
-            return;
-          }
-          actor.send({ type: goal === 'deployed' ? 'deploy' : 'undeploy' });
-          const state = await actor.settled(goal);
-          if (state.phase === 'error' || isBusy(state) || this.#closed) failed.push(report(vertex, state, graph, true));
-        }),
-      );
-      if (this.#closed) break;
-      if (failed.length > 0) {
-        failed.sort((a, b) => (a.vertex < b.vertex ? -1 : 1));
-        const first = failed[0]!;
-        const error = toErrorData(
-          actorError(ActorErrorCode.waveFailed, `${goal === 'deployed' ? 'deploy' : 'undeploy'} of ${deployment} stopped at wave ${completedWaves + 1}/${waves.length}: ${failed.map((f) => f.vertex).join(', ')} failed`, {
-            hint: 'fix the cause and run it again: it resumes from where it stopped',
-            details: { failed: failed.map((f) => f.vertex) },
-            ...(first.error ? { cause: first.error } : {}),
-          }),
-        );
-        return { deployment, action: goal === 'deployed' ? 'deploy' : 'undeploy', ok: false, waves, completedWaves, failed, error, vertexes: this.#reports(graph) };
+    const generation = (this.#converging.get(deployment) ?? 0) + 1;
+    this.#converging.set(deployment, generation);
+    const action = goal === 'deployed' ? 'deploy' : 'undeploy';
+    for (;;) {
+      let wake: () => void = () => undefined;
+      let moved = false;
+      const changed = new Promise<void>((resolve) => (wake = resolve));
+      const off = this.inspect((e) => {
+        if (e.deployment !== deployment) return;
+        moved = true;
+        wake();
+      });
+      try {
+        const plan = await this.reconcile(deployment, goal, { generation });
+        const graph = new DeploymentGraph(deployment, await this.#store.load(deployment));
+        const at = (v: string): boolean => plan.done || !plan.waiting.has(v) && !plan.failed.includes(v);
+        const completedWaves = waves.findIndex((w) => !w.every(at));
+        const base = { deployment, action, waves, completedWaves: completedWaves < 0 ? waves.length : completedWaves } as const;
+        if (plan.done) return { ...base, ok: true, failed: [], vertexes: this.#reports(graph) };
+        const localBusy = this.#system.actors(deployment).some((a) => isBusy(a.state));
+        // An actor that moved since the step was planned may have unblocked others: plan again.
+        if (!this.#closed && !localBusy && plan.send.length === 0 && plan.remove.length === 0 && moved) continue;
+        if (this.#closed || (!localBusy && plan.send.length === 0 && plan.remove.length === 0)) {
+          const reports = this.#reports(graph);
+          const failed = reports.filter((r) => plan.failed.includes(r.vertex) || (!r.local && plan.waiting.get(r.vertex)?.length === 0));
+          for (const f of failed) if (!f.local && f.phase !== 'error') Object.assign(f, remotePending(f, goal));
+          const firstFailure = failed[0];
+          const error = toErrorData(
+            actorError(ActorErrorCode.waveFailed, `${action} of ${deployment} stopped at wave ${base.completedWaves + 1}/${waves.length}: ${failed.map((f) => f.vertex).join(', ') || 'the host is closing'} failed`, {
+              hint: 'fix the cause and run it again: it resumes from where it stopped',
+              details: { failed: failed.map((f) => f.vertex) },
+              ...(firstFailure?.error ? { cause: firstFailure.error } : {}),
+            }),
+          );
+          return { ...base, ok: false, failed, error, vertexes: reports };
+        }
+        await changed;
+      } finally {
+        off();
       }
-      completedWaves++;
     }
-    return { deployment, action: goal === 'deployed' ? 'deploy' : 'undeploy', ok: !this.#closed, waves, completedWaves, failed: [], vertexes: this.#reports(graph) };
   }
 
   #reports(graph: DeploymentGraph): VertexReport[] {
@@ -329,21 +425,13 @@ function report(vertex: string, state: ActorState, graph: DeploymentGraph, local
   };
 }
 
-/** A vertex owned by another host: this host waits for nothing, it checks the stored status. */
-function remoteProblem(graph: DeploymentGraph, vertex: string, goal: Goal): VertexReport | undefined {
-  const v = graph.vertexes.get(vertex)!;
-  const phase = v.status?.state ?? 'initial';
-  const done = goal === 'deployed' ? phase === 'started' : phase === 'deleted' || phase === 'initial';
-  if (done) return undefined;
+/** A vertex owned by another host that is not at the goal: this host cannot make it so. */
+function remotePending(r: VertexReport, goal: Goal): Pick<VertexReport, 'error'> {
   return {
-    vertex,
-    phase,
-    owner: v.owner ?? '',
-    local: false,
     error: toErrorData(
-      actorError(ActorErrorCode.remotePending, `${vertex} is run by host ${v.owner} and is ${phase}, not ${goal === 'deployed' ? 'started' : 'deleted'} yet`, {
+      actorError(ActorErrorCode.remotePending, `${r.vertex} is run by host ${r.owner} and is ${r.phase}, not ${goal === 'deployed' ? 'started' : 'deleted'} yet`, {
         retryable: true,
-        hint: `run the deployment on host ${v.owner} too, then run it here again`,
+        hint: `run the deployment on host ${r.owner} too, then run it here again`,
       }),
     ),
   };

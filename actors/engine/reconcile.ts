@@ -28,11 +28,19 @@ export interface ReconcileInput {
    * request and did not retry it); until then it counts as in progress. Default: final.
    */
   readonly remoteFinal?: (vertex: string) => boolean;
+  /** Day 2: the vertex runs an older spec generation than desired (it is configured + started again). */
+  readonly stale?: (vertex: string) => boolean;
+  /** Day 2: an update removed the vertex: its own goal is `undeployed`, then it leaves the document. */
+  readonly retired?: (vertex: string) => boolean;
+  /** How many local vertexes may be under update at once (rolling update; default unlimited). */
+  readonly updateBudget?: number;
 }
 
 export interface ReconcilePlan {
-  /** Local vertexes to send the goal to now. */
+  /** Local vertexes to send their goal to now (the deployment's, or `undeployed` when retired). */
   readonly send: readonly string[];
+  /** Local retired vertexes that are gone: remove them from the document. */
+  readonly remove: readonly string[];
   /** Every vertex (local or not) is at the goal. */
   readonly done: boolean;
   /** Vertexes in `error` (anywhere). */
@@ -47,6 +55,17 @@ export function atGoal(goal: Goal, phase: string): boolean {
   return goal === 'deployed' ? phase === 'started' : GONE.has(phase);
 }
 
+/** The goal of one vertex: the deployment's, unless an update retired it. */
+function goalOf(input: ReconcileInput, v: string): Goal {
+  return input.retired?.(v) ? 'undeployed' : input.goal;
+}
+
+/** A vertex is at its goal when its phase is, and (deployed) it runs the desired spec generation. */
+function atOwnGoal(input: ReconcileInput, v: string): boolean {
+  const goal = goalOf(input, v);
+  return atGoal(goal, input.phase(v)) && (goal !== 'deployed' || !input.stale?.(v));
+}
+
 export function reconcilePlan(input: ReconcileInput): ReconcilePlan {
   const known = new Set(input.vertexes);
   const requires = new Map<string, Set<string>>();
@@ -57,12 +76,26 @@ export function reconcilePlan(input: ReconcileInput): ReconcilePlan {
     add(requiredBy, e.target, e.source);
   }
   const send: string[] = [];
+  const remove: string[] = [];
   const failed: string[] = [];
   const waiting = new Map<string, string[]>();
   let done = true;
+  // Rolling update: local vertexes already under update use up the budget first.
+  let budget = input.updateBudget ?? Number.POSITIVE_INFINITY;
+  for (const v of input.vertexes) {
+    if (input.local(v) && goalOf(input, v) === 'deployed' && input.stale?.(v) && input.actor(v)?.busy) budget--;
+  }
   for (const v of [...input.vertexes].sort()) {
     const phase = input.phase(v);
-    if (atGoal(input.goal, phase)) continue;
+    const goal = goalOf(input, v);
+    if (atOwnGoal(input, v)) {
+      if (goal !== input.goal) {
+        // Retired and gone: its owner removes it; the deployment is done once it left.
+        done = false;
+        if (input.local(v)) remove.push(v);
+      }
+      continue;
+    }
     done = false;
     if (phase === 'error') {
       failed.push(v);
@@ -73,8 +106,8 @@ export function reconcilePlan(input: ReconcileInput): ReconcilePlan {
       if (!input.retry(v)) continue;
     }
     // Deploy waits for what v requires; undeploy waits for what requires v.
-    const before = (input.goal === 'deployed' ? requires : requiredBy).get(v) ?? new Set<string>();
-    const blockers = [...before].filter((d) => !atGoal(input.goal, input.phase(d))).sort();
+    const before = (goal === 'deployed' ? requires : requiredBy).get(v) ?? new Set<string>();
+    const blockers = [...before].filter((d) => (goal === 'deployed' ? !atOwnGoal(input, d) : !atGoal('undeployed', input.phase(d)))).sort();
     if (blockers.length > 0) {
       waiting.set(v, blockers);
       continue;
@@ -84,14 +117,21 @@ export function reconcilePlan(input: ReconcileInput): ReconcilePlan {
       continue;
     }
     const actor = input.actor(v);
-    if (actor && actor.goal === input.goal && actor.busy) {
+    if (actor && actor.goal === goal && actor.busy) {
       waiting.set(v, []);
       continue;
+    }
+    if (goal === 'deployed' && phase === 'started' && input.stale?.(v)) {
+      if (budget <= 0) {
+        waiting.set(v, []);
+        continue;
+      }
+      budget--;
     }
     send.push(v);
     waiting.set(v, []);
   }
-  return { send, done, failed, waiting };
+  return { send, remove, done, failed, waiting };
 }
 
 function add(map: Map<string, Set<string>>, key: string, value: string): void {

@@ -4,8 +4,12 @@ import type { WorkloadState } from '../../runtimes/workload.js';
 import type { Operation } from './lifecycle.js';
 
 export type ActorEvent =
-  /** Bring the vertex up to `started`. */
-  | { type: 'deploy' }
+  /**
+   * Bring the vertex up to `started`, running the spec of `generation` (Day 2: a started vertex
+   * whose spec generation is older runs configure and start again, and the runtime replaces a
+   * workload whose spec changed). Absent = whatever generation it was last asked for.
+   */
+  | { type: 'deploy'; generation?: number }
   /** Take the vertex down to `deleted`. */
   | { type: 'undeploy' }
   | { type: 'operation-succeeded'; op: Operation; step: number; observed?: WorkloadState }

@@ -40,6 +40,35 @@ export interface ActorState {
   observed?: WorkloadState;
   /** How many times supervision restarted a workload the runtime reported dead. */
   restarts: number;
+  /**
+   * Failures the runtime reported while the node was started (it may restart the workload by its
+   * own policy): how many within CRASH_WINDOW_MS of each other, and the last one. A node with
+   * two or more is `failing`, never `started` (crashLooping()).
+   */
+  crash?: { count: number; at: number; last: ErrorData };
+  /** The spec generation the workload runs (set when a start succeeds). */
+  generation?: number;
+  /** The spec generation asked for by the last deploy; above `generation` = an update is due. */
+  want?: number;
+}
+
+/** Failures further apart than this start a new count. */
+export const CRASH_WINDOW_MS = 60_000;
+
+/**
+ * True when the workload keeps failing: the runtime reported at least two failures, the last one
+ * within CRASH_WINDOW_MS of `now`, or it is down now with a cause.
+ */
+export function crashLooping(state: ActorState, now: number): boolean {
+  const c = state.crash;
+  if (!c) return false;
+  if (state.observed !== undefined && state.observed !== 'running' && now - c.at < CRASH_WINDOW_MS) return true;
+  return c.count >= 2 && now - c.at < CRASH_WINDOW_MS;
+}
+
+/** True when a started vertex must run configure + start again for a newer spec generation. */
+export function isStale(state: ActorState): boolean {
+  return (state.want ?? 0) > (state.generation ?? 0);
 }
 
 export function initialActorState(at: number): ActorState {

@@ -1,6 +1,6 @@
 export { transition } from './transition.js';
 export type { TransitionScope, TransitionResult } from './transition.js';
-export { initialActorState, isBusy } from './actor-state.js';
+export { initialActorState, isBusy, isStale, crashLooping, CRASH_WINDOW_MS } from './actor-state.js';
 export type { ActorState, InFlight } from './actor-state.js';
 export type { ActorEvent, ActorEventType } from './actor-event.js';
 export type { ActorEffect } from './actor-effect.js';

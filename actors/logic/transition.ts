@@ -10,6 +10,7 @@
 import type { ErrorData } from '../../common/index.js';
 import type { ActorEffect } from './actor-effect.js';
 import type { ActorEvent } from './actor-event.js';
+import { CRASH_WINDOW_MS, isStale } from './actor-state.js';
 import type { ActorState, InFlight } from './actor-state.js';
 import { BUSY_PHASE, DONE_PHASE, nextOperation } from './lifecycle.js';
 import type { Goal, Operation } from './lifecycle.js';
@@ -37,7 +38,10 @@ export function transition(state: ActorState, event: ActorEvent, scope: Transiti
     case 'deploy':
     case 'undeploy': {
       const goal = event.type === 'deploy' ? 'deployed' : 'undeployed';
-      const withGoal: ActorState = { ...state, goal };
+      const want = event.type === 'deploy' && event.generation !== undefined ? Math.max(event.generation, state.want ?? 0) : state.want;
+      // A new spec generation starts a fresh failure count: the old crashes were another spec's.
+      const fresh = want !== undefined && want > (state.want ?? 0) ? { crash: undefined } : {};
+      const withGoal: ActorState = { ...state, ...fresh, goal, ...(want !== undefined ? { want } : {}) };
       // An operation in flight or waiting for retry finishes first; the goal steers what follows.
       if (state.inFlight || state.retry) return changed(withGoal, []);
       if (state.phase === 'error') {
@@ -62,6 +66,8 @@ export function transition(state: ActorState, event: ActorEvent, scope: Transiti
         observed,
         reason: `${event.op} succeeded`,
         at: scope.now,
+        // The workload now runs the spec it was asked for (Day 2: the update is applied).
+        ...(event.op === 'start' && state.want !== undefined ? { generation: state.want } : {}),
       };
       return advance(next, scope, []);
     }
@@ -126,7 +132,8 @@ function advance(state: ActorState, scope: TransitionScope, effects: ActorEffect
     // No handler for this operation: nothing to do, success.
     const done = DONE_PHASE[op];
     const cleared: Array<keyof ActorState> = op === 'delete' ? ['mayExist', 'mayRun'] : op === 'stop' ? ['mayRun'] : [];
-    state = { ...omit(state, ...cleared), phase: done, stable: done, reason: `${op}: no handler, nothing to do`, at: scope.now };
+    const applied = op === 'start' && state.want !== undefined ? { generation: state.want } : {};
+    state = { ...omit(state, ...cleared), ...applied, phase: done, stable: done, reason: `${op}: no handler, nothing to do`, at: scope.now };
     effects = [...effects, { type: 'operation-skipped', op }];
   }
   return toError(state, 'lifecycle did not converge', internal('KH-ACTOR-001', 'lifecycle did not converge'), scope);
@@ -134,6 +141,8 @@ function advance(state: ActorState, scope: TransitionScope, effects: ActorEffect
 
 /** The next operation towards the goal; undeploy also cleans up what may half exist. */
 function nextOp(state: ActorState, goal: Goal): Operation | undefined {
+  // Day 2: a started workload with an older spec generation is configured and started again.
+  if (goal === 'deployed' && state.stable === 'started' && isStale(state)) return 'configure';
   const op = nextOperation(state.stable, goal);
   if (goal === 'deployed' || op === 'stop') return op;
   if (state.mayRun) return 'stop';
@@ -148,7 +157,15 @@ function runStep(state: ActorState, step: InFlight, reason: string, scope: Trans
 }
 
 function observe(state: ActorState, observed: ActorState['observed'] & string, cause: ErrorData | undefined, scope: TransitionScope): TransitionResult {
-  const recorded: ActorState = { ...state, observed };
+  let recorded: ActorState = { ...state, observed };
+  // A failure the runtime handles itself (its restart policy: the workload is `starting` again)
+  // is still a failure: counted, so a crash loop shows as `failing` with its last error.
+  if (cause && (state.phase === 'started' || state.phase === 'error') && observed !== 'running' && observed !== 'stopping' && observed !== 'stopped') {
+    const c = state.crash;
+    const count = c && scope.now - c.at < CRASH_WINDOW_MS ? c.count + 1 : 1;
+    recorded = { ...recorded, crash: { count, at: scope.now, last: cause } };
+    if (!state.inFlight && !state.retry && !DEAD.has(observed)) return changed(recorded, []);
+  }
   // The running operation decides, and its outcome is persisted with the observation: no write
   // here (runtimes report `running` from inside ensure, so this saves one write per start).
   if (state.inFlight || state.retry) return [recorded, []];
@@ -187,7 +204,7 @@ function toError(state: ActorState, reason: string, error: ErrorData, scope: Tra
 function clearError(state: ActorState, reason: string, scope: TransitionScope): ActorState {
   // `started` is only true while the runtime agrees: a workload that died meanwhile starts again.
   const stable = state.stable === 'started' && state.observed !== undefined && DEAD.has(state.observed) ? 'configured' : state.stable;
-  return { ...omit(state, 'error'), phase: stable, stable, restarts: 0, reason, at: scope.now };
+  return { ...omit(state, 'error', 'crash'), phase: stable, stable, restarts: 0, reason, at: scope.now };
 }
 
 /** Every state change is persisted; the write is the last effect unless an operation follows. */

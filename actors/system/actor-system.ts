@@ -104,6 +104,9 @@ export class ActorSystem implements ActorHost {
       const restored = this.#released.delete(key) ? undefined : v.status?.actor;
       const actor = new Actor(this, graph.name, v.id, restored ? { ...restored } : initialActorState(this.#opts.clock.now()));
       this.#actors.set(key, actor);
+      // The vertex's own workload id is `deployment/vertex`: runtime events about it (an exit after
+      // a restart of this host, before any operation ran again) reach the actor at once.
+      if (!this.#workloads.has(key)) this.#workloads.set(key, key);
       created.push(actor);
     }
     return created;

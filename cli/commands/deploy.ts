@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { KhutulunError } from '../../common/index.js';
 import { flagList, flagString, parseArgs, parseAssignments, UsageError } from '../args.js';
+import { inputsOf, parseDuration, planTable, readTemplate, waitConverged } from './day2-common.js';
 import { AgentClient, resolveAgentTarget } from '../client.js';
 import type { Command } from '../command.js';
 
@@ -16,26 +14,24 @@ export function defaultDeploymentName(file: string): string {
 
 export const deployCommand: Command = {
   name: 'deploy',
-  summary: 'deploy a TOSCA service template on a running agent',
-  usage: 'khutulun [--agent URL] deploy FILE [--name NAME] [--input NAME=VALUE]... [--state DIR] [-o json]',
+  summary: 'deploy a TOSCA service template on a running agent (an existing NAME is updated: the plan is shown)',
+  usage: 'khutulun [--agent URL] deploy FILE [--name NAME] [--input NAME=VALUE]... [--wait] [--timeout 5m] [--state DIR] [-o json]',
   async run(argv, io, globals) {
-    const args = parseArgs(argv, { name: { value: true }, input: { value: true, repeat: true }, state: { value: true }, output: { value: true, short: 'o' } });
+    const args = parseArgs(argv, { name: { value: true }, input: { value: true, repeat: true }, state: { value: true }, output: { value: true, short: 'o' }, wait: {}, timeout: { value: true } });
     const file = args.positionals[0];
     if (!file || args.positionals.length > 1) throw new UsageError('deploy takes exactly one FILE');
-    const inputs: Record<string, unknown> = {};
-    for (const [k, v] of parseAssignments(flagList(args, 'input'))) inputs[k] = parseYaml(v) as unknown;
-    const path = resolve(io.cwd, file);
-    let source: string;
-    try {
-      source = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new KhutulunError('KH-IO-001', `cannot read ${path}`, { hint: 'check the file path', cause: error });
-    }
+    const timeoutMs = parseDuration(flagString(args, 'timeout'), 300_000);
+    const { path, source } = await readTemplate(io, file);
     const name = flagString(args, 'name') ?? defaultDeploymentName(path);
     const client = new AgentClient(resolveAgentTarget(globals, io, flagString(args, 'state')));
-    const status = await client.deploy({ name, source, sourceName: path, inputs });
-    if (flagString(args, 'output') === 'json') io.stdout(JSON.stringify(status) + '\n');
-    else io.stdout(`deployment ${status.name}: ${status.state} (${status.nodes.length} nodes)\n`);
-    return 0;
+    const result = await client.deploy({ name, source, sourceName: path, inputs: inputsOf(parseAssignments(flagList(args, 'input'))) });
+    if (flagString(args, 'output') === 'json') io.stdout(JSON.stringify(result) + '\n');
+    else {
+      const what = result.action === 'updated' ? `updated (generation ${result.generation ?? '?'})` : result.action === 'unchanged' ? 'unchanged' : result.state;
+      io.stdout(`deployment ${result.name}: ${what} (${result.nodes.length} nodes)\n`);
+      if (result.action === 'updated' && result.plan) io.stdout(planTable(result.plan));
+    }
+    if (!args.flags['wait']) return 0;
+    return waitConverged(client, name, timeoutMs, io);
   },
 };

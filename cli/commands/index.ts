@@ -13,5 +13,8 @@ import { undeployCommand } from './undeploy.js';
 import { hostsCommand } from './hosts.js';
 import { pluginCommand } from './plugin.js';
 import { credentialCommand } from './credential.js';
+import { planCommand } from './plan.js';
+import { updateCommand } from './update.js';
+import { scaleCommand } from './scale.js';
 
-export const commands: Command[] = [upCommand, versionCommand, storeDemoCommand, agentCommand, deployCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, credentialCommand, validateCommand, compileCommand];
+export const commands: Command[] = [upCommand, versionCommand, storeDemoCommand, agentCommand, deployCommand, planCommand, updateCommand, scaleCommand, statusCommand, outputsCommand, undeployCommand, hostsCommand, pluginCommand, credentialCommand, validateCommand, compileCommand];

@@ -26,8 +26,17 @@ export const statusCommand: Command = {
       io.stdout(JSON.stringify(out) + '\n');
       return 0;
     }
-    io.stdout(`deployment ${s.name}: ${s.state}\n`);
-    if (s.nodes.length > 0) io.stdout(table(['NODE', 'TEMPLATE', 'HOST', 'STATE'], s.nodes.map((n) => [n.id, n.template, n.host, n.state + (n.message ? ` (${n.message})` : '')])));
+    io.stdout(`deployment ${s.name}: ${s.state}${s.generation !== undefined ? ` (generation ${s.generation})` : ''}\n`);
+    if (s.nodes.length > 0) {
+      io.stdout(
+        table(
+          ['NODE', 'TEMPLATE', 'HOST', 'STATE', 'RESTARTS', 'GEN'],
+          s.nodes.map((n) => [n.id, n.template, n.host, n.state + (n.message ? ` (${n.message})` : ''), String(n.restarts ?? 0), `${n.generation ?? '-'}/${n.desiredGeneration ?? '-'}`]),
+        ),
+      );
+    }
+    // A failing or failed node shows the last words of its workload.
+    for (const n of s.nodes) for (const l of n.stderrTail ?? []) io.stdout(`${n.id} stderr| ${l}\n`);
     for (const [k, v] of Object.entries(s.outputs)) io.stdout(`output ${k} = ${JSON.stringify(v)}\n`);
     return 0;
   },

@@ -12,12 +12,9 @@ import { format } from 'node:util';
 import type { Command, CliIo } from '../command.js';
 import { flagList, flagString, parseArgs, parseAssignments, UsageError } from '../args.js';
 import { stateDirOf } from '../client.js';
-import { asKhutulunError, silentLogger, systemClock, systemRandom, stderrLogger } from '../../common/index.js';
-import { startAgent } from '../../agent/index.js';
-import { loadOrCreateIdentity } from '../../agent/host-identity.js';
-import { openLocalHost } from '../../agent/local-host.js';
-import { StoreDeploymentEngine } from '../../agent/store-engine.js';
-import type { DeploymentStatus } from '../../agent/index.js';
+import { asKhutulunError, silentLogger, stderrLogger, systemRandom } from '../../common/index.js';
+import { clusterEngine, startAgent } from '../../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus } from '../../agent/index.js';
 
 /** `examples/hello-web/service.yaml` -> `hello-web`; `web.yaml` -> `web`. */
 export function defaultName(file: string): string {
@@ -44,9 +41,29 @@ function progressLine(status: DeploymentStatus): string {
   return status.nodes.map((n) => `${n.template === n.id.split('/').pop() ? n.template : n.id.split('/').pop()}=${n.state}`).join(' ');
 }
 
+/** Prints a plan the way `khutulun plan` does (one line per change). */
+export function planLines(plan: DeploymentPlan): string[] {
+  const lines: string[] = [];
+  for (const c of plan.changes) {
+    lines.push(`  ${c.action.padEnd(11)} ${c.node}  (${c.reason})`);
+    for (const p of c.properties ?? []) lines.push(`      ${p.name}: ${p.from ?? '(unset)'} -> ${p.to ?? '(unset)'}`);
+  }
+  for (const p of plan.service) lines.push(`  ${'service'.padEnd(11)} ${p.name}: ${p.from ?? '(unset)'} -> ${p.to ?? '(unset)'}`);
+  return lines;
+}
+
+function failureLines(status: DeploymentStatus): string[] {
+  const out: string[] = [];
+  for (const n of status.nodes.filter((x) => x.state === 'error' || x.state === 'failing')) {
+    out.push(`  ${n.id}: ${n.state}${n.message ? `: ${n.message}` : ''}`);
+    for (const l of n.stderrTail ?? []) out.push(`    stderr| ${l}`);
+  }
+  return out;
+}
+
 export const upCommand: Command = {
   name: 'up',
-  summary: 'deploy a TOSCA service on this host and supervise it until Ctrl-C (no daemon needed)',
+  summary: 'deploy (or update) a TOSCA service on this host and supervise it until Ctrl-C (no daemon needed)',
   usage: 'khutulun up FILE [--name NAME] [--input NAME=VALUE]... [--state DIR] [-o json] [--verbose]',
   async run(argv, io: CliIo, globals) {
     const args = parseArgs(argv, {
@@ -69,59 +86,72 @@ export const upCommand: Command = {
     // automerge-repo prints diagnostics with console.log, even after the store closed: stdout stays
     // the outputs' (one JSON line), so for the rest of this (foreground) process they go to stderr.
     console.log = (...a: unknown[]): void => void process.stderr.write(`${format(...a)}\n`);
-    const identity = loadOrCreateIdentity(stateDir, 'local', systemRandom);
-    const host = await openLocalHost({ hostId: identity.id, stateDir, logger });
-    let engine: StoreDeploymentEngine | undefined;
-    let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+    // A host is a cluster of one: the same agent and engine as `khutulun agent`, on loopback.
+    const cluster = clusterEngine({ stateDir });
+    // No open loopback API: a per-start random token, written only to the owner-only agent.json.
+    const agent = await startAgent({ name: 'local', listen: '127.0.0.1:0', stateDir, token: systemRandom.hex(32), learnPeers: false, logger, engine: cluster.factory });
     try {
-      agent = await startAgent({
-        name: identity.name,
-        listen: '127.0.0.1:0',
-        stateDir,
-        // No open loopback API: a per-start random token, written only to the owner-only agent.json.
-        token: systemRandom.hex(32),
-        logger,
-        engine: ({ events }) =>
-          (engine = new StoreDeploymentEngine({ store: host.store, engine: host.engine, hostId: identity.id, stateDir, events, sources: host.sources, clock: systemClock, logger })),
-      });
-      const deployments = engine!;
+      const { engine: deployments, reconciler } = await cluster.opened();
       say(`khutulun: state in ${stateDir}, agent API at ${agent.url}`);
-      say(`khutulun: deploying ${name} from ${args.positionals[0]}`);
       let last = '';
-      const unwatch = host.engine.inspect((e) => {
+      let pending: ReturnType<typeof setTimeout> | undefined;
+      const show = (): void => {
+        pending = undefined;
         void deployments.status(name).then((s) => {
           const line = progressLine(s);
           if (line !== last) say(`  ${line}`);
           last = line;
         }, () => undefined);
-        if (e.error && e.to === 'error') say(`  ${e.vertex}: ${e.error.code}: ${e.error.message}${e.error.hint ? ` (${e.error.hint})` : ''}`);
+      };
+      // Progress from the reconcile loop, at most every 200 ms: never a status read per transition.
+      const unwatch = reconciler.subscribe((d) => {
+        if (d === name && !pending) pending = setTimeout(show, 200);
       });
-      await deployments.deployFile(name, file, inputs, io.cwd);
+      const result = await deployments.deployFile(name, file, inputs, io.cwd);
+      if (result.action === 'created') say(`khutulun: deploying ${name} from ${args.positionals[0]}`);
+      else if (result.action === 'unchanged') say(`khutulun: ${name} exists and the template and inputs are unchanged`);
+      else {
+        say(`khutulun: updating ${name} from ${args.positionals[0]} (generation ${result.generation ?? '?'}):`);
+        for (const l of planLines(result.plan!)) say(l);
+      }
       const report = await deployments.settled(name);
       unwatch();
+      if (pending) clearTimeout(pending);
       if (report && !report.ok) {
-        say(`khutulun: deploy of ${name} failed: ${report.error?.message ?? 'a node failed'}`);
-        for (const f of report.failed) say(`  ${f.vertex}: ${f.error ? `${f.error.code}: ${f.error.message}${f.error.hint ? ` (${f.error.hint})` : ''}` : f.phase}`);
+        const status = await deployments.status(name);
+        say(`khutulun: ${result.action === 'created' ? 'deploy' : 'update'} of ${name} failed: ${report.error?.message ?? 'a node failed'}`);
+        for (const l of failureLines(status)) say(l);
         say('khutulun: stopping what was started');
-        await deployments.undeploy(name).catch((e: unknown) => say(`khutulun: ${asKhutulunError(e).toString()}`));
+        await deployments.undeploy(name, { force: true }).catch((e: unknown) => say(`khutulun: ${asKhutulunError(e).toString()}`));
         return 1;
       }
       const outputs = await deployments.outputs(name);
       if (output === 'json') io.stdout(`${JSON.stringify({ outputs })}\n`);
       else {
-        io.stdout(`${name} is up.\n`);
+        io.stdout(`${name} is up${result.action === 'updated' ? ' (updated)' : ''}.\n`);
         for (const [k, v] of Object.entries(outputs)) io.stdout(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
         io.stdout('Press Ctrl-C to stop it.\n');
       }
+      // Supervision goes on: say so when a node starts failing (or recovers).
+      let failing = '';
+      const watch = setInterval(() => {
+        void deployments.status(name).then((s) => {
+          const now = s.nodes.filter((n) => n.state === 'failing' || n.state === 'error').map((n) => n.id).join(',');
+          if (now !== failing) {
+            if (now) for (const l of [`khutulun: ${name} is ${s.state}:`, ...failureLines(s)]) say(l);
+            else say(`khutulun: ${name} is ${s.state} again`);
+          }
+          failing = now;
+        }, () => undefined);
+      }, 1000);
       const signal = await untilSignal();
+      clearInterval(watch);
       say(`khutulun: ${signal}: stopping ${name} in reverse dependency order`);
       await deployments.undeploy(name);
       say(`khutulun: ${name} stopped`);
       return 0;
     } finally {
-      engine?.close();
-      await agent?.close().catch(() => undefined);
-      await host.close().catch(() => undefined);
+      await agent.close().catch(() => undefined);
     }
   },
 };

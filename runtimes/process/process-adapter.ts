@@ -20,7 +20,8 @@ import { defaultLogRotation, rotateIfNeeded } from './log-rotation.js';
 import type { LogRotationConfig } from './log-rotation.js';
 import { toObserved } from './observed.js';
 import { isSameLiveProcess, readProcStat } from './proc-stat.js';
-import { decideRestart, defaultBackoff } from './restart-policy.js';
+import { decideRestart, defaultBackoff, isFailure } from './restart-policy.js';
+import { tailLines } from './log-tail.js';
 import type { BackoffConfig, ExitFacts } from './restart-policy.js';
 import { specHash, validateProcessSpec } from './spec.js';
 import { acquireStateLock } from './state-lock.js';
@@ -316,6 +317,8 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
       return;
     }
     r.cause = exitCause(r.id, exit);
+    const tail = isFailure(exit) ? tailLines(r.stderrLog) : [];
+    if (r.cause && tail.length > 0) r.cause = { ...r.cause, details: { ...(r.cause.details ?? {}), stderrTail: tail } };
     const decision = decideRestart(r.spec.restart ?? 'never', exit, r.streak, this.#backoff);
     if (decision.restart) {
       r.status = 'backoff';

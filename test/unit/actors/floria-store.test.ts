@@ -51,7 +51,7 @@ describe('HostEngine on the Automerge store', () => {
     await engine.close();
 
     const dep = await store.openDeployment('web');
-    // The deployment's service vertex (inputs/outputs) has no handlers: it just passes the lifecycle.
+    // The deployment's service vertex (inputs/outputs) has no lifecycle: only the nodes have actors.
     const vertexes = dep.list('vertex').filter((v) => v.id.directory[0] === 'web');
     expect(vertexes.length).toBe(30);
     for (const v of vertexes) {
@@ -75,7 +75,8 @@ describe('HostEngine on the Automerge store', () => {
     const down = await engine2.undeploy('web');
     expect(down.ok).toBe(true);
     const dep2 = await again.openDeployment('web');
-    expect(dep2.list('vertex').every((v) => v.status?.state === 'deleted')).toBe(true);
+    // Every node vertex is deleted; the service vertex (inputs/outputs) has no lifecycle.
+    expect(dep2.list('vertex').filter((v) => v.id.directory[0] === 'web').every((v) => v.status?.state === 'deleted')).toBe(true);
     await engine2.close();
   });
 });

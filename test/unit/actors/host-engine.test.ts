@@ -78,7 +78,8 @@ describe('HostEngine on the noop runtime', () => {
 
   it('stops the wave at a failure with its cause, and a re-run resumes without redoing finished work', async () => {
     let broken = true;
-    const { engine, plugins } = setup(layeredGraph(3, 3, 'test.life'), (event, v) =>
+    const graph = layeredGraph(3, 3, 'test.life');
+    const { engine, plugins } = setup(graph, (event, v) =>
       broken && v.id === 'n1-1' && event.name === 'Standard.configure' ? new KhutulunError('KH-TEST-001', 'config missing', { hint: 'add it' }) : undefined,
     );
     const first = await engine.deploy('d');
@@ -87,7 +88,11 @@ describe('HostEngine on the noop runtime', () => {
     expect(first.error?.code).toBe(ActorErrorCode.waveFailed);
     expect(first.error?.cause?.code).toBe('KH-TEST-001');
     expect(first.failed.map((f) => f.vertex)).toEqual(['n1-1']);
-    expect(first.vertexes.filter((v) => v.vertex.startsWith('n2')).every((v) => v.phase === 'initial')).toBe(true);
+    // One engine, cluster semantics: a failure blocks only what requires it; the rest goes on.
+    const blocked = new Set(graph.edges.filter((e) => e.target === 'n1-1').map((e) => e.source));
+    expect(blocked.size).toBeGreaterThan(0);
+    expect(first.vertexes.filter((v) => blocked.has(v.vertex)).every((v) => v.phase === 'initial')).toBe(true);
+    expect(first.vertexes.filter((v) => v.vertex.startsWith('n2') && !blocked.has(v.vertex)).every((v) => v.phase === 'started')).toBe(true);
     const callsBefore = plugins.calls.length;
     broken = false;
     const second = await engine.deploy('d');

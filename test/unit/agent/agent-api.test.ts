@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { eventually, harness, TOKEN, until } from './helpers.js';
-import { fakeCompile, RecordingRunner, WEB_APP } from './fake-deployments.js';
+import { testEngine, WEB_APP } from './test-engine.js';
 import type { DeploymentStatus } from '../../../agent/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
@@ -55,7 +55,8 @@ describe('agent HTTP API', () => {
   });
 
   it('maps bad requests to coded errors with proper statuses', async () => {
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: new RecordingRunner() } });
+    const dir = h.tmp();
+    const a = await h.start('alpha', { stateDir: dir, engine: testEngine({ stateDir: dir }).engine });
     expect((await api(a.url, '/v1/nope')).body.error.code).toBe('KH-AGENT-020');
     expect((await api(a.url, '/v1/hosts', { method: 'POST' })).status).toBe(405);
     const bad = await fetch(a.url + '/v1/deployments', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: '{not json' });
@@ -70,50 +71,62 @@ describe('agent HTTP API', () => {
     expect(missing.body.error.code).toBe('KH-AGENT-030');
   });
 
-  it('without a TOSCA processor wired in, deploy says so (501) instead of pretending', async () => {
-    const a = await h.start('alpha');
-    const r = await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'web', source: WEB_APP }) });
-    expect(r.status).toBe(501);
-    expect(r.body.error.code).toBe('KH-AGENT-032');
+  it('refuses a template that is not deployable with the compiler problems (422), and records nothing', async () => {
+    const dir = h.tmp();
+    const a = await h.start('alpha', { stateDir: dir, engine: testEngine({ stateDir: dir }).engine });
+    const r = await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'web', source: WEB_APP.replace('type: Root\n    app', 'type: NoSuchType\n    app') }) });
+    expect(r.status).toBe(422);
+    expect(r.body.error.code).toBe('KH-AGENT-INVALID');
+    expect((await api(a.url, '/v1/deployments')).body).toEqual([]);
   });
 
   it('deploys in dependency waves, reports status and outputs, undeploys in reverse order', async () => {
-    const runner = new RecordingRunner();
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner } });
+    const dir = h.tmp();
+    const t = testEngine({ stateDir: dir });
+    const a = await h.start('alpha', { stateDir: dir, engine: t.engine });
     const created = await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'web', source: WEB_APP, inputs: { port: 8080 } }) });
     expect(created.status).toBe(201);
-    await a.deployments.idle();
-    expect(runner.calls).toEqual(['start web/db', 'start web/app', 'start web/proxy']);
-    const s = (await api(a.url, '/v1/deployments/web')).body as DeploymentStatus;
-    expect(s.state).toBe('deployed');
+    expect(created.body.action).toBe('created');
+    const s = await eventually(async () => {
+      const r = (await api(a.url, '/v1/deployments/web')).body as DeploymentStatus;
+      return r.state === 'deployed' ? r : undefined;
+    }, 15_000, 'deployed');
+    expect(t.calls).toEqual(['start web/db', 'start web/app', 'start web/proxy']);
     expect(s.nodes.map((n) => [n.id, n.host, n.state])).toEqual([
-      ['app', 'alpha', 'started'],
-      ['db', 'alpha', 'started'],
-      ['proxy', 'alpha', 'started'],
+      ['nodes/app', 'alpha', 'started'],
+      ['nodes/db', 'alpha', 'started'],
+      ['nodes/proxy', 'alpha', 'started'],
     ]);
     expect((await api(a.url, '/v1/deployments/web/outputs')).body).toEqual({ url: 'http://127.0.0.1:8080/' });
-    expect((await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'web', source: WEB_APP }) })).status).toBe(409);
+    // The same name again with the same template and inputs: an update that changes nothing.
+    const again = await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'web', source: WEB_APP, inputs: { port: 8080 } }) });
+    expect(again.status).toBe(200);
+    expect(again.body.action).toBe('unchanged');
     const gone = await api(a.url, '/v1/deployments/web', { method: 'DELETE' });
     expect(gone.status).toBe(200);
     expect(gone.body.state).toBe('undeployed');
-    expect(runner.calls.slice(3)).toEqual(['stop web/proxy', 'stop web/app', 'stop web/db']);
+    expect(t.calls.slice(3)).toEqual(['stop web/proxy', 'stop web/app', 'stop web/db']);
     expect((await api(a.url, '/v1/deployments/web')).status).toBe(404);
   });
 
   it('a failing node fails the deployment and stops later waves', async () => {
-    const runner = new RecordingRunner();
-    runner.failOn.add('app');
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner } });
+    const dir = h.tmp();
+    const t = testEngine({ stateDir: dir });
+    t.failOn.add('app');
+    const a = await h.start('alpha', { stateDir: dir, engine: t.engine });
     await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'web', source: WEB_APP }) });
-    await a.deployments.idle();
-    const s = (await api(a.url, '/v1/deployments/web')).body as DeploymentStatus;
-    expect(s.state).toBe('failed');
-    expect(s.nodes.find((n) => n.id === 'app')).toMatchObject({ state: 'failed', message: expect.stringContaining('boom in app') });
-    expect(s.nodes.find((n) => n.id === 'proxy')?.state).toBe('pending');
+    const s = await eventually(async () => {
+      const r = (await api(a.url, '/v1/deployments/web')).body as DeploymentStatus;
+      return r.state === 'failed' ? r : undefined;
+    }, 15_000, 'failed');
+    expect(s.nodes.find((n) => n.id === 'nodes/app')).toMatchObject({ state: 'error', message: expect.stringContaining('boom in app') });
+    expect(s.nodes.find((n) => n.id === 'nodes/proxy')?.state).toBe('initial');
+    expect(t.calls).not.toContain('start web/proxy');
   });
 
   it('streams actor transitions as server-sent events', async () => {
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: new RecordingRunner() } });
+    const dir = h.tmp();
+    const a = await h.start('alpha', { stateDir: dir, engine: testEngine({ stateDir: dir }).engine });
     const controller = new AbortController();
     const res = await fetch(a.url + '/v1/events', { headers: { authorization: `Bearer ${TOKEN}` }, signal: controller.signal });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
@@ -132,37 +145,29 @@ describe('agent HTTP API', () => {
     await reading;
     controller.abort();
     const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)));
-    expect(events.filter((e) => e.type === 'node.transition' && e.node === 'db').map((e) => e.to)).toEqual(['starting', 'started']);
+    const db = events.filter((e) => e.type === 'node.transition' && e.node === 'nodes/db').map((e) => e.to);
+    expect(db[0]).toBe('creating');
+    expect(db.at(-1)).toBe('started');
+    expect(db.indexOf('configuring')).toBeLessThan(db.indexOf('starting'));
   });
 
   it('a deployment made on one host is visible (status, outputs) from another host', async () => {
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: new RecordingRunner() } });
-    const b = await h.start('beta', { peers: [a.address] });
+    const dir = h.tmp();
+    const a = await h.start('alpha', { stateDir: dir, engine: testEngine({ stateDir: dir }).engine });
+    const b = await h.start('beta', { peers: [a.address], engine: testEngine().engine });
     await until(b.cluster, () => Object.keys(b.cluster.doc().hosts).length === 2, 10_000, 'membership');
     await api(a.url, '/v1/deployments', { method: 'POST', body: JSON.stringify({ name: 'web', source: WEB_APP }) });
-    await a.deployments.idle();
     await until(b.cluster, () => b.cluster.doc().deployments['web'] !== undefined, 10_000, 'index to sync');
     // B fetches the deployment document on demand (it has no role, so nothing was pushed to it).
     const s = await eventually(async () => {
       const r = await api(b.url, '/v1/deployments/web');
       return r.status === 200 && r.body.state === 'deployed' ? (r.body as DeploymentStatus) : undefined;
     }, 10_000, 'status via beta');
-    expect(s.nodes.every((n) => n.host === 'alpha')).toBe(true);
+    // The scheduler placed the nodes over both hosts; beta answers with the same owners as alpha.
+    expect(s.nodes.every((n) => n.host === 'alpha' || n.host === 'beta')).toBe(true);
+    const fromA = (await api(a.url, '/v1/deployments/web')).body as DeploymentStatus;
+    expect(s.nodes.map((n) => [n.id, n.host])).toEqual(fromA.nodes.map((n) => [n.id, n.host]));
     expect((await api(b.url, '/v1/deployments/web/outputs')).body).toEqual({ url: 'http://127.0.0.1:8080/' });
   });
 
-  it('accepts a whole custom DeploymentEngine (the seam for tosca/ + store/ + actors)', async () => {
-    const a = await h.start('alpha', {
-      engine: (ctx) => ({
-        deploy: async (r) => ({ name: r.name, state: 'deploying', nodes: [{ id: 'n1', template: 'T', host: ctx.hostId, state: 'pending' }], outputs: {} }),
-        status: async (name) => ({ name, state: 'deployed', nodes: [{ id: 'n1', template: 'T', host: ctx.hostId, state: 'started' }], outputs: { x: 1 } }),
-        outputs: async () => ({ x: 1 }),
-        undeploy: async (name) => ({ name, state: 'undeployed', nodes: [], outputs: {} }),
-        list: async () => [],
-        idle: async () => undefined,
-      }),
-    });
-    const r = await api(a.url, '/v1/deployments/any');
-    expect(r.body).toEqual({ name: 'any', state: 'deployed', nodes: [{ id: 'n1', template: 'T', host: 'alpha', hostId: a.hostId, state: 'started' }], outputs: { x: 1 } });
-  });
 });

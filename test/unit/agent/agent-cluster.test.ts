@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AutomergeUrl } from '@automerge/automerge-repo';
 import { parseAutomergeUrl } from '@automerge/automerge-repo';
 import { ManualClock } from '../../../common/index.js';
-import { harness, until } from './helpers.js';
-import { fakeCompile, RecordingRunner, WEB_APP } from './fake-deployments.js';
+import { eventually, harness, until } from './helpers.js';
+import { testEngine, WEB_APP } from './test-engine.js';
 
 describe('agents on one cluster (real sync over loopback WebSockets)', () => {
   const h = harness();
@@ -63,32 +63,34 @@ describe('agents on one cluster (real sync over loopback WebSockets)', () => {
   });
 
   it('pushes a deployment document only to hosts with a role in it (explicit share policy)', async () => {
-    let target = '';
-    const place = async (nodes: ReadonlyArray<{ id: string }>, local: string) => Object.fromEntries(nodes.map((n) => [n.id, n.id === 'db' && target ? target : local]));
-    const runA = new RecordingRunner();
-    const runB = new RecordingRunner();
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: runA, place } });
-    const b = await h.start('beta', { peers: [a.address], deployments: { runner: runB } });
-    const c = await h.start('gamma', { peers: [a.address] });
+    const [dA, dB, dC] = [h.tmp(), h.tmp(), h.tmp()];
+    const [tA, tB, tC] = [testEngine({ stateDir: dA }), testEngine({ stateDir: dB }), testEngine({ stateDir: dC })];
+    const a = await h.start('alpha', { stateDir: dA, engine: tA.engine, labels: { role: 'web' } });
+    const b = await h.start('beta', { stateDir: dB, engine: tB.engine, peers: [a.address], labels: { role: 'db' } });
+    const c = await h.start('gamma', { stateDir: dC, engine: tC.engine, peers: [a.address] });
     await until(a.cluster, () => Object.keys(a.cluster.doc().hosts).length === 3, 10_000, 'membership');
-    target = b.hostId; // db is placed on beta; gamma has no role
-    await a.deployments.deploy({ name: 'web', source: WEB_APP, inputs: {} });
-    await a.deployments.idle();
+    // db is placed on beta, app and proxy on alpha (host_labels); gamma has no role.
+    const source = WEB_APP.replace('    db:\n      type: Root', '    db:\n      type: Root\n      properties: { host_labels: { role: db } }')
+      .replace('    app:\n      type: Root', '    app:\n      type: Root\n      properties: { host_labels: { role: web } }')
+      .replace('    proxy:\n      type: Root', '    proxy:\n      type: Root\n      properties: { host_labels: { role: web } }');
+    await a.deployments.deploy({ name: 'web', source, inputs: {} });
+    await eventually(async () => ((await a.deployments.status('web')).state === 'deployed' ? true : undefined), 20_000, 'deployed');
     const url = a.cluster.doc().deployments['web']!.docUrl as AutomergeUrl;
     const id = parseAutomergeUrl(url).documentId;
     await until(b.cluster, () => b.cluster.doc().deployments['web'] !== undefined, 10_000, 'index on beta');
     await until(c.cluster, () => c.cluster.doc().deployments['web'] !== undefined, 10_000, 'index on gamma');
-    await until(undefined, () => b.repo.handles[id]?.isReady() === true && b.repo.handles[id]?.doc()?.state === 'deployed', 10_000, 'beta to receive the document');
+    await until(undefined, () => b.repo.handles[id]?.isReady() === true, 10_000, 'beta to receive the document');
     expect(c.repo.handles[id]).toBeUndefined();
     // gamma may still ask for it (status from any host), and gets it.
     expect((await c.deployments.status('web')).state).toBe('deployed');
     // Only owners run their nodes, in dependency order across hosts: db on beta, then app and proxy on alpha.
-    expect(runB.calls).toEqual(['start web/db']);
-    expect(runA.calls).toEqual(['start web/app', 'start web/proxy']);
+    expect(tB.calls).toEqual(['start web/db']);
+    expect(tA.calls).toEqual(['start web/app', 'start web/proxy']);
+    expect(tC.calls).toEqual([]);
     // Undeploy from gamma (no role): beta stops db only after alpha stopped app.
     await c.deployments.undeploy('web');
-    expect(runA.calls.slice(2)).toEqual(['stop web/proxy', 'stop web/app']);
-    expect(runB.calls.slice(1)).toEqual(['stop web/db']);
+    expect(tA.calls.slice(2)).toEqual(['stop web/proxy', 'stop web/app']);
+    expect(tB.calls.slice(1)).toEqual(['stop web/db']);
     await until(a.cluster, () => a.cluster.doc().deployments['web'] === undefined, 10_000, 'index cleared');
   });
 

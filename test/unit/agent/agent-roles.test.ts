@@ -9,7 +9,7 @@ import { ROUTE_PERMISSIONS } from '../../../agent/api.js';
 import { roleGrants, ROLES, tokenDigest } from '../../../agent/auth.js';
 import type { Role } from '../../../agent/auth.js';
 import { harness, TOKEN } from './helpers.js';
-import { fakeCompile, RecordingRunner } from './fake-deployments.js';
+import { testEngine } from './test-engine.js';
 
 const TOKENS: Record<Role, string> = {
   viewer: 'viewer-token-0123456789',
@@ -54,7 +54,8 @@ describe('roles on every route', () => {
 
   it('each role may do exactly what its grants say, on the API and on /sync', async () => {
     const credentials = ROLES.map((role) => ({ name: `${role}-user`, role, sha256: tokenDigest(TOKENS[role]) }));
-    const a = await h.start('alpha', { credentials, deployments: { compile: fakeCompile, runner: new RecordingRunner() } });
+    const dir = h.tmp();
+    const a = await h.start('alpha', { credentials, stateDir: dir, engine: testEngine({ stateDir: dir }).engine });
     const table: string[] = [];
     for (const route of ROUTE_PERMISSIONS) {
       for (const role of ROLES) {
@@ -120,7 +121,8 @@ describe('khutulun credential add', () => {
     const stored = readFileSync(join(dir, 'creds.json'), 'utf8');
     expect(stored).not.toContain(ciToken);
     expect(stored).not.toContain(opsToken);
-    const a = await h.start('alpha', { credentials: join(dir, 'creds.json'), deployments: { compile: fakeCompile, runner: new RecordingRunner() } });
+    const state = join(dir, 'state');
+    const a = await h.start('alpha', { credentials: join(dir, 'creds.json'), stateDir: state, engine: testEngine({ stateDir: state }).engine });
     expect((await call(a.url, 'GET', '/v1/deployments', ciToken)).status).toBe(200);
     expect(await call(a.url, 'DELETE', '/v1/deployments/x', ciToken)).toEqual({ status: 403, code: 'KH-AGENT-012' });
     expect((await call(a.url, 'DELETE', '/v1/deployments/x', opsToken)).status).toBe(404);

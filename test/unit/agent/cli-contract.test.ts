@@ -6,7 +6,7 @@ import { defaultDeploymentName } from '../../../cli/commands/deploy.js';
 import { agentOptionsFromArgs, runAgent } from '../../../cli/commands/agent.js';
 import { readAgentRecord } from '../../../agent/index.js';
 import { harness, TOKEN, until } from './helpers.js';
-import { fakeCompile, RecordingRunner, WEB_APP } from './fake-deployments.js';
+import { testEngine, WEB_APP } from './test-engine.js';
 
 async function cli(argv: string[], env: Record<string, string> = {}, cwd = process.cwd()): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -20,14 +20,15 @@ describe('CLI against a running agent (main() in-process)', () => {
   afterEach(() => h.close());
 
   it('deploy / status -o json / outputs / undeploy follow the documented contract', async () => {
-    const a = await h.start('alpha', { deployments: { compile: fakeCompile, runner: new RecordingRunner() } });
+    const state = h.tmp();
+    const a = await h.start('alpha', { stateDir: state, engine: testEngine({ stateDir: state }).engine });
     const dir = h.tmp();
     const file = join(dir, 'web.yaml');
     writeFileSync(file, WEB_APP);
-    const dep = await cli(['--agent', a.url, 'deploy', file, '--input', 'port=8080'], { KHUTULUN_TOKEN: TOKEN });
-    expect(dep).toMatchObject({ code: 0, err: '' });
+    const dep = await cli(['--agent', a.url, 'deploy', file, '--input', 'port=8080', '--wait', '--timeout', '30s'], { KHUTULUN_TOKEN: TOKEN });
+    expect(dep.code).toBe(0);
     expect(dep.out).toContain('deployment web:');
-    await a.deployments.idle();
+    expect(dep.err).toContain('web: deployed');
 
     const st = await cli(['--agent', a.url, 'status', 'web', '-o', 'json'], { KHUTULUN_TOKEN: TOKEN });
     expect(st.code).toBe(0);
@@ -36,14 +37,14 @@ describe('CLI against a running agent (main() in-process)', () => {
     expect(Object.keys(status)).toEqual(['name', 'nodes', 'outputs']);
     expect(status.name).toBe('web');
     expect(status.nodes).toEqual([
-      { id: 'app', template: 'WebApp', host: 'alpha', state: 'started' },
-      { id: 'db', template: 'Database', host: 'alpha', state: 'started' },
-      { id: 'proxy', template: 'Proxy', host: 'alpha', state: 'started' },
+      { id: 'nodes/app', template: 'app', host: 'alpha', state: 'started' },
+      { id: 'nodes/db', template: 'db', host: 'alpha', state: 'started' },
+      { id: 'nodes/proxy', template: 'proxy', host: 'alpha', state: 'started' },
     ]);
     expect(status.outputs).toEqual({ url: 'http://127.0.0.1:8080/' });
 
     const human = await cli(['--agent', a.url, 'status', 'web'], { KHUTULUN_TOKEN: TOKEN });
-    expect(human.out).toMatch(/proxy\s+Proxy\s+alpha\s+started/);
+    expect(human.out).toMatch(/nodes\/proxy\s+proxy\s+alpha\s+started\s+0\s+1\/1/);
     const list = await cli(['--agent', a.url, 'status', '-o', 'json'], { KHUTULUN_TOKEN: TOKEN });
     expect(JSON.parse(list.out)).toEqual([{ name: 'web', state: 'deployed', nodes: 3 }]);
 

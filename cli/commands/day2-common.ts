@@ -1,0 +1,87 @@
+/**
+ * What the Day-2 verbs share: reading a template and its inputs, printing a plan, and `--wait`:
+ * following the deployment's status until it converged (exit 0), failed (1) or the timeout (3).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { KhutulunError } from '../../common/index.js';
+import type { DeploymentPlan, DeploymentStatus } from '../../agent/index.js';
+import { UsageError } from '../args.js';
+import type { AgentClient } from '../client.js';
+import type { CliIo } from '../command.js';
+import { table } from './table.js';
+
+/** Exit codes of the verbs that start work (documented in docs/day2.md). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3 } as const;
+
+export async function readTemplate(io: CliIo, file: string): Promise<{ path: string; source: string }> {
+  const path = resolve(io.cwd, file);
+  try {
+    return { path, source: await readFile(path, 'utf8') };
+  } catch (error) {
+    throw new KhutulunError('KH-IO-001', `cannot read ${path}`, { hint: 'check the file path', cause: error });
+  }
+}
+
+export function inputsOf(pairs: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const [k, v] of pairs) inputs[k] = parseYaml(v) as unknown;
+  return inputs;
+}
+
+/** `30s`, `2m`, `500ms`, `1h` or a number of seconds -> milliseconds. */
+export function parseDuration(text: string | undefined, fallbackMs: number): number {
+  if (text === undefined) return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`invalid duration "${text}"`, 'write e.g. 30s, 2m, 500ms');
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000));
+}
+
+/** The plan as a table: ACTION, NODE, DETAIL (property old -> new, or why). */
+export function planTable(plan: DeploymentPlan): string {
+  const rows: string[][] = [];
+  for (const c of plan.changes) {
+    if (c.properties && c.properties.length > 0) for (const p of c.properties) rows.push([c.action, c.node, `${p.name}: ${p.from ?? '(unset)'} -> ${p.to ?? '(unset)'}`]);
+    else rows.push([c.action, c.node, c.reason]);
+  }
+  for (const p of plan.service) rows.push(['service', p.name, `${p.from ?? '(unset)'} -> ${p.to ?? '(unset)'}`]);
+  if (rows.length === 0) return `no changes (${plan.unchanged} node(s) unchanged)\n`;
+  return table(['ACTION', 'NODE', 'DETAIL'], rows) + `${plan.unchanged} node(s) unchanged\n`;
+}
+
+function line(s: DeploymentStatus): string {
+  const counts = new Map<string, number>();
+  for (const n of s.nodes) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
+  return `${s.name}: ${s.state} (generation ${s.generation ?? '?'}; ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')})`;
+}
+
+/**
+ * Follows NAME until it is deployed (0), failed or failing (1), or `timeoutMs` passed (3).
+ * Progress goes to stderr, one line per change (plain lines: it may be a log, not a terminal).
+ */
+export async function waitConverged(client: AgentClient, name: string, timeoutMs: number, io: CliIo, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const s = await client.status(name);
+    const text = line(s);
+    if (text !== last) io.stderr(`${text}\n`);
+    last = text;
+    if (s.state === 'deployed') return EXIT.ok;
+    if (s.state === 'failed' || s.state === 'failing') {
+      for (const n of s.nodes.filter((x) => x.state === 'error' || x.state === 'failing')) {
+        io.stderr(`  ${n.id}: ${n.state}${n.message ? `: ${n.message}` : ''}\n`);
+        for (const l of n.stderrTail ?? []) io.stderr(`    stderr| ${l}\n`);
+      }
+      return EXIT.failed;
+    }
+    if (Date.now() >= deadline) {
+      io.stderr(`${name} did not converge within ${Math.round(timeoutMs / 1000)} s (it goes on: see \`khutulun status ${name}\`)\n`);
+      return EXIT.timeout;
+    }
+    await sleep(500);
+  }
+}
