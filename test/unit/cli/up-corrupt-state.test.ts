@@ -1,8 +1,9 @@
 /**
- * `khutulun up` over a damaged state folder: a garbled store/cluster.json (before issue 13:
- * silently replaced by an empty cluster document, every deployment forgotten, its process
- * orphaned) now stops `up` with KH-STATE-CORRUPT naming the file, leaves the running workload and
- * its record alone, and once the file is restored `up` resumes the same process.
+ * `khutulun up` over a damaged state folder: a truncated host.json (the host's identity: a new one
+ * would make this host a stranger to its own deployments) stops `up` with KH-STATE-CORRUPT naming
+ * the file before anything starts, leaves the running workload alone, and once the file is
+ * restored `up` resumes the same process. (A truncated process workload record is refused by the
+ * process runtime with the same code: test/unit/runtimes/process-supervision.test.ts.)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,10 +25,11 @@ afterAll(() => {
 });
 
 describe('khutulun up over a corrupt state folder', () => {
-  it('refuses a garbled cluster.json with a coded error naming it, orphans nothing, resumes once restored', async () => {
+  it('refuses a truncated host.json with a coded error naming it, orphans nothing, resumes once restored', async () => {
     const state = mkdtempSync(path.join(tmpdir(), 'kh-up-corrupt-'));
     dirs.push(state);
-    unwatch.push(watchPids(state, workloadPids));
+    const stopWatching = watchPids(state, workloadPids);
+    unwatch.push(stopWatching);
     const args = ['up', 'examples/hello-web/service.yaml', '--name', 'keep', '--state', state, '-o', 'json'];
     const first = startCli(args);
     started.push(first);
@@ -37,18 +39,20 @@ describe('khutulun up over a corrupt state folder', () => {
     await first.exited;
     expect(alive(pid)).toBe(true);
 
-    const pointer = path.join(state, 'store', 'cluster.json');
-    const good = readFileSync(pointer);
-    writeFileSync(pointer, '{"cluster": "automerge:garb');
+    workloadPids.add(pid);
+    stopWatching();
+    const record = path.join(state, 'host.json');
+    const good = readFileSync(record);
+    writeFileSync(record, good.subarray(0, Math.floor(good.length / 2))); // truncated
     const refused = await runCli(args, 60_000);
-    expect(refused.code).toBe(1);
+    expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stderr).toContain('KH-STATE-CORRUPT');
-    expect(refused.stderr).toContain(pointer);
-    // Nothing forgotten, nothing orphaned: the workload runs and is still recorded.
+    expect(refused.stderr).toContain(record);
+    // Nothing forgotten, nothing orphaned: the workload runs, its (damaged) record is still there.
     expect(alive(pid)).toBe(true);
-    expect(processRecords(state).map((r) => r.pid)).toEqual([pid]);
+    expect(readFileSync(record).length).toBe(Math.floor(good.length / 2));
 
-    writeFileSync(pointer, good);
+    writeFileSync(record, good);
     const second = startCli(args);
     started.push(second);
     await waitFor('the outputs line', () => jsonLine(second), 90_000, second);
