@@ -5,6 +5,8 @@ import { parseLabels, startAgent } from '../../agent/index.js';
 import type { Agent, AgentOptions } from '../../agent/index.js';
 import { flagList, flagString, parseArgs, UsageError } from '../args.js';
 import { readTokenFile } from '../../agent/credentials.js';
+import { DEFAULT_HTTP_LIMITS } from '../../agent/http-limits.js';
+import type { HttpLimits } from '../../agent/http-limits.js';
 import { tokenInArgv } from '../token-source.js';
 import type { ParsedArgs } from '../args.js';
 import type { CliIo, Command, GlobalOptions } from '../command.js';
@@ -14,7 +16,7 @@ import type { DisconnectPolicy } from '../../scheduler/index.js';
 
 const USAGE =
   'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token-file FILE] [--credentials FILE] [--labels k=v,...] ' +
-  '[--allow-host NAME]... [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--log-level debug|info|warn|error] ' +
+  '[--allow-host NAME]... [--limit NAME=VALUE]... [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--log-level debug|info|warn|error] ' +
   '[--tls-cert FILE --tls-key FILE --tls-ca FILE]';
 
 /** Parses the agent command line into AgentOptions (shared with `khutulun up`). */
@@ -28,6 +30,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     'token-file': { value: true },
     credentials: { value: true },
     'allow-host': { value: true, repeat: true },
+    limit: { value: true, repeat: true },
     labels: { value: true },
     cluster: { value: true },
     advertise: { value: true },
@@ -71,6 +74,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     ...(token !== undefined ? { token } : {}),
     ...(credentials !== undefined ? { credentials: resolve(io.cwd, credentials) } : {}),
     allowedHosts: flagList(args, 'allow-host'),
+    ...limitsFromArgs(flagList(args, 'limit')),
     ...(labels !== undefined ? { labels: parseLabels(labels) } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
     ...(advertise !== undefined ? { advertise } : {}),
@@ -78,6 +82,22 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     ...(tls ? { tls } : {}),
     logger: stderrLogger(level),
   };
+}
+
+/** `--limit maxConnectionsPerClient=128` (names and defaults: docs/security.md). */
+function limitsFromArgs(items: readonly string[]): Pick<AgentOptions, 'limits'> {
+  if (items.length === 0) return {};
+  const limits: Record<string, number> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const key = item.slice(0, eq);
+    const value = item.slice(eq + 1);
+    if (eq <= 0 || !(key in DEFAULT_HTTP_LIMITS) || !/^\d+$/.test(value)) {
+      throw new UsageError(`invalid --limit "${item}"`, `write NAME=INTEGER with NAME one of ${Object.keys(DEFAULT_HTTP_LIMITS).join(', ')}`);
+    }
+    limits[key] = Number(value);
+  }
+  return { limits: limits as Partial<HttpLimits> };
 }
 
 /**

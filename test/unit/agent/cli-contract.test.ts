@@ -121,6 +121,11 @@ describe('CLI against a running agent (main() in-process)', () => {
       {},
     );
     expect(options).toMatchObject({ name: 'edge-1', token: TOKEN, stateDir: join(dir, 'st'), labels: { zone: 'a', tier: 'edge' } });
+    expect(agentOptionsFromArgs(['--name', 'x', '--limit', 'maxConnectionsPerClient=128', '--limit', 'headersTimeoutMs=5000'], io, {}).limits).toEqual({
+      maxConnectionsPerClient: 128,
+      headersTimeoutMs: 5000,
+    });
+    expect(() => agentOptionsFromArgs(['--name', 'x', '--limit', 'nope=1'], io, {})).toThrow(expect.objectContaining({ code: 'KH-CLI-USAGE' }));
     // Secrets never in argv; a token file others may read is refused.
     expect(() => agentOptionsFromArgs(['--name', 'x', '--token', TOKEN], io, {})).toThrow(expect.objectContaining({ code: 'KH-CLI-USAGE', hint: expect.stringContaining('--token-file') }));
     writeFileSync(join(dir, 'open-token'), `${TOKEN}\n`, { mode: 0o644 });
