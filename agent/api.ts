@@ -155,7 +155,7 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
       if (declared > ctx.maxBodyBytes) {
         res.setHeader('connection', 'close');
         throw new KhutulunError(AgentErrors.bodyTooLarge, `request body of ${declared} bytes is over the limit of ${ctx.maxBodyBytes}`, {
-          hint: 'send a smaller service template, or raise limits.maxBodyBytes (docs/security.md)',
+          hint: 'send a smaller service template, or raise it (khutulun agent --limit maxBodyBytes=N; docs/security.md)',
         });
       }
       setBodyLimit(req, ctx.maxBodyBytes);

@@ -90,7 +90,7 @@ export function applyHttpLimits(server: Server, limits: HttpLimits, logger: Logg
       const message = perClientHit ? `over ${limits.maxConnectionsPerClient} open connections from ${who}` : `over ${limits.maxConnections} open connections in total`;
       // Plain HTTP gets a coded answer; on TLS the bytes are not HTTP to the client, it just sees a close.
       socket.on('error', () => undefined);
-      socket.end(refusal(message, 'close idle connections, or raise limits.maxConnectionsPerClient / maxConnections (docs/security.md)'));
+      socket.end(refusal(message, 'close idle connections, or raise it (khutulun agent --limit maxConnectionsPerClient=N or maxConnections=N; docs/security.md)'));
       socket.destroySoon();
       return;
     }

@@ -21,7 +21,7 @@ export async function readJsonBody(req: IncomingMessage, limit = limits.get(req)
     size += buf.length;
     if (size > limit) {
       throw new KhutulunError(AgentErrors.bodyTooLarge, `request body over ${limit} bytes`, {
-        hint: 'send a smaller service template (large artifacts belong in a CSAR or at a URL), or raise limits.maxBodyBytes (docs/security.md)',
+        hint: 'send a smaller service template (large artifacts belong in a CSAR or at a URL), or raise it (khutulun agent --limit maxBodyBytes=N; docs/security.md)',
       });
     }
     chunks.push(buf);
