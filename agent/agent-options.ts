@@ -9,6 +9,11 @@ import type { EventHub } from './event-hub.js';
 import { AgentErrors } from './errors.js';
 import type { HostView } from './membership.js';
 import { loadTls } from './tls.js';
+import { ROLES, tokenDigest } from './auth.js';
+import type { Credential } from './auth.js';
+import { loadCredentials } from './credentials.js';
+import { resolveHttpLimits } from './http-limits.js';
+import type { HttpLimits } from './http-limits.js';
 import type { TlsFiles, TlsMaterial } from './tls.js';
 
 /** What a custom DeploymentEngine factory gets from the agent. */
@@ -48,10 +53,20 @@ export interface AgentOptions {
   peers?: string[];
   /** Persistent state (Automerge storage, host id, agent.json); absent = in memory. */
   stateDir?: string;
-  /** Shared cluster token (peers and API clients). */
+  /**
+   * Shared cluster token: the credential named `cluster` with role admin (peers dial with it).
+   * Read it from a file (`--token-file`) or the environment, never from argv.
+   */
   token?: string;
-  /** Admit loopback API callers and peers without the token. */
-  allowLoopback?: boolean;
+  /**
+   * More named credentials with roles: a credentials file path (JSON, owner-only, tokens as
+   * SHA-256 digests) or the list itself. See docs/security.md.
+   */
+  credentials?: string | readonly Credential[];
+  /** Host names (besides IP literals and localhost) the agent answers to; others are refused (DNS rebinding). */
+  allowedHosts?: readonly string[];
+  /** HTTP limits (body size, connections per client, timeouts); defaults in http-limits.ts. */
+  limits?: Partial<HttpLimits>;
   /**
    * Mutual TLS: PEM file PATHS of this host's certificate, its key and the cluster CA. The port
    * then serves HTTPS + WSS and refuses callers without a certificate from that CA; peers are
@@ -93,7 +108,10 @@ export interface ResolvedAgentOptions {
   peers: string[];
   stateDir: string | undefined;
   token: string | undefined;
-  allowLoopback: boolean;
+  /** Every credential the agent accepts (the cluster token's included, as `cluster`/admin). */
+  credentials: Credential[];
+  allowedHosts: Set<string>;
+  limits: HttpLimits;
   /** The files read and checked; undefined = plain HTTP/WS. */
   tls: TlsMaterial | undefined;
   labels: Record<string, string>;
@@ -150,12 +168,25 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
   const listen = typeof o.listen === 'string' ? parseHostPort(o.listen, '--listen address') : (o.listen ?? { host: '127.0.0.1', port: 0 });
   const peers = (o.peers ?? []).map((p) => formatHostPort(parseHostPort(p, '--peer address')));
   if (o.advertise !== undefined) parseHostPort(o.advertise, '--advertise address');
-  const token = o.token === undefined || o.token === '' ? undefined : o.token;
-  const allowLoopback = o.allowLoopback ?? false;
-  if (token === undefined && !allowLoopback) {
-    throw bad('the agent needs a cluster token (or loopback-only access)', 'pass --token T (or set KHUTULUN_TOKEN), or --allow-loopback for a single host');
+  if ((o as { allowLoopback?: unknown }).allowLoopback !== undefined) {
+    throw bad('allowLoopback was removed: no caller is admitted without a credential, loopback included', 'pass a token (khutulun up makes a per-start one in the owner-only agent.json), see docs/security.md');
   }
-  if (token !== undefined && token.length < 8) throw bad('the cluster token is too short', 'use at least 8 characters, e.g. `openssl rand -hex 16`');
+  const token = o.token === undefined || o.token === '' ? undefined : o.token;
+  if (token !== undefined && token.length < 16) throw bad('the cluster token is too short', 'use at least 16 characters, e.g. `openssl rand -hex 32 > FILE; chmod 600 FILE`');
+  const listed = typeof o.credentials === 'string' ? loadCredentials(o.credentials) : [...(o.credentials ?? [])];
+  for (const c of listed) {
+    if (!ROLES.includes(c.role) || !/^[0-9a-f]{64}$/.test(c.sha256)) throw bad(`invalid credential ${JSON.stringify(c.name)}`, 'each credential needs a role and a sha256 digest');
+  }
+  const credentials: Credential[] = [...(token !== undefined ? [{ name: 'cluster', role: 'admin' as const, sha256: tokenDigest(token) }] : []), ...listed.filter((c) => c.name !== 'cluster' || token === undefined)];
+  if (credentials.length === 0) {
+    throw bad('the agent needs a credential: a cluster token or a credentials file', 'pass --token-file FILE (or set KHUTULUN_TOKEN), or --credentials FILE; see docs/security.md');
+  }
+  let limits: HttpLimits;
+  try {
+    limits = resolveHttpLimits(o.limits);
+  } catch (error) {
+    throw bad((error as Error).message, 'see docs/security.md for the limits and their defaults');
+  }
   const heartbeatMs = o.heartbeatMs ?? 5000;
   if (!(heartbeatMs >= 10)) throw bad(`heartbeat ${heartbeatMs} ms is too short`, 'use at least 10 ms');
   const reconnectMs = o.reconnectMs ?? 2000;
@@ -171,7 +202,9 @@ export function resolveAgentOptions(o: AgentOptions): ResolvedAgentOptions {
     peers: [...new Set(peers)],
     stateDir: o.stateDir,
     token,
-    allowLoopback,
+    credentials,
+    allowedHosts: new Set([...(o.allowedHosts ?? []), listen.host, ...(o.advertise !== undefined ? [parseHostPort(o.advertise).host] : [])].map((h) => h.toLowerCase())),
+    limits,
     tls: o.tls !== undefined ? loadTls(o.tls) : undefined,
     labels: { ...(o.labels ?? {}) },
     cluster: o.cluster ?? 'default',

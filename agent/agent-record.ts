@@ -1,9 +1,12 @@
 /**
- * `<state>/agent.json`: where a running agent says how to reach it (URL, token, TLS files), so that
- * `khutulun status NAME` without --agent finds the agent of a state dir (e.g. the one `up` started).
+ * `<state>/agent.json`: where a running agent says how to reach it (URL, per-start token, TLS
+ * files), so that `khutulun status NAME` without --agent finds the agent of a state dir (e.g. the
+ * one `up` started). It holds a secret: written atomically with mode 0600 in a 0700 folder, and
+ * refused on read (KH-FILE-PERMS) when group or others could read it or it belongs to another user.
  */
-import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkOwnerOnly, corruptState, writeFileAtomic } from '../common/index.js';
 
 export interface AgentRecord {
   url: string;
@@ -21,28 +24,40 @@ export function agentRecordPath(stateDir: string): string {
 }
 
 export function writeAgentRecord(stateDir: string, record: AgentRecord): void {
-  const file = agentRecordPath(stateDir);
-  writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(agentRecordPath(stateDir), JSON.stringify(record, null, 2) + '\n', 0o600);
 }
 
-/** The record, or undefined when absent or unreadable. */
+/**
+ * The record, or undefined when absent. Throws KH-FILE-PERMS when it is not private to this user
+ * and KH-STATE-CORRUPT when it cannot be parsed.
+ */
 export function readAgentRecord(stateDir: string): AgentRecord | undefined {
+  const file = agentRecordPath(stateDir);
+  let text: string;
   try {
-    const r = JSON.parse(readFileSync(agentRecordPath(stateDir), 'utf8')) as Partial<AgentRecord>;
-    if (typeof r.url !== 'string') return undefined;
-    return {
-      url: r.url,
-      ...(typeof r.token === 'string' ? { token: r.token } : {}),
-      ...(isTlsFiles(r.tls) ? { tls: r.tls } : {}),
-      pid: Number(r.pid ?? 0),
-      name: String(r.name ?? ''),
-      hostId: String(r.hostId ?? ''),
-      startedAt: Number(r.startedAt ?? 0),
-    };
-  } catch {
-    return undefined;
+    checkOwnerOnly(file, 'agent record');
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
+  const hint = `if no agent runs for ${stateDir}, delete ${file}; a running agent rewrites it when restarted`;
+  let r: Partial<AgentRecord>;
+  try {
+    r = JSON.parse(text) as Partial<AgentRecord>;
+  } catch (error) {
+    throw corruptState(file, 'not JSON', hint, error);
+  }
+  if (typeof r !== 'object' || r === null || typeof r.url !== 'string') throw corruptState(file, 'no "url"', hint);
+  return {
+    url: r.url,
+    ...(typeof r.token === 'string' ? { token: r.token } : {}),
+    ...(isTlsFiles(r.tls) ? { tls: r.tls } : {}),
+    pid: Number(r.pid ?? 0),
+    name: String(r.name ?? ''),
+    hostId: String(r.hostId ?? ''),
+    startedAt: Number(r.startedAt ?? 0),
+  };
 }
 
 function isTlsFiles(v: unknown): v is NonNullable<AgentRecord['tls']> {
@@ -52,6 +67,11 @@ function isTlsFiles(v: unknown): v is NonNullable<AgentRecord['tls']> {
 
 /** Removes the record if it still describes this agent (a newer agent may have replaced it). */
 export function removeAgentRecord(stateDir: string, hostId: string, url: string): void {
-  const r = readAgentRecord(stateDir);
+  let r: AgentRecord | undefined;
+  try {
+    r = readAgentRecord(stateDir);
+  } catch {
+    return; // not ours to judge (or garbled): leave it for the operator, the next start rewrites it
+  }
   if (r && r.hostId === hostId && r.url === url) rmSync(agentRecordPath(stateDir), { force: true });
 }

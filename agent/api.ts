@@ -5,20 +5,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KhutulunError } from '../common/index.js';
 import type { Logger, MetricsRegistry } from '../common/index.js';
-import type { AuthPolicy } from './auth.js';
+import type { AuthPolicy, Permission } from './auth.js';
 import { authorize, presentedToken } from './auth.js';
 import type { DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import type { EventHub } from './event-hub.js';
-import { sendError, sendJson } from './http-util.js';
+import { sendError, sendJson, setBodyLimit } from './http-util.js';
 import { day2Routes, deployRequest } from './api-day2.js';
 import type { HostView } from './membership.js';
+import { checkRequestGuard } from './request-guard.js';
+import type { GuardPolicy } from './request-guard.js';
 import { observeRoutes } from './observe-routes.js';
 import { workloadRoutes } from './workload-routes.js';
 import type { WorkloadRouteContext } from './workload-routes.js';
 
 export interface ApiContext {
   auth: AuthPolicy;
+  /** Host/Origin checks against DNS rebinding and cross-site requests. */
+  guard: GuardPolicy;
+  /** Largest request body (bytes). */
+  maxBodyBytes: number;
   engine: DeploymentEngine;
   events: EventHub;
   hosts: () => HostView[];
@@ -36,38 +42,74 @@ type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => 
 interface Route {
   method: string;
   pattern: RegExp;
+  /** What the caller's role must grant (docs/security.md has the table). */
+  needs: Permission;
   handler: Handler;
+}
+
+/** Every route and the permission it needs: the single source for the role table and its test. */
+export const ROUTE_PERMISSIONS: ReadonlyArray<{ method: string; path: string; needs: Permission }> = [
+  { method: 'GET', path: '/v1/hosts', needs: 'read' },
+  { method: 'GET', path: '/v1/deployments', needs: 'read' },
+  { method: 'POST', path: '/v1/deployments', needs: 'deploy' },
+  { method: 'GET', path: '/v1/deployments/:name', needs: 'read' },
+  { method: 'GET', path: '/v1/deployments/:name/outputs', needs: 'read' },
+  { method: 'POST', path: '/v1/deployments/:name/plan', needs: 'deploy' },
+  { method: 'PUT', path: '/v1/deployments/:name', needs: 'deploy' },
+  { method: 'POST', path: '/v1/deployments/:name/scale', needs: 'deploy' },
+  { method: 'DELETE', path: '/v1/deployments/:name', needs: 'deploy' },
+  { method: 'GET', path: '/v1/events', needs: 'read' },
+  { method: 'GET', path: '/v1/events/recent', needs: 'read' },
+  { method: 'GET', path: '/metrics', needs: 'read' },
+  { method: 'GET', path: '/v1/deployments/:name/nodes/:name/logs', needs: 'read' },
+  // Running a command in a workload is as strong as deploying one: operator and admin only.
+  { method: 'POST', path: '/v1/deployments/:name/nodes/:name/exec', needs: 'deploy' },
+];
+
+/** `^\/v1\/deployments\/([^/]+)\/plan$` -> `/v1/deployments/:name/plan`. */
+function pathOfPattern(pattern: RegExp): string {
+  return pattern.source.replace(/^\^|\$$/g, '').replace(/\(\[\^\\?\/\]\+\)/g, ':name').replace(/\\\//g, '/');
+}
+
+function needsOf(method: string, path: string): Permission {
+  const p = ROUTE_PERMISSIONS.find((r) => r.method === method && r.path === path);
+  if (!p) throw new Error(`route ${method} ${path} has no permission entry`);
+  return p.needs;
 }
 
 function routes(ctx: ApiContext): Route[] {
   const name = '([^/]+)';
   return [
-    { method: 'GET', pattern: /^\/v1\/hosts$/, handler: async (_q, res) => sendJson(res, 200, ctx.hosts()) },
-    { method: 'GET', pattern: /^\/v1\/deployments$/, handler: async (_q, res) => sendJson(res, 200, await ctx.engine.list()) },
+    { method: 'GET', pattern: /^\/v1\/hosts$/, needs: needsOf('GET', '/v1/hosts'), handler: async (_q, res) => sendJson(res, 200, ctx.hosts()) },
+    { method: 'GET', pattern: /^\/v1\/deployments$/, needs: needsOf('GET', '/v1/deployments'), handler: async (_q, res) => sendJson(res, 200, await ctx.engine.list()) },
     {
       method: 'POST',
       pattern: /^\/v1\/deployments$/,
+      needs: needsOf('POST', '/v1/deployments'),
       handler: async (req, res) => {
         // A new name is created (201); an existing one is updated with the plan's changes (200).
         const result = await ctx.engine.deploy(await deployRequest(req));
         sendJson(res, result.action === 'created' ? 201 : 200, named(ctx, result));
       },
     },
-    { method: 'GET', pattern: new RegExp(`^/v1/deployments/${name}$`), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.status(p[0]!))) },
+    { method: 'GET', pattern: new RegExp(`^/v1/deployments/${name}$`), needs: needsOf('GET', '/v1/deployments/:name'), handler: async (_q, res, p) => sendJson(res, 200, named(ctx, await ctx.engine.status(p[0]!))) },
     {
       method: 'GET',
       pattern: new RegExp(`^/v1/deployments/${name}/outputs$`),
+      needs: needsOf('GET', '/v1/deployments/:name/outputs'),
       handler: async (_q, res, p) => sendJson(res, 200, await ctx.engine.outputs(p[0]!)),
     },
-    ...day2Routes(ctx.engine, (s) => named(ctx, s)),
-    { method: 'GET', pattern: /^\/v1\/events$/, handler: async (req, res) => streamEvents(ctx, req, res) },
-    ...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []),
-    ...observeRoutes(ctx),
+    // The Day-2 routes (api-day2.ts) get their permission from the table by method + path.
+    ...day2Routes(ctx.engine, (s) => named(ctx, s)).map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
+    { method: 'GET', pattern: /^\/v1\/events$/, needs: needsOf('GET', '/v1/events'), handler: async (req, res) => streamEvents(ctx, req, res) },
+    ...[...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []), ...observeRoutes(ctx)].map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
   ];
 }
 
 async function streamEvents(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const replay = new URL(req.url ?? '/', 'http://x').searchParams.get('replay') === '1';
+  // A stream is idle by nature: the idle-socket limit does not apply to it.
+  req.socket.setTimeout(0);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.write(': khutulun events\n\n');
   let dropped = 0;
@@ -92,21 +134,45 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
     void (async () => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (path === '/healthz' && req.method === 'GET') return sendJson(res, 200, { ok: true });
-      const decision = authorize(ctx.auth, req.socket.remoteAddress, presentedToken(req));
-      if (!decision.ok) {
-        ctx.logger.log('warn', 'refused API request', { from: req.socket.remoteAddress, reason: decision.reason, path });
-        throw new KhutulunError(AgentErrors.unauthorized, decision.reason === 'bad-token' ? 'the token is not valid for this cluster' : 'this API requires the cluster token', {
-          hint: 'pass --token T (or set KHUTULUN_TOKEN) matching the agent\'s --token',
+      const refused = checkRequestGuard(ctx.guard, req.headers);
+      if (refused !== undefined) {
+        ctx.logger.log('warn', 'refused API request', { from: req.socket.remoteAddress, reason: refused, path });
+        throw new KhutulunError(AgentErrors.badOrigin, `refused: ${refused}`, {
+          hint: 'call the agent by its address (or a name given with --allow-host), not from a web page',
         });
       }
+      let matched: { route: Route; params: string[] } | undefined;
       let pathMatched = false;
       for (const r of table) {
         const m = r.pattern.exec(path);
         if (!m) continue;
         pathMatched = true;
         if (r.method !== req.method) continue;
-        return r.handler(req, res, m.slice(1).map((x) => safeDecode(x)));
+        matched = { route: r, params: m.slice(1).map((x) => safeDecode(x)) };
+        break;
       }
+      // Unknown paths need a valid credential too (no probing without one); the permission is the route's.
+      const decision = authorize(ctx.auth, presentedToken(req), matched?.route.needs ?? 'read');
+      if (!decision.ok) {
+        ctx.logger.log('warn', 'refused API request', { from: req.socket.remoteAddress, reason: decision.reason, path, credential: decision.credential?.name });
+        if (decision.reason === 'forbidden') {
+          throw new KhutulunError(AgentErrors.forbidden, `credential "${decision.credential?.name}" (role ${decision.credential?.role}) may not ${req.method} ${path}`, {
+            hint: 'use a credential whose role allows it (viewer: read; operator: deploy/undeploy; admin: all), see docs/security.md',
+          });
+        }
+        throw new KhutulunError(AgentErrors.unauthorized, decision.reason === 'bad-token' ? 'the token is not valid for this cluster' : 'this API requires a token', {
+          hint: 'pass --token-file FILE (or set KHUTULUN_TOKEN) with a token the agent knows; on the agent\'s host, --state DIR finds agent.json',
+        });
+      }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > ctx.maxBodyBytes) {
+        res.setHeader('connection', 'close');
+        throw new KhutulunError(AgentErrors.bodyTooLarge, `request body of ${declared} bytes is over the limit of ${ctx.maxBodyBytes}`, {
+          hint: 'send a smaller service template, or raise it (khutulun agent --limit maxBodyBytes=N; docs/security.md)',
+        });
+      }
+      setBodyLimit(req, ctx.maxBodyBytes);
+      if (matched) return matched.route.handler(req, res, matched.params);
       throw pathMatched
         ? new KhutulunError(AgentErrors.badMethod, `${req.method} is not allowed on ${path}`, { hint: 'see docs/agent.md for the API' })
         : new KhutulunError(AgentErrors.noRoute, `no such endpoint ${path}`, { hint: 'see docs/agent.md for the API' });

@@ -6,7 +6,14 @@ import { AgentErrors, httpStatusOf } from './errors.js';
 /** Largest request body accepted (a TOSCA source with its inputs). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+const limits = new WeakMap<IncomingMessage, number>();
+
+/** The agent's configured body limit for this request (limits.maxBodyBytes), read by readJsonBody. */
+export function setBodyLimit(req: IncomingMessage, limit: number): void {
+  limits.set(req, limit);
+}
+
+export async function readJsonBody(req: IncomingMessage, limit = limits.get(req) ?? MAX_BODY_BYTES): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -14,7 +21,7 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
     size += buf.length;
     if (size > limit) {
       throw new KhutulunError(AgentErrors.bodyTooLarge, `request body over ${limit} bytes`, {
-        hint: 'send a smaller service template (large artifacts belong in a CSAR or at a URL)',
+        hint: 'send a smaller service template (large artifacts belong in a CSAR or at a URL), or raise it (khutulun agent --limit maxBodyBytes=N; docs/security.md)',
       });
     }
     chunks.push(buf);

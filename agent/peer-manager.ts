@@ -27,9 +27,10 @@ export class PeerManager {
   /** Starts dialing `host:port` (idempotent). */
   add(address: string): void {
     if (this.#adapters.has(address)) return;
-    const query = this.#o.token === undefined ? '' : `?token=${encodeURIComponent(this.#o.token)}`;
-    const url = `${this.#o.tls ? 'wss' : 'ws'}://${address}${this.#o.syncPath}${query}`;
-    const adapter = new PeerClientAdapter(address, url, this.#o.reconnectMs, this.#o.logger, peerSocketOptions(this.#o.tls));
+    // The token travels in a header, not in the URL (which proxies and logs keep).
+    const url = `${this.#o.tls ? 'wss' : 'ws'}://${address}${this.#o.syncPath}`;
+    const headers = this.#o.token === undefined ? {} : { headers: { authorization: `Bearer ${this.#o.token}` } };
+    const adapter = new PeerClientAdapter(address, url, this.#o.reconnectMs, this.#o.logger, { ...peerSocketOptions(this.#o.tls), ...headers });
     this.#adapters.set(address, adapter);
     this.#o.repo.networkSubsystem.addNetworkAdapter(adapter);
     this.#o.logger.log('info', 'dialing peer', { peer: address });

@@ -21,6 +21,8 @@ import type { AgentOptions } from './agent-options.js';
 import { attachAgentMetrics } from './agent-metrics.js';
 import { createApiHandler } from './api.js';
 import { authorize, presentedToken } from './auth.js';
+import { applyHttpLimits, connectionsCheckEveryMs } from './http-limits.js';
+import { checkRequestGuard } from './request-guard.js';
 import { ClosableStorage } from './closable-storage.js';
 import { clusterDocumentId, clusterGenesis } from './cluster-doc.js';
 import type { ClusterDoc } from './cluster-doc.js';
@@ -92,7 +94,8 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
   const events = new EventHub();
   const metrics = attachAgentMetrics({ events, hosts: () => late.membership?.hosts() ?? [], hostId: identity.id });
   const streams = new Set<ServerResponse>();
-  const auth = { token: o.token, allowLoopback: o.allowLoopback };
+  const auth = { credentials: o.credentials };
+  const guard = { allowedHosts: o.allowedHosts };
   // Membership needs the advertised address, known only after listen(): filled in below.
   const late: { membership?: Membership; advertise?: string; capabilities?: string[]; runtimes?: readonly RuntimeAdapter[] } = {};
   // One engine everywhere: without an explicit one, the production cluster engine on this state dir.
@@ -121,6 +124,8 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
   const server = createAgentServer(
     createApiHandler({
       auth,
+      guard,
+      maxBodyBytes: o.limits.maxBodyBytes,
       engine,
       events,
       hosts: () => late.membership?.hosts() ?? [],
@@ -131,17 +136,24 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
     }),
     o.tls,
     o.logger,
+    connectionsCheckEveryMs(o.limits),
   );
+  applyHttpLimits(server, o.limits, o.logger);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req, socket: Duplex, head) => {
     const path = (req.url ?? '').split('?')[0];
-    const decision = authorize(auth, req.socket.remoteAddress, presentedToken(req));
-    if (path !== SYNC_PATH || !decision.ok) {
-      const status = path !== SYNC_PATH ? '404 Not Found' : '401 Unauthorized';
-      o.logger.log('warn', 'refused sync connection', { from: req.socket.remoteAddress, path, reason: decision.ok ? 'path' : decision.reason });
+    // Sync always needs a peer identity: a credential whose role grants `sync` (peer or admin).
+    const refused = checkRequestGuard(guard, req.headers);
+    const decision = authorize(auth, presentedToken(req, true), 'sync');
+    if (path !== SYNC_PATH || refused !== undefined || !decision.ok) {
+      const status = path !== SYNC_PATH ? '404 Not Found' : refused !== undefined || (!decision.ok && decision.reason === 'forbidden') ? '403 Forbidden' : '401 Unauthorized';
+      const reason = path !== SYNC_PATH ? 'path' : (refused ?? (decision.ok ? '' : decision.reason));
+      o.logger.log('warn', 'refused sync connection', { from: req.socket.remoteAddress, path, reason, ...(decision.ok || !decision.credential ? {} : { credential: decision.credential.name }) });
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
+    // A sync socket is long-lived and may be quiet: the idle-socket limit does not apply.
+    req.socket.setTimeout(0);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // The server adapter attaches no error listener: a peer's reset (ECONNRESET) would crash us.
       ws.on('error', (error) => o.logger.log('warn', 'sync socket error', { from: req.socket.remoteAddress, error: error.message }));

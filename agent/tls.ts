@@ -81,9 +81,11 @@ function pemBlocks(pem: Buffer): string[] {
  * The agent's server: plain HTTP, or HTTPS demanding a client certificate from the cluster CA.
  * Returned as an http.Server: https.Server has the same API (node's types declare it on tls.Server).
  */
-export function createAgentServer(handler: RequestListener, tls: TlsMaterial | undefined, logger: Logger): Server {
-  if (!tls) return createHttpServer(handler);
-  const server = createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, handler);
+/** `checkEveryMs`: how often node checks the headers/request timeouts of open connections. */
+export function createAgentServer(handler: RequestListener, tls: TlsMaterial | undefined, logger: Logger, checkEveryMs = 30_000): Server {
+  const timing = { connectionsCheckingInterval: checkEveryMs };
+  if (!tls) return createHttpServer(timing, handler);
+  const server = createHttpsServer({ ...timing, cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' }, handler);
   // A failed handshake may be reported once the socket is gone, when remoteAddress reads undefined:
   // remember each connection's address up front, keyed by the TCP socket the TLS socket wraps
   // (`_parent`: node-internal but stable since 0.x; without it the address is just not logged).

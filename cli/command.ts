@@ -13,7 +13,7 @@ export interface CliIo {
 export interface GlobalOptions {
   /** `--agent URL`: talk to a running agent instead of the embedded one. */
   agent?: string;
-  /** `--token TOKEN` or $KHUTULUN_TOKEN. */
+  /** From `--token-file FILE`, $KHUTULUN_TOKEN_FILE or $KHUTULUN_TOKEN (never from argv). */
   token?: string;
   /** `--state DIR`: the state dir whose recorded agent to reach (else $KHUTULUN_HOME, ~/.khutulun). */
   state?: string;

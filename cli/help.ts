@@ -3,7 +3,8 @@ import type { CommandEntry } from './commands/index.js';
 
 export const GLOBAL_OPTIONS = `global options (before the verb):
   --agent URL            a running agent (else the one recorded in --state / $KHUTULUN_HOME / ~/.khutulun)
-  --token TOKEN          the cluster token (or $KHUTULUN_TOKEN)
+  --token-file FILE      a file (mode 0600) holding the token (or $KHUTULUN_TOKEN_FILE, $KHUTULUN_TOKEN);
+                         never --token on the command line: \`ps\` shows it to every local user
   --state DIR            the state dir whose agent to reach
   --tls-cert F --tls-key F --tls-ca F   mutual TLS files (or $KHUTULUN_TLS_CERT/KEY/CA)
   --log-format text|json how the agent writes its log lines on stderr (or $KHUTULUN_LOG_FORMAT)
@@ -15,6 +16,7 @@ export const EXIT_CODES = `exit codes:
   0  success (a follow (-f) ended by Ctrl-C or a closed pipe is a success too)
   1  the operation failed: invalid template, failed deployment, a failed node, an unreachable or refusing agent
   2  usage error or unreadable input: unknown verb or option, missing argument, file not found
+  3  --wait timed out (deploy, update, scale): the request goes on
   exec passes the remote command's own exit code through (like \`docker exec\`); 130 when Ctrl-C ended it.`;
 
 export function globalHelp(commands: readonly CommandEntry[]): string {

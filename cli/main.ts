@@ -1,5 +1,5 @@
 /**
- * CLI entry: `khutulun [global options] VERB [options]`. Exit codes (cli/help.ts, docs/cli.md):
+ * CLI entry: `khutulun [--agent URL] [--token-file FILE] [--tls-* FILE] VERB [options]`. Exit codes (cli/help.ts, docs/cli.md):
  * 0 ok, 1 the operation failed (invalid input, failed deployment, unreachable agent), 2 usage or I/O error.
  * Each verb's module is loaded only when it runs (cli/commands/index.ts), and output survives a
  * reader that goes away (`khutulun --help | head -1`): writes after EPIPE are dropped, not thrown.
@@ -44,8 +44,6 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     stdoutIsTty: io?.stdoutIsTty ?? (io?.stdout ? false : process.stdout.isTTY === true),
   };
   const globals: GlobalOptions = {};
-  const token = cio.env['KHUTULUN_TOKEN'];
-  if (token) globals.token = token;
   // Like the token, the TLS files may come from the environment; flags override.
   const tlsFlags = { '--tls-cert': 'tlsCert', '--tls-key': 'tlsKey', '--tls-ca': 'tlsCa' } as const;
   const tlsEnv = { tlsCert: 'KHUTULUN_TLS_CERT', tlsKey: 'KHUTULUN_TLS_KEY', tlsCa: 'KHUTULUN_TLS_CA' } as const;
@@ -54,6 +52,7 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     if (v) globals[key] = v;
   }
   const args = [...argv];
+  let tokenFile: string | undefined;
   while (args[0]?.startsWith('-')) {
     const a = args.shift()!;
     if (a === '--help' || a === '-h') {
@@ -67,7 +66,12 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = inline ?? args.shift();
     if (flag === '--agent' && value) globals.agent = value;
-    else if (flag === '--token' && value) globals.token = value;
+    else if (flag === '--token') {
+      // Secrets never in argv: any local user reads another's command line with `ps`.
+      const { tokenInArgv } = await import('./token-source.js');
+      cio.stderr(`khutulun: ${tokenInArgv().toString()}\n`);
+      return 2;
+    } else if (flag === '--token-file' && value) tokenFile = value;
     else if (flag === '--state' && value) globals.state = value;
     else if ((flag === '--tls-cert' || flag === '--tls-key' || flag === '--tls-ca') && value) globals[tlsFlags[flag]] = value;
     else if (flag === '--log-format' && (value === 'json' || value === 'text')) cio.env['KHUTULUN_LOG_FORMAT'] = value;
@@ -102,6 +106,13 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     return 0;
   }
   try {
+    // The token (from --token-file, $KHUTULUN_TOKEN_FILE or $KHUTULUN_TOKEN): loaded only when
+    // given, so verbs that talk to no agent load nothing of the agent layer.
+    if (tokenFile !== undefined || cio.env['KHUTULUN_TOKEN_FILE'] || cio.env['KHUTULUN_TOKEN']) {
+      const { tokenFromEnv, tokenFromFile } = await import('./token-source.js');
+      const token = tokenFile !== undefined ? tokenFromFile(cio, tokenFile) : tokenFromEnv(cio);
+      if (token !== undefined) globals.token = token;
+    }
     const command = await entry.load();
     return await command.run(args, cio, globals);
   } catch (error) {

@@ -16,3 +16,6 @@ export { silentLogger, stderrLogger, formatLogLine } from './log.js';
 export type { Logger, LogLevel, LogFormat } from './log.js';
 export { MetricsRegistry, Counter, Gauge, Histogram, defaultMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 export type { Labels } from './metrics.js';
+export { writeFileAtomic, checkOwnerOnly, corruptState, FileErrors } from './files.js';
+export { acquireDirLock } from './dir-lock.js';
+export type { DirLockOptions } from './dir-lock.js';

@@ -10,11 +10,11 @@
  *
  * It is the same agent and engine `khutulun up` runs (one host, the process runtime, Podman/Docker
  * when their socket answers). Its API listens on loopback (`api.listen` to choose; `api.token`
- * to require a token instead of loopback access) and is recorded in stateDir, so the CLI reaches
+ * : a token of the caller's, else a per-start random one; never open) and is recorded in stateDir, so the CLI reaches
  * it: `khutulun --state DIR status`, `logs`, `exec`.
  */
 import { resolve } from 'node:path';
-import { KhutulunError, silentLogger } from '../common/index.js';
+import { KhutulunError, systemRandom, silentLogger } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import { startAgent } from '../agent/index.js';
 import type { AgentEvent, DeploymentStatus, DeploymentSummary } from '../agent/index.js';
@@ -26,7 +26,7 @@ export interface EmbeddedHostOptions {
   /** Host name (default `local`; kept in the state dir with the host id). */
   name?: string;
   logger?: Logger;
-  /** Where the agent API listens (default `127.0.0.1:0`, loopback access) and its token (then required). */
+  /** Where the agent API listens (default `127.0.0.1:0`) and its token (default: a per-start random one in the owner-only agent.json). */
   api?: { listen?: string; token?: string };
 }
 
@@ -72,7 +72,9 @@ export async function startHost(options: EmbeddedHostOptions): Promise<EmbeddedH
     stateDir,
     learnPeers: false,
     logger,
-    ...(options.api?.token !== undefined ? { token: options.api.token } : { allowLoopback: true }),
+    // No open loopback API (docs/security.md): the caller's token, or a per-start random one kept
+    // only in the owner-only agent.json (the CLI reads it from the state folder).
+    token: options.api?.token ?? systemRandom.hex(32),
     engine: cluster.factory,
   });
   let deployments: Awaited<ReturnType<typeof cluster.opened>>['engine'];

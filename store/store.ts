@@ -2,12 +2,12 @@
  * openStore: an automerge-repo Repo (NodeFS storage when `dir` is given; the caller's network
  * adapters and share policy), one cluster document, and one document per deployment.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Repo, parseAutomergeUrl } from '@automerge/automerge-repo';
 import type { AutomergeUrl, DocHandle, DocumentId, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
-import { asKhutulunError, systemClock, systemRandom } from '../common/index.js';
+import { asKhutulunError, corruptState, systemClock, systemRandom, writeFileAtomic } from '../common/index.js';
 import type { Clock } from '../common/index.js';
 import { storeError } from './errors.js';
 import { parseDeploymentName, parseHostId } from './ids.js';
@@ -28,6 +28,36 @@ import type { Deployment, DeploymentInfo, Store, StoreOptions } from './api.js';
 const AUTOMERGE_SYNC_THROTTLE_MS = 100;
 
 const POINTER = 'cluster.json';
+
+/**
+ * The cluster document's URL, undefined when the store is new. A pointer that exists but cannot be
+ * read is a coded error naming it: replacing it by a new, empty cluster document would forget
+ * every deployment and orphan what they run.
+ */
+async function readPointer(path: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw storeError('KH-STORE-014', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error, hint: 'check its permissions' });
+  }
+  const hint = `restore ${path} from a backup (it holds {"cluster": "automerge:..."}); deleting it starts an EMPTY cluster document and forgets every deployment`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw corruptState(path, 'not JSON', hint, error);
+  }
+  const url = (parsed as { cluster?: unknown } | null)?.cluster;
+  if (typeof url !== 'string' || !url.startsWith('automerge:')) throw corruptState(path, 'no "cluster" document URL', hint);
+  try {
+    parseAutomergeUrl(url as AutomergeUrl);
+  } catch (error) {
+    throw corruptState(path, `malformed document URL ${JSON.stringify(url)}`, hint, error);
+  }
+  return url;
+}
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (typeof options !== 'object' || options === null) throw storeError('KH-STORE-024', 'openStore needs options');
@@ -96,10 +126,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   } else {
     let clusterUrl = options.clusterUrl;
     if (clusterUrl === undefined && options.dir !== undefined && !shared) {
-      try {
-        clusterUrl = (JSON.parse(await readFile(join(options.dir, POINTER), 'utf8')) as { cluster: string }).cluster;
-      } catch {
-        clusterUrl = undefined;
+      clusterUrl = await readPointer(join(options.dir, POINTER));
+      // automerge-repo keeps its storage id under st/; any other entry is a stored document.
+      const stored = (await readdir(join(options.dir, 'automerge')).catch(() => [] as string[])).filter((e) => e !== 'st');
+      if (clusterUrl === undefined && stored.length > 0) {
+        throw corruptState(
+          join(options.dir, POINTER),
+          'missing, while the store holds documents',
+          `restore ${join(options.dir, POINTER)} from a backup; to really start over, move ${options.dir} away (its deployments are forgotten)`,
+        );
       }
     }
     if (clusterUrl !== undefined) {
@@ -109,9 +144,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       known.add(clusterHandle.documentId);
       if (options.dir !== undefined && !shared) {
         await repo.flush([clusterHandle.documentId]);
-        const tmp = join(options.dir, `${POINTER}.tmp`);
-        await writeFile(tmp, JSON.stringify({ cluster: clusterHandle.url }));
-        await rename(tmp, join(options.dir, POINTER));
+        writeFileAtomic(join(options.dir, POINTER), JSON.stringify({ cluster: clusterHandle.url }), 0o600);
       }
     }
   }

@@ -3,7 +3,11 @@ import { stderrLogger } from '../../common/index.js';
 import type { LogLevel } from '../../common/index.js';
 import { parseLabels, startAgent } from '../../agent/index.js';
 import type { Agent, AgentOptions } from '../../agent/index.js';
-import { flagBool, flagList, flagString, parseArgs, UsageError } from '../args.js';
+import { flagList, flagString, parseArgs, UsageError } from '../args.js';
+import { readTokenFile } from '../../agent/credentials.js';
+import { DEFAULT_HTTP_LIMITS } from '../../agent/http-limits.js';
+import type { HttpLimits } from '../../agent/http-limits.js';
+import { tokenInArgv } from '../token-source.js';
 import type { ParsedArgs } from '../args.js';
 import type { CliIo, Command, GlobalOptions } from '../command.js';
 import { clusterEngine } from '../../agent/cluster-engine.js';
@@ -11,8 +15,8 @@ import { parseDisconnectPolicy } from '../../agent/disconnect-option.js';
 import type { DisconnectPolicy } from '../../scheduler/index.js';
 
 const USAGE =
-  'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token T] [--labels k=v,...] ' +
-  '[--allow-loopback] [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--log-level debug|info|warn|error] ' +
+  'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token-file FILE] [--credentials FILE] [--labels k=v,...] ' +
+  '[--allow-host NAME]... [--limit NAME=VALUE]... [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--log-level debug|info|warn|error] ' +
   '[--tls-cert FILE --tls-key FILE --tls-ca FILE]';
 
 /** Parses the agent command line into AgentOptions (shared with `khutulun up`). */
@@ -23,8 +27,11 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     peer: { value: true, repeat: true },
     state: { value: true },
     token: { value: true },
+    'token-file': { value: true },
+    credentials: { value: true },
+    'allow-host': { value: true, repeat: true },
+    limit: { value: true, repeat: true },
     labels: { value: true },
-    'allow-loopback': {},
     cluster: { value: true },
     advertise: { value: true },
     'log-level': { value: true },
@@ -40,7 +47,10 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
   const level = (flagString(args, 'log-level') ?? 'info') as LogLevel;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new UsageError(`unknown log level "${level}"`);
   const state = flagString(args, 'state') ?? globals.state;
-  const token = flagString(args, 'token') ?? globals.token;
+  if (flagString(args, 'token') !== undefined) throw tokenInArgv();
+  const tokenFile = flagString(args, 'token-file');
+  const token = tokenFile !== undefined ? readTokenFile(resolve(io.cwd, tokenFile)) : globals.token;
+  const credentials = flagString(args, 'credentials');
   const labels = flagString(args, 'labels');
   const cluster = flagString(args, 'cluster');
   const advertise = flagString(args, 'advertise');
@@ -62,14 +72,32 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     peers: flagList(args, 'peer'),
     ...(state !== undefined ? { stateDir: resolve(io.cwd, state) } : {}),
     ...(token !== undefined ? { token } : {}),
+    ...(credentials !== undefined ? { credentials: resolve(io.cwd, credentials) } : {}),
+    allowedHosts: flagList(args, 'allow-host'),
+    ...limitsFromArgs(flagList(args, 'limit')),
     ...(labels !== undefined ? { labels: parseLabels(labels) } : {}),
     ...(cluster !== undefined ? { cluster } : {}),
     ...(advertise !== undefined ? { advertise } : {}),
     ...(heartbeat !== undefined ? { heartbeatMs: Number(heartbeat) } : {}),
     ...(tls ? { tls } : {}),
-    allowLoopback: flagBool(args, 'allow-loopback'),
     logger: stderrLogger(level),
   };
+}
+
+/** `--limit maxConnectionsPerClient=128` (names and defaults: docs/security.md). */
+function limitsFromArgs(items: readonly string[]): Pick<AgentOptions, 'limits'> {
+  if (items.length === 0) return {};
+  const limits: Record<string, number> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const key = item.slice(0, eq);
+    const value = item.slice(eq + 1);
+    if (eq <= 0 || !(key in DEFAULT_HTTP_LIMITS) || !/^\d+$/.test(value)) {
+      throw new UsageError(`invalid --limit "${item}"`, `write NAME=INTEGER with NAME one of ${Object.keys(DEFAULT_HTTP_LIMITS).join(', ')}`);
+    }
+    limits[key] = Number(value);
+  }
+  return { limits: limits as Partial<HttpLimits> };
 }
 
 /**

@@ -38,13 +38,13 @@ export const commands: readonly CommandEntry[] = [
     name: 'agent',
     summary: 'run the long-lived host agent (sync + HTTP API + membership), deploying on this host',
     usage:
-      'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token T] [--labels k=v,...] [--allow-loopback] [--cluster NAME]\n' +
-      '               [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--log-level LEVEL] [--tls-cert F --tls-key F --tls-ca F]',
+      'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token-file F] [--credentials F] [--labels k=v,...] [--cluster NAME]\n' +
+      '               [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--allow-host NAME]... [--limit NAME=N]... [--log-level LEVEL] [--tls-cert F --tls-key F --tls-ca F]',
     examples: [
-      'khutulun agent --name a --listen 127.0.0.1:7001 --state /var/lib/khutulun --token "$T"',
-      'khutulun --log-format json agent --name b --listen 0.0.0.0:7002 --peer 10.0.0.1:7001 --token "$T"   # JSON log lines',
+      'khutulun agent --name a --listen 127.0.0.1:7001 --state /var/lib/khutulun --token-file /etc/khutulun/token',
+      'khutulun --log-format json agent --name b --listen 0.0.0.0:7002 --peer 10.0.0.1:7001 --token-file /etc/khutulun/token   # JSON log lines',
     ],
-    flags: ['name', 'listen', 'peer', 'state', 'token', 'labels', 'allow-loopback', 'cluster', 'advertise', 'heartbeat-ms', 'disconnect', 'log-level', 'tls-cert', 'tls-key', 'tls-ca'],
+    flags: ['name', 'listen', 'peer', 'state', 'token-file', 'credentials', 'allow-host', 'limit', 'labels', 'cluster', 'advertise', 'heartbeat-ms', 'disconnect', 'log-level', 'tls-cert', 'tls-key', 'tls-ca'],
     load: async () => (await import('./agent.js')).agentCommand,
   },
   {
@@ -204,6 +204,15 @@ export const commands: readonly CommandEntry[] = [
     flags: [],
     subcommands: ['bash', 'zsh'],
     load: async () => (await import('./completion.js')).completionCommand,
+  },
+  {
+    name: 'credential',
+    summary: 'add a named credential with a role (viewer, operator, admin, peer) to an agent credentials file',
+    usage: 'khutulun credential add NAME --role viewer|operator|admin|peer --file CREDENTIALS.json [--token-out FILE]',
+    examples: ['khutulun credential add ci --role operator --file /etc/khutulun/credentials.json --token-out ci.token   # the token, once, in an owner-only file'],
+    flags: ['role', 'file', 'token-out'],
+    subcommands: ['add'],
+    load: async () => (await import('./credential.js')).credentialCommand,
   },
 ];
 

@@ -3,15 +3,16 @@
  * an embedded single-host agent in the foreground. Deploys FILE, shows which node is in which state,
  * prints the service outputs (`-o json`: one line `{"outputs": {...}}`), keeps supervising until
  * SIGINT/SIGTERM, then stops everything it started in reverse dependency order and exits 0.
- * The agent API listens on loopback and is recorded in the state dir, so `khutulun status NAME`
- * from another terminal reaches it.
+ * The agent API listens on loopback with a per-start random token recorded (mode 0600, folder 0700)
+ * in the state dir, so `khutulun status NAME` from another terminal of the same user reaches it and
+ * nobody else does (docs/security.md).
  */
 import { basename, dirname, extname, resolve } from 'node:path';
 import { format } from 'node:util';
 import type { Command, CliIo } from '../command.js';
 import { flagList, flagString, parseArgs, parseAssignments, UsageError } from '../args.js';
 import { stateDirOf } from '../client.js';
-import { asKhutulunError, silentLogger, stderrLogger } from '../../common/index.js';
+import { asKhutulunError, silentLogger, stderrLogger, systemRandom } from '../../common/index.js';
 import { clusterEngine, startAgent } from '../../agent/index.js';
 import type { DeploymentPlan, DeploymentStatus } from '../../agent/index.js';
 
@@ -87,7 +88,8 @@ export const upCommand: Command = {
     console.log = (...a: unknown[]): void => void process.stderr.write(`${format(...a)}\n`);
     // A host is a cluster of one: the same agent and engine as `khutulun agent`, on loopback.
     const cluster = clusterEngine({ stateDir });
-    const agent = await startAgent({ name: 'local', listen: '127.0.0.1:0', stateDir, allowLoopback: true, learnPeers: false, logger, engine: cluster.factory });
+    // No open loopback API: a per-start random token, written only to the owner-only agent.json.
+    const agent = await startAgent({ name: 'local', listen: '127.0.0.1:0', stateDir, token: systemRandom.hex(32), learnPeers: false, logger, engine: cluster.factory });
     try {
       const { engine: deployments, reconciler } = await cluster.opened();
       say(`khutulun: state in ${stateDir}, agent API at ${agent.url}`);

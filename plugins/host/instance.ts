@@ -14,6 +14,7 @@ import { parseInvokeOutput, parseManifest } from './output.js';
 import type { LoadSpec, WireCall, WireResult } from './wire.js';
 import { buildImports } from './wasi-imports.js';
 import { findDirectAbi } from './direct-abi.js';
+import { capMemories } from './memory-cap.js';
 import { wasm } from './wasm-api.js';
 import type { WasmImports, WasmInstance, WasmMemory, WasmModule } from './wasm-api.js';
 
@@ -38,16 +39,18 @@ export interface LoadedPlugin {
 const modules = new Map<string, Promise<WasmModule>>();
 const instances = new Map<string, Promise<LoadedPlugin>>();
 
-async function instantiatePlugin(spec: LoadSpec): Promise<LoadedPlugin> {
+async function instantiatePlugin(spec: LoadSpec, maxMemoryBytes: number): Promise<LoadedPlugin> {
+  const maxPages = maxMemoryBytes > 0 ? Math.floor(maxMemoryBytes / 65536) : 0;
   const glue = (await import(pathToFileURL(join(spec.dir, 'plugin.js')).href)) as Instantiate;
   const memories: WasmMemory[] = [];
   const cores: { instance: WasmInstance; imports: WasmImports }[] = [];
   const getCoreModule = (name: string): Promise<WasmModule> => {
-    const key = `${spec.hash}/${name}`;
+    const key = `${spec.hash}/${name}/${maxPages}`;
     let module = modules.get(key);
     if (!module) {
-      // Compiled modules are shared by every instance of the plugin in this worker.
-      module = readFile(join(spec.dir, name)).then((bytes) => wasm.compile(bytes));
+      // Compiled modules are shared by every instance of the plugin in this worker; the memory
+      // limit is written into them, so it holds during a call.
+      module = readFile(join(spec.dir, name)).then((bytes) => wasm.compile(capMemories(bytes, maxPages)));
       modules.set(key, module);
     }
     return module;
@@ -82,19 +85,19 @@ function directOrGlue(glue: PluginExports, direct: PluginExports | undefined): P
 /** Same bytes under different grants are different instances (their imports differ). */
 const instanceKey = (spec: LoadSpec): string => `${spec.hash}:${JSON.stringify(spec.grants)}`;
 
-export function loadPlugin(spec: LoadSpec): Promise<LoadedPlugin> {
-  const key = instanceKey(spec);
+export function loadPlugin(spec: LoadSpec, maxMemoryBytes = 0): Promise<LoadedPlugin> {
+  const key = `${instanceKey(spec)}:${maxMemoryBytes}`;
   let loaded = instances.get(key);
   if (!loaded) {
-    loaded = instantiatePlugin(spec);
+    loaded = instantiatePlugin(spec, maxMemoryBytes);
     instances.set(key, loaded);
     loaded.catch(() => instances.delete(key));
   }
   return loaded;
 }
 
-function dropInstance(spec: LoadSpec): void {
-  instances.delete(instanceKey(spec));
+function dropInstance(spec: LoadSpec, maxMemoryBytes: number): void {
+  instances.delete(`${instanceKey(spec)}:${maxMemoryBytes}`);
 }
 
 const memoryBytes = (plugin: LoadedPlugin): number => plugin.memories.reduce((sum, m) => sum + m.buffer.byteLength, 0);
@@ -129,23 +132,31 @@ export function classifyCallError(error: unknown, pluginId: string): { error: Er
 }
 
 export function runCall(plugin: LoadedPlugin, spec: LoadSpec, call: WireCall, maxMemoryBytes: number): WireResult {
-  let raw: string;
+  let raw: string | undefined;
+  let failure: { error: ErrorData; poisoned: boolean } | undefined;
   try {
     raw = plugin.exports.invoke(call.fn, call.event, call.snapshot);
   } catch (error) {
-    const { error: data, poisoned } = classifyCallError(error, spec.id);
-    if (poisoned) dropInstance(spec);
-    return { ok: false, error: data };
+    failure = classifyCallError(error, spec.id);
   }
-  if (maxMemoryBytes > 0 && memoryBytes(plugin) > maxMemoryBytes) {
-    dropInstance(spec);
+  // The memories are capped at the limit (memory-cap.ts), so growth past it was refused inside the
+  // call. A call that failed near the limit (allocators trap when a grow is refused), or a memory
+  // past it (a memory the cap could not apply to), is a memory error.
+  const bytes = memoryBytes(plugin);
+  if (maxMemoryBytes > 0 && (bytes > maxMemoryBytes || (failure !== undefined && bytes >= maxMemoryBytes * 0.75))) {
+    dropInstance(spec, maxMemoryBytes);
     return {
       ok: false,
-      error: pluginErrorData(PluginErrorCode.memory, `plugin ${spec.id} grew its memory to ${memoryBytes(plugin)} bytes`, {
-        hint: `the limit is ${maxMemoryBytes} bytes (maxMemoryMb); shrink the plugin's data or raise the limit`,
-        details: { bytes: memoryBytes(plugin), limit: maxMemoryBytes },
+      error: pluginErrorData(PluginErrorCode.memory, `plugin ${spec.id} ran out of memory: ${bytes} bytes of linear memory, limit ${maxMemoryBytes}`, {
+        hint: `growth past the limit is refused during the call; shrink the plugin's data or raise maxMemoryMb (default 512)`,
+        details: { bytes, limit: maxMemoryBytes, ...(failure !== undefined ? { failure: failure.error.message } : {}) },
       }),
     };
+  }
+  if (failure !== undefined || raw === undefined) {
+    const { error: data, poisoned } = failure ?? { error: pluginErrorData(PluginErrorCode.output, `plugin ${spec.id} answered nothing`), poisoned: true };
+    if (poisoned) dropInstance(spec, maxMemoryBytes);
+    return { ok: false, error: data };
   }
   const checked: PluginCallResult = parseInvokeOutput(raw, spec.id);
   // Valid output travels back as the text itself; the host parses it once.

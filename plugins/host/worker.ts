@@ -23,7 +23,7 @@ async function runBatch(task: BatchTask): Promise<BatchReply> {
     const spec = task.plugins[call.plugin];
     if (!spec) continue;
     try {
-      loaded.set(call.plugin, await loadPlugin(spec));
+      loaded.set(call.plugin, await loadPlugin(spec, task.maxMemoryBytes));
     } catch (error) {
       const data = toErrorData(error);
       loaded.set(call.plugin, {
@@ -51,7 +51,7 @@ async function runBatch(task: BatchTask): Promise<BatchReply> {
     results.push(result);
     if (typeof result !== 'string') {
       // The instance may have been dropped (trap, memory): reload for the following calls.
-      plugin = await loadPlugin(spec).catch((error: unknown) => ({ ok: false as const, error: toErrorData(error) }));
+      plugin = await loadPlugin(spec, task.maxMemoryBytes).catch((error: unknown) => ({ ok: false as const, error: toErrorData(error) }));
       loaded.set(call.plugin, plugin);
     }
   }

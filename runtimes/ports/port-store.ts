@@ -2,9 +2,9 @@
  * Where the ledger lives. A narrow interface so the allocator does not depend on the store layer;
  * the file store keeps it durable on one host (atomic replace), a store/ adapter can replicate it.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { KhutulunError } from '../../common/index.js';
+import { KhutulunError, writeFileAtomic } from '../../common/index.js';
 import { emptyLedger, PortErrorCode } from './port-ledger.js';
 import type { PortLedger } from './port-ledger.js';
 
@@ -80,7 +80,7 @@ export class JsonFilePortStore extends SerialStore {
     }
     if (!isLedger(parsed)) {
       // Never overwrite a record we cannot read: that would lose every reservation in it.
-      throw new KhutulunError(PortErrorCode.corruptRecord, `port reservations in ${this.path} are unreadable`, {
+      throw new KhutulunError(PortErrorCode.corruptRecord, `port reservations in ${this.path} are unreadable (corrupt state file)`, {
         hint: `inspect or restore ${this.path}; delete it only if no workload on this host holds a reserved port`,
         details: { path: this.path },
       });
@@ -90,8 +90,7 @@ export class JsonFilePortStore extends SerialStore {
 
   protected async save(ledger: PortLedger): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(ledger), { flush: true });
-    await rename(tmp, this.path);
+    // temp file, fsync, rename, fsync of the folder: the old or the new ledger, never half.
+    writeFileAtomic(this.path, JSON.stringify(ledger), 0o600);
   }
 }

@@ -25,7 +25,7 @@ import { tailLines } from './log-tail.js';
 import type { BackoffConfig, ExitFacts } from './restart-policy.js';
 import { specHash, validateProcessSpec } from './spec.js';
 import { acquireStateLock } from './state-lock.js';
-import { encodeId, StateStore } from './state-file.js';
+import { corrupt as corruptRecord, encodeId, StateStore } from './state-file.js';
 import type { ProcessStateRecord } from './state-file.js';
 import { killTree, terminateTree } from './terminate.js';
 import { startProcess } from './start-process.js';
@@ -205,7 +205,13 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     this.#loaded ??= Promise.resolve().then(() => {
       this.#unlock = acquireStateLock(this.#stateDir);
       const { records, corrupt } = this.#store.readAll();
-      for (const name of corrupt) this.#log.log('warn', 'unreadable process state file skipped', { file: name, code: 'KH-PROC-STATE' });
+      // Never skip a record we cannot read: its process may run, and skipping would orphan it.
+      if (corrupt[0] !== undefined) {
+        this.#unlock?.();
+        this.#unlock = undefined;
+        this.#loaded = undefined;
+        throw corruptRecord(corrupt[0]);
+      }
       for (const record of records) {
         const entry: Entry = { record, reattached: true, stopping: false, placement: placementOf(record) };
         this.#entries.set(record.id, entry);

@@ -1,11 +1,14 @@
 /**
  * The per-workload state file: everything a new agent needs to re-attach to a process it did not
  * start (pid + start time against pid reuse, the spec and its hash, restart bookkeeping).
- * Written atomically (temp file + rename) so a crash never leaves half a file.
+ * Written atomically (temp file, fsync, rename) so a crash never leaves half a file; a record that
+ * exists but cannot be parsed is a coded error naming it (KH-STATE-CORRUPT), never skipped: its
+ * process may still run, and forgetting it would orphan it.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { corruptState, writeFileAtomic } from '../../common/index.js';
 import type { ErrorData } from '../../common/index.js';
 import type { ProcessSpec, WorkloadId } from '../workload.js';
 
@@ -63,25 +66,30 @@ export class StateStore {
 
   write(record: ProcessStateRecord): void {
     const path = this.pathOf(record.id);
-    const tmp = `${path}.${process.pid}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(record));
+      writeFileAtomic(path, JSON.stringify(record), 0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // The folder was removed under a running host (an operator cleaning up): the record of a
       // live process must not be lost with it, so the folder comes back.
       mkdirSync(this.#dir, { recursive: true });
-      writeFileSync(tmp, JSON.stringify(record));
+      writeFileAtomic(path, JSON.stringify(record), 0o600);
     }
-    renameSync(tmp, path);
   }
 
+  /** The record, undefined when there is none; KH-STATE-CORRUPT when it exists but is unreadable. */
   read(id: WorkloadId): ProcessStateRecord | undefined {
+    const path = this.pathOf(id);
+    let text: string;
     try {
-      return parseRecord(readFileSync(this.pathOf(id), 'utf8'));
-    } catch {
-      return undefined;
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
     }
+    const record = safeParse(text);
+    if (!record) throw corrupt(path);
+    return record;
   }
 
   delete(id: WorkloadId): void {
@@ -95,19 +103,31 @@ export class StateStore {
     for (const name of readdirSync(this.#dir)) {
       if (!name.endsWith('.json')) continue;
       try {
-        const record = parseRecord(readFileSync(join(this.#dir, name), 'utf8'));
+        const record = safeParse(readFileSync(join(this.#dir, name), 'utf8'));
         if (record) records.push(record);
-        else corrupt.push(name);
+        else corrupt.push(join(this.#dir, name));
       } catch {
-        corrupt.push(name);
+        corrupt.push(join(this.#dir, name));
       }
     }
     return { records, corrupt };
   }
 }
 
-function parseRecord(text: string): ProcessStateRecord | undefined {
-  const value = JSON.parse(text) as Partial<ProcessStateRecord>;
-  if (value.version !== 1 || typeof value.id !== 'string' || typeof value.spec !== 'object') return undefined;
-  return value as ProcessStateRecord;
+export function corrupt(path: string): Error {
+  return corruptState(
+    path,
+    'not a process record (truncated or garbled)',
+    `its process may still run: check with \`ps\` (the record's pid and command), stop it if needed, then move ${path} away; or restore it from a backup`,
+  );
+}
+
+function safeParse(text: string): ProcessStateRecord | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<ProcessStateRecord> | null;
+    if (value === null || value.version !== 1 || typeof value.id !== 'string' || typeof value.spec !== 'object' || value.spec === null) return undefined;
+    return value as ProcessStateRecord;
+  } catch {
+    return undefined;
+  }
 }

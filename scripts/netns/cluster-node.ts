@@ -4,8 +4,8 @@
  * the agent's real cluster document. Each owned vertex runs as a real TCP server (port 8000 + its
  * index) inside this host's namespace, so a kill -9 takes the workloads down with the host.
  *
- *   node --import tsx scripts/netns/cluster-node.ts --name N --listen ADDR:PORT --state DIR
- *        --token T [--peer ADDR:PORT]... [--seed VERTEXES --expect HOSTS] --policy JSON
+ *   node --import tsx scripts/netns/cluster-node.ts --name N --listen ADDR:PORT --state DIR   (token in $KHUTULUN_TOKEN)
+ *        [--peer ADDR:PORT]... [--seed VERTEXES --expect HOSTS] --policy JSON
  *
  * The harness talks to it through files in DIR: it reads status.json (rewritten every tick) and
  * drops edits as edits/<n>.json = {vertex, value}.
@@ -59,7 +59,8 @@ const args = {
   name: arg('name')!,
   listen: arg('listen')!,
   state: arg('state')!,
-  token: arg('token')!,
+  // From the environment, never argv (any local user reads argv with `ps`).
+  token: process.env['KHUTULUN_TOKEN'] ?? '',
   peers: process.argv.flatMap((a, i) => (a === '--peer' ? [process.argv[i + 1]!] : [])),
   seed: Number(arg('seed') ?? 0),
   expect: Number(arg('expect') ?? 0),

@@ -5,7 +5,7 @@
  * that time out print the last lines each agent logged.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NetnsCluster, waitFor as waitForRaw } from './netns-harness.js';
@@ -54,6 +54,8 @@ export class AgentCluster {
     this.base = mkdtempSync(join(tmpdir(), 'kh-agent-cluster-'));
     this.net = NetnsCluster.create(size);
     this.#token = token;
+    // Secrets never in argv: the agents read the token from an owner-only file, the CLI from the env.
+    writeFileSync(join(this.base, 'token'), `${token}\n`, { mode: 0o600 });
     this.#agentArgs = agentArgs;
   }
 
@@ -64,14 +66,14 @@ export class AgentCluster {
   /** Starts (or restarts) host i's agent: labels zone=z<i>, every other host as a peer. */
   startAgent(i: number): void {
     const args = ['--import', 'tsx', CLI, 'agent', '--name', `host${i}`, '--listen', `${this.net.address(i)}:${AGENT_PORT}`, '--state', join(this.base, `h${i}`)];
-    args.push('--token', this.#token, '--labels', `zone=z${i}`, '--log-level', 'warn', ...this.#agentArgs);
+    args.push('--token-file', join(this.base, 'token'), '--labels', `zone=z${i}`, '--log-level', 'warn', ...this.#agentArgs);
     for (let j = 0; j < this.net.size; j++) if (j !== i) args.push('--peer', `${this.net.address(j)}:${AGENT_PORT}`);
     this.agents[i] = this.net.spawn(i, process.execPath, args, { ...process.env, KHUTULUN_HOME: join(this.base, `home${i}`) });
   }
 
   /** Runs the CLI inside host i's namespace against host i's agent. */
   async cli(i: number, ...args: string[]): Promise<{ code: number | null; out: string }> {
-    const p = this.net.spawn(i, process.execPath, ['--import', 'tsx', CLI, '--agent', `http://${this.net.address(i)}:${AGENT_PORT}`, '--token', this.#token, ...args]);
+    const p = this.net.spawn(i, process.execPath, ['--import', 'tsx', CLI, '--agent', `http://${this.net.address(i)}:${AGENT_PORT}`, ...args], { ...process.env, KHUTULUN_TOKEN: this.#token });
     const code = await p.exited;
     return { code, out: p.output() };
   }

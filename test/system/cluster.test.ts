@@ -49,10 +49,10 @@ describe.skipIf(!netnsAvailable())('cluster on real agents in network namespaces
 
   function startNode(i: number): void {
     const args = ['--import', 'tsx', NODE, '--name', `host${i}`, '--listen', `${net.address(i)}:7700`, '--state', join(base, `h${i}`)];
-    args.push('--token', TOKEN, '--policy', JSON.stringify(POLICY));
+    args.push('--policy', JSON.stringify(POLICY));
     for (let j = 0; j < net.size; j++) if (j !== i) args.push('--peer', `${net.address(j)}:7700`);
     if (i === 0) args.push('--seed', String(VERTEXES), '--expect', String(net.size));
-    procs[i] = net.spawn(i, process.execPath, args);
+    procs[i] = net.spawn(i, process.execPath, args, { ...process.env, KHUTULUN_TOKEN: TOKEN });
   }
 
   function status(i: number): Status | undefined {

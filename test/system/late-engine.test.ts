@@ -31,7 +31,7 @@ service_template:
 /** `khutulun --agent URL hosts` in-process: the RUNTIMES column of this host's row. */
 async function runtimesColumn(url: string, host: string): Promise<string | undefined> {
   let out = '';
-  const code = await main(['--agent', url, '--token', TOKEN, 'hosts'], { stdout: (t) => void (out += t), stderr: () => undefined, env: { HOME: '/nonexistent-home' }, cwd: process.cwd() });
+  const code = await main(['--agent', url, 'hosts'], { stdout: (t) => void (out += t), stderr: () => undefined, env: { HOME: '/nonexistent-home', KHUTULUN_TOKEN: TOKEN }, cwd: process.cwd() });
   expect(code).toBe(0);
   const [header, ...rows] = out.trimEnd().split('\n');
   const at = header!.indexOf('RUNTIMES');

@@ -4,7 +4,8 @@ import * as A from '@automerge/automerge';
 import { ManualClock, KhutulunError } from '../../../common/index.js';
 import { checkDependencies, clusterDocumentId, clusterGenesis, parseHostPort, formatHostPort, parseLabels, resolveAgentOptions } from '../../../agent/index.js';
 import type { ClusterDoc } from '../../../agent/index.js';
-import { authorize, isLoopbackAddress, presentedToken } from '../../../agent/auth.js';
+import { authenticate, authorize, presentedToken, tokenDigest } from '../../../agent/auth.js';
+import { checkRequestGuard, hostOfHeader } from '../../../agent/request-guard.js';
 import { heartbeat, upsertHost } from '../../../agent/cluster-doc.js';
 import { learnedDials } from '../../../agent/peer-plan.js';
 import { shouldAnnounce } from '../../../agent/share-policy.js';
@@ -88,20 +89,44 @@ describe('peer planning (bounded fan-out, no crossed dials)', () => {
 });
 
 describe('auth', () => {
-  const policy = { token: 'secret-token-123', allowLoopback: false };
-  it('needs the exact token; loopback only when allowed', () => {
-    expect(authorize(policy, '10.0.0.5', 'secret-token-123')).toEqual({ ok: true, via: 'token' });
-    expect(authorize(policy, '127.0.0.1', undefined)).toEqual({ ok: false, reason: 'missing-token' });
-    expect(authorize(policy, '127.0.0.1', 'secret-token-12')).toEqual({ ok: false, reason: 'bad-token' });
-    expect(authorize({ ...policy, allowLoopback: true }, '::ffff:127.0.0.1', undefined)).toEqual({ ok: true, via: 'loopback' });
-    expect(authorize({ ...policy, allowLoopback: true }, '10.1.1.1', undefined).ok).toBe(false);
-    expect(authorize({ token: undefined, allowLoopback: true }, '10.1.1.1', 'anything').ok).toBe(false);
-    expect(isLoopbackAddress('::1')).toBe(true);
+  const policy = {
+    credentials: [
+      { name: 'cluster', role: 'admin' as const, sha256: tokenDigest('secret-token-123') },
+      { name: 'ci', role: 'operator' as const, sha256: tokenDigest('ci-token-456') },
+      { name: 'edge-2', role: 'peer' as const, sha256: tokenDigest('peer-token-789') },
+    ],
+  };
+  it('needs the exact token of a known credential, from any address (no loopback exception)', () => {
+    expect(authorize(policy, 'secret-token-123', 'read')).toEqual({ ok: true, credential: { name: 'cluster', role: 'admin' } });
+    expect(authorize(policy, undefined, 'read')).toEqual({ ok: false, reason: 'missing-token' });
+    expect(authorize(policy, 'secret-token-12', 'read')).toEqual({ ok: false, reason: 'bad-token' });
+    expect(authorize({ credentials: [] }, 'anything', 'read').ok).toBe(false);
   });
-  it('reads Bearer headers and ?token= queries', () => {
+  it('grants by role: an operator may deploy but not sync, a peer may sync but not read', () => {
+    expect(authorize(policy, 'ci-token-456', 'deploy').ok).toBe(true);
+    expect(authorize(policy, 'ci-token-456', 'sync')).toMatchObject({ ok: false, reason: 'forbidden', credential: { name: 'ci' } });
+    expect(authorize(policy, 'peer-token-789', 'sync').ok).toBe(true);
+    expect(authorize(policy, 'peer-token-789', 'read')).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(authenticate(policy, 'ci-token-456')).toEqual({ ok: true, credential: { name: 'ci', role: 'operator' } });
+  });
+  it('reads Bearer headers always and ?token= only where allowed (the sync upgrade)', () => {
     expect(presentedToken({ headers: { authorization: 'Bearer abc' }, url: '/' })).toBe('abc');
-    expect(presentedToken({ headers: {}, url: '/sync?token=a%2Fb' })).toBe('a/b');
-    expect(presentedToken({ headers: {}, url: '/sync' })).toBeUndefined();
+    expect(presentedToken({ headers: {}, url: '/sync?token=a%2Fb' }, true)).toBe('a/b');
+    expect(presentedToken({ headers: {}, url: '/v1/hosts?token=a' })).toBeUndefined();
+    expect(presentedToken({ headers: {}, url: '/sync' }, true)).toBeUndefined();
+  });
+  it('refuses foreign Host names (DNS rebinding) and cross-site requests', () => {
+    const guard = { allowedHosts: new Set(['edge-1.example']) };
+    expect(hostOfHeader('[::1]:7700')).toBe('::1');
+    expect(hostOfHeader('Localhost:80')).toBe('localhost');
+    expect(checkRequestGuard(guard, { host: '127.0.0.1:7700' })).toBeUndefined();
+    expect(checkRequestGuard(guard, { host: '[::1]:7700' })).toBeUndefined();
+    expect(checkRequestGuard(guard, { host: 'localhost:7700' })).toBeUndefined();
+    expect(checkRequestGuard(guard, { host: 'edge-1.example:7700' })).toBeUndefined();
+    expect(checkRequestGuard(guard, { host: 'evil.example:7700' })).toMatch(/DNS rebinding/);
+    expect(checkRequestGuard(guard, {})).toMatch(/no Host/);
+    expect(checkRequestGuard(guard, { host: '127.0.0.1:7700', origin: 'https://evil.example' })).toMatch(/cross-site/);
+    expect(checkRequestGuard(guard, { host: '127.0.0.1:7700', 'sec-fetch-site': 'cross-site' })).toMatch(/cross-site/);
   });
 });
 
@@ -122,8 +147,9 @@ describe('options', () => {
       return undefined;
     })();
     expect(e?.code).toBe('KH-AGENT-001');
-    expect(e?.hint).toContain('--token');
-    expect(() => resolveAgentOptions({ name: 'bad name', token: '0123456789' })).toThrow(/invalid host name/);
+    expect(e?.hint).toContain('--token-file');
+    expect(() => resolveAgentOptions({ name: 'bad name', token: '0123456789abcdef' })).toThrow(/invalid host name/);
+    expect(() => resolveAgentOptions({ name: 'x', allowLoopback: true } as never)).toThrow(/allowLoopback was removed/);
     expect(() => resolveAgentOptions({ name: 'x', token: 'short' })).toThrow(/too short/);
   });
 });

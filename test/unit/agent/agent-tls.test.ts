@@ -138,15 +138,15 @@ describe('mutual TLS between agents and for API clients', () => {
     expect(ok).toMatchObject({ status: 200 });
     expect((JSON.parse((ok as { body: string }).body) as Array<{ name: string }>).map((x) => x.name)).toEqual(['alpha']);
 
-    const cliNoCert = await cli(['--agent', a.url, '--token', TOKEN, '--tls-ca', join(cluster, 'ca.pem'), 'hosts', '-o', 'json']);
+    const cliNoCert = await cli(['--agent', a.url, '--tls-ca', join(cluster, 'ca.pem'), 'hosts', '-o', 'json'], { KHUTULUN_TOKEN: TOKEN });
     expect(cliNoCert.code).toBe(1);
     expect(cliNoCert.err).toContain('KH-CLIENT-006');
     const intruder = files(other, 'intruder', join(cluster, 'ca.pem'));
-    const cliForeign = await cli(['--agent', a.url, '--token', TOKEN, '--tls-ca', intruder.ca, '--tls-cert', intruder.cert, '--tls-key', intruder.key, 'hosts']);
+    const cliForeign = await cli(['--agent', a.url, '--tls-ca', intruder.ca, '--tls-cert', intruder.cert, '--tls-key', intruder.key, 'hosts'], { KHUTULUN_TOKEN: TOKEN });
     expect(cliForeign.code).toBe(1);
     expect(cliForeign.err).toContain('KH-CLIENT-006');
     // No TLS options at all: global fetch does not trust the cluster CA.
-    const cliBare = await cli(['--agent', a.url, '--token', TOKEN, 'hosts']);
+    const cliBare = await cli(['--agent', a.url, 'hosts'], { KHUTULUN_TOKEN: TOKEN });
     expect(cliBare.code).toBe(1);
     expect(cliBare.err).toContain('KH-CLIENT-006');
   });
@@ -162,7 +162,7 @@ describe('mutual TLS between agents and for API clients', () => {
       { name: 'beta', address: b.address, connected: true, lastSeen: expect.any(String) },
     ];
 
-    const byFlags = await cli(['--agent', a.url, '--tls-ca', op.ca, '--tls-cert', op.cert, '--tls-key', op.key, '--token', TOKEN, 'hosts', '-o', 'json']);
+    const byFlags = await cli(['--agent', a.url, '--tls-ca', op.ca, '--tls-cert', op.cert, '--tls-key', op.key, 'hosts', '-o', 'json'], { KHUTULUN_TOKEN: TOKEN });
     expect(byFlags).toMatchObject({ code: 0, err: '' });
     expect(JSON.parse(byFlags.out)).toEqual(expected);
 
@@ -184,7 +184,7 @@ describe('mutual TLS between agents and for API clients', () => {
 
   it('bad TLS options are usage errors or coded errors with a hint', async () => {
     const io = { stdout: () => undefined, stderr: () => undefined, env: {}, cwd: root };
-    expect(() => agentOptionsFromArgs(['--name', 'x', '--token', TOKEN, '--tls-cert', 'c.pem'], io, {})).toThrow(/--tls-key, --tls-ca/);
+    expect(() => agentOptionsFromArgs(['--name', 'x', '--tls-cert', 'c.pem'], io, {})).toThrow(/--tls-key, --tls-ca/);
     const ok = agentOptionsFromArgs(['--name', 'x', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-ca', 'ca.pem'], io, {});
     expect(ok.tls).toEqual({ cert: join(root, 'c.pem'), key: join(root, 'k.pem'), ca: join(root, 'ca.pem') });
 

@@ -25,12 +25,12 @@ describe('CLI against a running agent (main() in-process)', () => {
     const dir = h.tmp();
     const file = join(dir, 'web.yaml');
     writeFileSync(file, WEB_APP);
-    const dep = await cli(['--agent', a.url, '--token', TOKEN, 'deploy', file, '--input', 'port=8080', '--wait', '--timeout', '30s']);
+    const dep = await cli(['--agent', a.url, 'deploy', file, '--input', 'port=8080', '--wait', '--timeout', '30s'], { KHUTULUN_TOKEN: TOKEN });
     expect(dep.code).toBe(0);
     expect(dep.out).toContain('deployment web:');
     expect(dep.err).toContain('web: deployed');
 
-    const st = await cli(['--agent', a.url, '--token', TOKEN, 'status', 'web', '-o', 'json']);
+    const st = await cli(['--agent', a.url, 'status', 'web', '-o', 'json'], { KHUTULUN_TOKEN: TOKEN });
     expect(st.code).toBe(0);
     expect(st.out.trim().split('\n')).toHaveLength(1);
     const status = JSON.parse(st.out);
@@ -43,17 +43,17 @@ describe('CLI against a running agent (main() in-process)', () => {
     ]);
     expect(status.outputs).toEqual({ url: 'http://127.0.0.1:8080/' });
 
-    const human = await cli(['--agent', a.url, '--token', TOKEN, 'status', 'web']);
+    const human = await cli(['--agent', a.url, 'status', 'web'], { KHUTULUN_TOKEN: TOKEN });
     expect(human.out).toMatch(/nodes\/proxy\s+proxy\s+alpha\s+started\s+0\s+1\/1/);
-    const list = await cli(['--agent', a.url, '--token', TOKEN, 'status', '-o', 'json']);
+    const list = await cli(['--agent', a.url, 'status', '-o', 'json'], { KHUTULUN_TOKEN: TOKEN });
     expect(JSON.parse(list.out)).toEqual([{ name: 'web', state: 'deployed', nodes: 3 }]);
 
-    const outs = await cli(['--agent', a.url, '--token', TOKEN, 'outputs', 'web']);
+    const outs = await cli(['--agent', a.url, 'outputs', 'web'], { KHUTULUN_TOKEN: TOKEN });
     expect(outs.out).toBe('url = http://127.0.0.1:8080/\n');
 
-    const un = await cli(['--agent', a.url, '--token', TOKEN, 'undeploy', 'web']);
+    const un = await cli(['--agent', a.url, 'undeploy', 'web'], { KHUTULUN_TOKEN: TOKEN });
     expect(un).toMatchObject({ code: 0, out: 'deployment web: undeployed\n' });
-    const after = await cli(['--agent', a.url, '--token', TOKEN, 'status', 'web']);
+    const after = await cli(['--agent', a.url, 'status', 'web'], { KHUTULUN_TOKEN: TOKEN });
     expect(after.code).toBe(1);
     expect(after.err).toContain('KH-AGENT-030');
   });
@@ -98,7 +98,7 @@ describe('CLI against a running agent (main() in-process)', () => {
     expect(dead.code).toBe(1);
     expect(dead.err).toContain('KH-CLIENT-001');
     const a = await h.start('alpha');
-    const denied = await cli(['--agent', a.url, '--token', 'wrong-token-zzzzzz', 'hosts']);
+    const denied = await cli(['--agent', a.url, 'hosts'], { KHUTULUN_TOKEN: 'wrong-token-zzzzzz' });
     expect(denied.code).toBe(1);
     expect(denied.err).toContain('KH-AGENT-010');
     const usage = await cli(['--agent', a.url, 'status', 'a', 'b']);
@@ -114,12 +114,28 @@ describe('CLI against a running agent (main() in-process)', () => {
     const dir = h.tmp();
     let out = '';
     const io = { stdout: (t: string) => void (out += t), stderr: () => undefined, env: {}, cwd: dir };
+    writeFileSync(join(dir, 'token'), `${TOKEN}\n`, { mode: 0o600 });
     const options = agentOptionsFromArgs(
-      ['--name', 'edge-1', '--listen', '127.0.0.1:0', '--state', 'st', '--labels', 'zone=a,tier=edge', '--log-level', 'error'],
+      ['--name', 'edge-1', '--listen', '127.0.0.1:0', '--state', 'st', '--token-file', 'token', '--labels', 'zone=a,tier=edge', '--log-level', 'error'],
       io,
-      { token: TOKEN },
+      {},
     );
-    expect(options).toMatchObject({ name: 'edge-1', token: TOKEN, stateDir: join(dir, 'st'), labels: { zone: 'a', tier: 'edge' }, allowLoopback: false });
+    expect(options).toMatchObject({ name: 'edge-1', token: TOKEN, stateDir: join(dir, 'st'), labels: { zone: 'a', tier: 'edge' } });
+    expect(agentOptionsFromArgs(['--name', 'x', '--limit', 'maxConnectionsPerClient=128', '--limit', 'headersTimeoutMs=5000'], io, {}).limits).toEqual({
+      maxConnectionsPerClient: 128,
+      headersTimeoutMs: 5000,
+    });
+    expect(() => agentOptionsFromArgs(['--name', 'x', '--limit', 'nope=1'], io, {})).toThrow(expect.objectContaining({ code: 'KH-CLI-USAGE' }));
+    // Secrets never in argv; a token file others may read is refused.
+    expect(() => agentOptionsFromArgs(['--name', 'x', '--token', TOKEN], io, {})).toThrow(expect.objectContaining({ code: 'KH-CLI-USAGE', hint: expect.stringContaining('--token-file') }));
+    writeFileSync(join(dir, 'open-token'), `${TOKEN}\n`, { mode: 0o644 });
+    expect(() => agentOptionsFromArgs(['--name', 'x', '--token-file', 'open-token'], io, {})).toThrow(expect.objectContaining({ code: 'KH-FILE-PERMS' }));
+    const argvToken = await cli(['--token', TOKEN, 'hosts']);
+    expect(argvToken.code).toBe(2);
+    expect(argvToken.err).toContain('--token-file');
+    const viaFile = await cli(['--token-file', join(dir, 'open-token'), 'hosts']);
+    expect(viaFile.code).toBe(2);
+    expect(viaFile.err).toContain('KH-FILE-PERMS');
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     const running = runAgent(options, io, stopped);

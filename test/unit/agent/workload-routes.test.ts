@@ -85,7 +85,8 @@ function fakeEngine(owner: () => string): DeploymentEngine {
 function cli(): { io: { stdout: (t: string) => void; stderr: (t: string) => void; env: NodeJS.ProcessEnv; cwd: string }; out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { io: { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env: {}, cwd: process.cwd() }, out, err };
+  // The token comes from the environment: never from argv (docs/security.md).
+  return { io: { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env: { KHUTULUN_TOKEN: TOKEN }, cwd: process.cwd() }, out, err };
 }
 
 describe('logs and exec through the owning agent', () => {
@@ -129,7 +130,7 @@ describe('logs and exec through the owning agent', () => {
     expect(await fetch(`${alpha.url}/v1/deployments/shop/nodes/web/logs`)).toHaveProperty('status', 401);
 
     // The CLI, against alpha.
-    const globals = ['--agent', alpha.url, '--token', TOKEN];
+    const globals = ['--agent', alpha.url];
     const a = cli();
     expect(await main([...globals, 'logs', 'shop', 'web'], a.io)).toBe(0);
     expect(a.out.join('')).toBe('line 1\nline 2\n');
@@ -197,17 +198,17 @@ describe('logs and exec through the owning agent', () => {
     expect((await fetch(`${a.url}/metrics`)).status).toBe(401);
 
     const c = cli();
-    expect(await main(['--agent', a.url, '--token', TOKEN, 'events', 'shop', '-o', 'json'], c.io)).toBe(0);
+    expect(await main(['--agent', a.url, 'events', 'shop', '-o', 'json'], c.io)).toBe(0);
     const events = c.out.join('').trim().split('\n').map((l) => JSON.parse(l) as { node: string; to: string });
     expect(events.map((e) => `${e.node}:${e.to}`)).toEqual(['nodes/web:started', 'nodes/db:error']);
     const t = cli();
-    expect(await main(['--agent', a.url, '--token', TOKEN, 'events'], t.io)).toBe(0);
+    expect(await main(['--agent', a.url, 'events'], t.io)).toBe(0);
     expect(t.out.join('')).toMatch(/node\.transition\s+shop\/nodes\/db {2}started -> error/);
 
     // -f: replayed events, then a live one; ends when stdout closes.
     const closed = new AbortController();
     const f = cli();
-    const following = main(['--agent', a.url, '--token', TOKEN, 'events', '-f', '-o', 'json'], { ...f.io, stdoutClosed: closed.signal });
+    const following = main(['--agent', a.url, 'events', '-f', '-o', 'json'], { ...f.io, stdoutClosed: closed.signal });
     await until(undefined, () => f.out.length >= 2, 10_000, 'the replayed events');
     a.events.publish({ type: 'deployment.created', at: 3, deployment: 'late' });
     await until(undefined, () => f.out.join('').includes('"late"'), 10_000, 'the live event');

@@ -21,8 +21,11 @@ describe('PluginHost with native (WAT) components', () => {
     await host.register({ id: 'loop', bytes: await watPluginComponent({ invokePrelude: '(loop $l (br $l))' }) });
     await host.register({
       id: 'hog',
-      // Grows linear memory by 80 MiB (1280 pages) on every call.
-      bytes: await watPluginComponent({ invokePrelude: '(drop (memory.grow (i32.const 1280)))' }),
+      // Asks for up to 1 GiB, 1 MiB at a time, and traps when a grow is refused (as allocators do).
+      bytes: await watPluginComponent({
+        invokePrelude:
+          '(local $i i32) (local.set $i (i32.const 1024)) (loop $l (if (i32.eq (memory.grow (i32.const 16)) (i32.const -1)) (then unreachable)) (local.set $i (i32.sub (local.get $i) (i32.const 1))) (br_if $l (local.get $i)))',
+      }),
     });
     const random = await watPluginComponent({ useWasiRandom: true });
     await host.register({ id: 'wasi-denied', bytes: random });
@@ -62,9 +65,11 @@ describe('PluginHost with native (WAT) components', () => {
     expect((await host.call(call('ok'))).ok).toBe(true);
   });
 
-  it('a plugin that grows its memory past the limit fails with KH-PLUGIN-MEMORY', async () => {
+  it('the memory limit holds during the call: growth past it is refused, the plugin never holds more (KH-PLUGIN-MEMORY)', async () => {
     const result = await host.call(call('hog'));
-    expect(result).toMatchObject({ ok: false, error: { code: PluginErrorCode.memory } });
+    expect(result).toMatchObject({ ok: false, error: { code: PluginErrorCode.memory, details: { limit: 64 * 1024 * 1024 } } });
+    const bytes = (result as unknown as { error: { details: { bytes: number } } }).error.details.bytes;
+    expect(bytes).toBeLessThanOrEqual(64 * 1024 * 1024);
     expect((await host.call(call('ok'))).ok).toBe(true);
   });
 

@@ -189,12 +189,20 @@ describe('process details', () => {
     await c.close();
   });
 
-  it('unreadable state files are skipped (logged), never a crash; long ids work', async () => {
+  it('an unreadable state file is a coded error naming it (never skipped: its process may run), never a crash; long ids work', async () => {
     const a = s.adapter();
     expect(await a.list()).toEqual([]);
     await a.close();
-    writeFileSync(join(s.stateDir, 'workloads', 'garbage.json'), '{not json');
-    writeFileSync(join(s.stateDir, 'workloads', 'wrong.json'), JSON.stringify({ version: 99 }));
+    for (const [name, text] of [['garbage.json', '{not json'], ['wrong.json', JSON.stringify({ version: 99 })]] as const) {
+      const file = join(s.stateDir, 'workloads', name);
+      writeFileSync(file, text);
+      const refused = s.adapter();
+      const e = await codeOf(refused.list());
+      expect(e).toMatchObject({ code: 'KH-STATE-CORRUPT', message: expect.stringContaining(file) });
+      // The lock is released with the refusal; moving the file away lets the next adapter in.
+      await refused.close();
+      rmSync(file);
+    }
     const b = s.adapter();
     expect(await b.list()).toEqual([]);
     const longId = `deploy/${'ü'.repeat(190)}`;
