@@ -11,7 +11,7 @@
  * deploy/undeploy never throw for a failed vertex: the report says what failed and why. They
  * reject only for unusable input (unknown deployment, a cycle) with a coded error.
  */
-import { seededRandom, silentLogger, systemClock, systemRandom, toErrorData } from '../../common/index.js';
+import { asKhutulunError, seededRandom, silentLogger, systemClock, systemRandom, toErrorData } from '../../common/index.js';
 import type { Clock, ErrorData, Logger, Random } from '../../common/index.js';
 import type { PluginHostLike } from '../../plugins/host/index.js';
 import type { RuntimeAdapter } from '../../runtimes/runtime-adapter.js';
@@ -145,9 +145,13 @@ export class HostEngine {
     for (const adapter of this.#runtimes.all()) {
       let listed: Awaited<ReturnType<typeof adapter.list>>;
       try {
-        listed = await Promise.race([adapter.list(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 5000).unref?.())]);
-      } catch {
-        continue; // a runtime whose backend is down re-attaches once it answers
+        listed = await Promise.race([adapter.list(), new Promise<never>((_, reject) => setTimeout(() => reject(actorError(ActorErrorCode.remotePending, `runtime ${adapter.name} did not list its workloads within 5 s`, { retryable: true })), 5000).unref?.())]);
+      } catch (error) {
+        // A backend that is down re-attaches once it answers; a coded, final error (a corrupt
+        // state file) stops the start: its workloads would otherwise run unsupervised, silently.
+        const e = asKhutulunError(error);
+        if (e.retryable) continue;
+        throw e;
       }
       for (const w of listed) {
         const slash = w.id.indexOf('/');

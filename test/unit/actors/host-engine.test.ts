@@ -172,3 +172,21 @@ describe('HostEngine on the noop runtime', () => {
     await one.engine.close();
   });
 });
+
+describe('HostEngine start: what runs is what the document says', () => {
+  const listing = (error: Error): NoopRuntime => {
+    const r = new NoopRuntime();
+    r.list = () => Promise.reject(error);
+    return r;
+  };
+  it('stops the start on a final runtime error (a corrupt state file), skips a backend that is down', async () => {
+    const store = new MemoryActorStore();
+    store.put('d', layeredGraph(1, 1, 'test.life'));
+    const corrupt = new HostEngine({ hostId: 'h1', store, plugins: fakeLifecyclePlugin('d'), runtimes: [listing(new KhutulunError('KH-STATE-CORRUPT', 'workloads/x.json is corrupt'))] });
+    await expect(corrupt.start()).rejects.toMatchObject({ code: 'KH-STATE-CORRUPT' });
+    await corrupt.close();
+    const down = new HostEngine({ hostId: 'h1', store, plugins: fakeLifecyclePlugin('d'), runtimes: [listing(new KhutulunError('KH-CONT-DOWN', 'engine down', { retryable: true }))] });
+    await expect(down.start()).resolves.toBeUndefined();
+    await down.close();
+  });
+});
