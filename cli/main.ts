@@ -105,14 +105,20 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     cio.stdout(commandHelp(entry));
     return 0;
   }
-  try {
-    // The token (from --token-file, $KHUTULUN_TOKEN_FILE or $KHUTULUN_TOKEN): loaded only when
-    // given, so verbs that talk to no agent load nothing of the agent layer.
-    if (tokenFile !== undefined || cio.env['KHUTULUN_TOKEN_FILE'] || cio.env['KHUTULUN_TOKEN']) {
+  // The token (from --token-file, $KHUTULUN_TOKEN_FILE or $KHUTULUN_TOKEN): loaded only when
+  // given, so verbs that talk to no agent load nothing of the agent layer. An unreadable or
+  // unsafe token file is a usage/I-O problem (exit 2), like an unreadable input.
+  if (tokenFile !== undefined || cio.env['KHUTULUN_TOKEN_FILE'] || cio.env['KHUTULUN_TOKEN']) {
+    try {
       const { tokenFromEnv, tokenFromFile } = await import('./token-source.js');
       const token = tokenFile !== undefined ? tokenFromFile(cio, tokenFile) : tokenFromEnv(cio);
       if (token !== undefined) globals.token = token;
+    } catch (error) {
+      cio.stderr(`khutulun: ${asKhutulunError(error).toString()}\n`);
+      return 2;
     }
+  }
+  try {
     const command = await entry.load();
     return await command.run(args, cio, globals);
   } catch (error) {

@@ -22,7 +22,7 @@ async function call(url: string, method: string, path: string, token: string | u
   const ctrl = new AbortController();
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
-  const res = await fetch(url + path.replace(':name', 'nope'), {
+  const res = await fetch(url + path.replaceAll(':name', 'nope'), {
     method,
     headers,
     signal: ctrl.signal,
@@ -32,7 +32,13 @@ async function call(url: string, method: string, path: string, token: string | u
     ctrl.abort();
     return { status: res.status };
   }
-  const body = (await res.json()) as { error?: { code: string } };
+  // Errors are JSON; a granted read may be text (/metrics) or a line stream (logs).
+  if (!res.headers.get('content-type')?.includes('json')) {
+    await res.text();
+    return { status: res.status };
+  }
+  const text = await res.text();
+  const body = (text.trim().startsWith('{') ? JSON.parse(text.split('\n')[0]!) : undefined) as { error?: { code: string } } | undefined;
   return { status: res.status, ...(body?.error ? { code: body.error.code } : {}) };
 }
 
