@@ -117,6 +117,10 @@ export const upCommand: Command = {
       const report = await deployments.settled(name);
       unwatch();
       if (pending) clearTimeout(pending);
+      // The throttled progress may be behind: the settled states, once.
+      const final = progressLine(await deployments.status(name));
+      if (final !== last) say(`  ${final}`);
+      last = final;
       if (report && !report.ok) {
         const status = await deployments.status(name);
         const failed = status.nodes.filter((n) => n.state === 'error');

@@ -123,7 +123,7 @@ describe.skipIf(!netnsAvailable())('khutulun agents on three namespaced hosts, d
     const [near, far] = webs as [number, number];
     // v2 answers with another word: the webs' `args` change, nothing else.
     const v2 = join(c.base, 'cluster-web-v2.yaml');
-    writeFileSync(v2, readFileSync(EXAMPLE, 'utf8').replace("res.end('web at '", "res.end('v2 web at '"));
+    writeFileSync(v2, readFileSync(EXAMPLE, 'utf8').replaceAll("res.end('web at '", "res.end('v2 web at '"));
     const plan = await cli(near, 'plan', 'web', v2, '-o', 'json');
     expect(plan.code, plan.out).toBe(0);
     const changes = (JSON.parse(plan.out.split('\n').find((l) => l.startsWith('{'))!) as { changes: { action: string; node: string }[] }).changes;
