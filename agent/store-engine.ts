@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { KhutulunError, asKhutulunError } from '../common/index.js';
+import { KeyedMutex, KhutulunError, asKhutulunError } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { formatEntityId } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
@@ -66,7 +66,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   /** The latest request per deployment and the report it settles with. */
   readonly #runs = new Map<string, Promise<DeploymentReport>>();
   /** One desired-state change at a time per deployment (plan + apply are not interleaved). */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedMutex();
   readonly #unsubscribe: () => void;
 
   constructor(options: StoreEngineOptions) {
@@ -200,7 +200,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   }
 
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.#locks.values()]);
+    await this.#locks.idle();
   }
 
   close(): void {
@@ -353,16 +353,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     return this.#o.store.openDeployment(name);
   }
 
-  async #exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(name) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const settled = run.catch(() => undefined);
-    this.#locks.set(name, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.#locks.get(name) === settled) this.#locks.delete(name);
-    }
+  #exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locks.run(name, fn);
   }
 }
 

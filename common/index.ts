@@ -18,4 +18,5 @@ export { MetricsRegistry, Counter, Gauge, Histogram, defaultMetrics, PROMETHEUS_
 export type { Labels } from './metrics.js';
 export { writeFileAtomic, checkOwnerOnly, corruptState, FileErrors } from './files.js';
 export { acquireDirLock } from './dir-lock.js';
+export { KeyedMutex } from './keyed-mutex.js';
 export type { DirLockOptions } from './dir-lock.js';

@@ -11,7 +11,7 @@
  * deploy/undeploy never throw for a failed vertex: the report says what failed and why. They
  * reject only for unusable input (unknown deployment, a cycle) with a coded error.
  */
-import { asKhutulunError, seededRandom, silentLogger, systemClock, systemRandom, toErrorData } from '../../common/index.js';
+import { KeyedMutex, asKhutulunError, seededRandom, silentLogger, systemClock, systemRandom, toErrorData } from '../../common/index.js';
 import type { Clock, ErrorData, Logger, Random } from '../../common/index.js';
 import type { PluginHostLike } from '../../plugins/host/index.js';
 import type { RuntimeAdapter } from '../../runtimes/runtime-adapter.js';
@@ -83,7 +83,7 @@ export class HostEngine {
   readonly #system: ActorSystem;
   readonly #unsubscribe: Array<() => void> = [];
   /** One deploy/undeploy at a time per deployment. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedMutex();
   /** How many local vertexes of a deployment are updated at once (rolling; default 1). */
   readonly #updateBudget: number;
   /** Per deployment: how many converge() calls ran (each is a request generation of its own). */
@@ -317,7 +317,7 @@ export class HostEngine {
     this.#closed = true;
     for (const u of this.#unsubscribe.splice(0)) u();
     this.#system.close();
-    await Promise.allSettled([...this.#locks.values()]);
+    await this.#locks.idle();
   }
 
   /**
@@ -393,16 +393,8 @@ export class HostEngine {
       .sort((a, b) => (a.vertex < b.vertex ? -1 : a.vertex > b.vertex ? 1 : 0));
   }
 
-  async #exclusive<T>(deployment: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(deployment) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
-    const settled = run.catch(() => undefined);
-    this.#locks.set(deployment, settled);
-    try {
-      return await run;
-    } finally {
-      if (this.#locks.get(deployment) === settled) this.#locks.delete(deployment);
-    }
+  #exclusive<T>(deployment: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locks.run(deployment, fn);
   }
 
   #assertOpen(): void {
