@@ -112,8 +112,13 @@ export async function placeDeployment(d: Deployment, hosts: readonly HostView[])
   const plan = createScheduler().schedule(input);
   if (plan.unplaced.length > 0) {
     const lines = plan.unplaced.map((u) => `${u.vertex}: ${u.reasons.map((r) => r.message).join('; ')}`);
+    // A runtime no host has running is the usual cause on one host: say which, and how to get it.
+    const runtimes = [...new Set(lines.join('\n').match(/runtime:[a-z0-9-]+/g) ?? [])].map((r) => r.slice('runtime:'.length));
+    const how = runtimes.length > 0
+      ? `no host runs ${runtimes.join(', ')} now: start its engine (podman: \`podman system service\`, or point KH_PODMAN_SOCKET / KH_DOCKER_SOCKET at its API socket) and deploy again`
+      : 'add hosts with the labels asked for, or relax host_labels / the placement policies';
     throw new KhutulunError('KH-AGENT-PLACEMENT', `${plan.unplaced.length} node(s) of ${d.name} cannot be placed on the ${hosts.length} host(s) of the cluster`, {
-      hint: `${lines.slice(0, 5).join('\n')}\nadd hosts with the labels asked for, or relax host_labels / the placement policies`,
+      hint: `${lines.slice(0, 5).join('\n')}\n${how}`,
       details: { unplaced: plan.unplaced.map((u) => ({ vertex: u.vertex, reasons: u.reasons.map((r) => r.message) })) },
     });
   }

@@ -1,8 +1,8 @@
 /**
  * The container examples under Podman, run as a user runs them (the real CLI as a child process):
  * two-tier (web + database containers wired by ConnectsTo) and mixed (container backend, process
- * frontend). Faults: a missing image, and a dead daemon socket (processes still run; the Container
- * node fails with a coded error). Nothing may be left running: the adapter lists no container of
+ * frontend). Faults: a missing image, and a dead daemon socket (placement refuses the deployment with a
+ * coded error naming the runtime). Nothing may be left running: the adapter lists no container of
  * ours afterwards, and every process PID is gone.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,7 +150,7 @@ service_template:
     expect(await ours(path.join(dir, 'state'), 'sys-noimage')).toEqual([]);
   }, 180_000);
 
-  it('a dead daemon socket: processes still run, the Container node fails with a coded error', async () => {
+  it('a dead daemon socket: the deployment is refused with a coded placement error naming the runtime, nothing runs', async () => {
     const dir = tmp();
     const state = path.join(dir, 'state');
     const file = path.join(dir, 'service.yaml');
@@ -177,8 +177,11 @@ service_template:
     const run = up([file, '--name', 'sys-nodaemon', '--state', state, '-o', 'json'], { KH_PODMAN_SOCKET: path.join(dir, 'dead.sock') });
     const code = await finish(run);
     expect(code).toBe(1);
-    expect(run.stderr).toMatch(/proc=started/);
-    expect(run.stderr).toMatch(/nodes\/box: KH-AGENT-RUNTIME-DOWN: podman is not reachable[^\n]*\(start the podman API service/);
+    // One engine: placement sees that no host runs podman and refuses before anything starts.
+    expect(run.stderr).toMatch(/KH-AGENT-PLACEMENT: 1 node\(s\) of sys-nodaemon cannot be placed/);
+    expect(run.stderr).toMatch(/nodes\/box: [^\n]*runtime:podman/);
+    expect(run.stderr).toMatch(/no host runs podman now: start its engine/);
+    expect(run.stderr).not.toMatch(/proc=started/);
     expect(processRecords(state)).toEqual([]);
     for (const pid of pids) expect(alive(pid)).toBe(false);
     expect(await ours(state, 'sys-nodaemon')).toEqual([]);
