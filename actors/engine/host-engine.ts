@@ -11,7 +11,7 @@
  * deploy/undeploy never throw for a failed vertex: the report says what failed and why. They
  * reject only for unusable input (unknown deployment, a cycle) with a coded error.
  */
-import { KeyedMutex, asKhutulunError, seededRandom, silentLogger, systemClock, systemRandom, toErrorData } from '../../common/index.js';
+import { KeyedMutex, seededRandom, silentLogger, systemClock, systemRandom, toErrorData } from '../../common/index.js';
 import type { Clock, ErrorData, Logger, Random } from '../../common/index.js';
 import type { PluginHostLike } from '../../plugins/host/index.js';
 import type { RuntimeAdapter } from '../../runtimes/runtime-adapter.js';
@@ -23,6 +23,7 @@ import { ActorSystem, DeploymentGraph, RuntimeRegistry } from '../system/index.j
 import type { InspectionListener } from '../system/index.js';
 import { dependencyWaves } from './waves.js';
 import { reconcilePlan } from './reconcile.js';
+import { adoptWorkloads } from './adopt-workloads.js';
 import type { ReconcilePlan } from './reconcile.js';
 
 export interface HostEngineOptions {
@@ -131,46 +132,8 @@ export class HostEngine {
       const created = this.#system.attach(graph);
       for (const actor of created) if (needsResume(actor.state)) actor.send({ type: 'resumed' });
     }
-    await this.#adoptWorkloads(graphs);
+    await adoptWorkloads(graphs, this.#runtimes.all(), this.#system, this.#logger);
   }
-
-  /**
-   * What runs is what the document says: every runtime re-attaches what it ran before this host
-   * restarted (supervision goes on at once), its workloads are matched with the vertexes this host
-   * owns (their state reaches the actors), a workload of a vertex another host owns now is
-   * stopped, and one nothing accounts for is reported.
-   */
-  async #adoptWorkloads(graphs: readonly DeploymentGraph[]): Promise<void> {
-    const byName = new Map(graphs.map((g) => [g.name, g] as const));
-    for (const adapter of this.#runtimes.all()) {
-      let listed: Awaited<ReturnType<typeof adapter.list>>;
-      try {
-        listed = await Promise.race([adapter.list(), new Promise<never>((_, reject) => setTimeout(() => reject(actorError(ActorErrorCode.remotePending, `runtime ${adapter.name} did not list its workloads within 5 s`, { retryable: true })), 5000).unref?.())]);
-      } catch (error) {
-        // A backend that is down re-attaches once it answers; a coded, final error (a corrupt
-        // state file) stops the start: its workloads would otherwise run unsupervised, silently.
-        const e = asKhutulunError(error);
-        if (e.retryable) continue;
-        throw e;
-      }
-      for (const w of listed) {
-        const slash = w.id.indexOf('/');
-        const graph = slash > 0 ? byName.get(w.id.slice(0, slash)) : undefined;
-        const vertex = graph?.vertexes.get(w.id.slice(slash + 1).split('#')[0]!);
-        if (!graph || !vertex) {
-          this.#logger.log('warn', 'a workload runs that no deployment of this host accounts for', { runtime: adapter.name, workload: w.id, state: w.state });
-          continue;
-        }
-        if (!this.#system.owns(vertex.owner)) {
-          this.#logger.log('warn', 'stopping a workload of a vertex another host owns now', { runtime: adapter.name, workload: w.id, owner: vertex.owner });
-          await adapter.remove(w.id).catch((error: unknown) => this.#logger.log('error', 'cannot stop a workload this host no longer owns', { workload: w.id, error: String(error) }));
-          continue;
-        }
-        this.#system.runtimeObserved(w.id, { type: 'runtime-observed', state: w.state, ...(w.cause ? { cause: w.cause } : {}) });
-      }
-    }
-  }
-
 
   /** Converges a deployment whose vertexes all live here (embedding, tests, benchmarks) to `deployed`. */
   deploy(deployment: string): Promise<DeploymentReport> {

@@ -6,7 +6,6 @@
 import { systemClock } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import type { EnsureOptions, ExecOptions, ExecSession, LogChunk, LogReadOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
-import { ChunkChannel, WorkloadIoErrors } from '../workload-io.js';
 import type { ContainerSpec, ObservedWorkload, WorkloadId, WorkloadSpec } from '../workload.js';
 import type { ContainerInspect, DockerApiLike, EngineRuntimes, PodInfo } from './docker-api.js';
 import { DockerodeApi } from './dockerode-api.js';
@@ -17,7 +16,8 @@ import { badSpec, classifyEngineError, ContainerErrorCode, isPortInUse, portTake
 import { EventFeed } from './event-feed.js';
 import { ensureImage } from './image-source.js';
 import { toObserved } from './observed.js';
-import { StreamDemuxer } from './stream-demux.js';
+import { containerExec, containerLogs } from './container-io.js';
+import type { ContainerIoContext } from './container-io.js';
 import { KhutulunError } from '../../common/index.js';
 import { checkSandbox, ociRuntimeOf } from './sandbox.js';
 import { existsSync } from 'node:fs';
@@ -348,85 +348,17 @@ export class ContainerAdapter implements RuntimeAdapter {
   /** Container output as it comes (follow: until the container stops or `signal` aborts). */
   async *logs(id: WorkloadId, options: LogReadOptions = {}): AsyncIterable<LogChunk> {
     const inspect = await this.#require(id);
-    const api = this.#api;
-    if (!api.logStream) {
-      if (options.follow || options.since !== undefined) throw new KhutulunError(WorkloadIoErrors.badOption, `the ${this.name} API in use cannot follow or filter logs`, { hint: 'drop -f and --since' });
-      const whole = await this.#call('logs', () => api.logs(inspect.Id, options.tail !== undefined ? { tail: options.tail } : {}));
-      if (whole.stdout) yield { stream: 'stdout', text: whole.stdout };
-      if (whole.stderr) yield { stream: 'stderr', text: whole.stderr };
-      return;
-    }
-    const stream = await this.#call('logs', () =>
-      api.logStream!(inspect.Id, {
-        ...(options.follow ? { follow: true } : {}),
-        ...(options.tail !== undefined ? { tail: options.tail } : {}),
-        ...(options.since !== undefined ? { sinceSeconds: Math.floor(options.since / 1000) } : {}),
-      }),
-    );
-    const channel = new ChunkChannel();
-    const demux = new StreamDemuxer();
-    const stop = (): void => (stream as unknown as { destroy?: () => void }).destroy?.();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    stream.on('data', (b: Buffer | string) => demux.push(Buffer.isBuffer(b) ? b : Buffer.from(b)).forEach((c) => channel.push(c)));
-    stream.on('end', () => {
-      demux.flush().forEach((c) => channel.push(c));
-      channel.end();
-    });
-    stream.on('close', () => channel.end());
-    stream.on('error', (error: unknown) => channel.end(options.signal?.aborted ? undefined : classifyEngineError(error, { engine: this.name, socketPath: this.config.socketPath, what: 'logs' })));
-    try {
-      yield* channel;
-    } finally {
-      options.signal?.removeEventListener('abort', stop);
-      stop();
-    }
+    yield* containerLogs(this.#api, inspect.Id, this.#io(), options);
   }
 
   /** Runs a command inside the running container; its output streams as it is written. */
   async exec(id: WorkloadId, command: readonly string[], options: ExecOptions = {}): Promise<ExecSession> {
     if (command.length === 0) throw badSpec('exec needs a command');
-    if (options.timeoutMs !== undefined) {
-      // The engine API cannot kill an exec'd process: refuse rather than return while it runs on.
-      throw new KhutulunError(WorkloadIoErrors.badOption, `the ${this.name} runtime cannot stop a command it runs in a container after a timeout`, {
-        hint: 'run it under timeout(1) in the container: -- timeout 30 CMD …',
-      });
-    }
-    const inspect = await this.#require(id);
-    if (!inspect.State.Running) {
-      throw new KhutulunError(ContainerErrorCode.execFailed, `${id} is not running (${inspect.State.Status})`, {
-        retryable: true,
-        hint: 'ensure the workload first',
-      });
-    }
-    const api = this.#api;
-    const channel = new ChunkChannel();
-    if (!api.execStream) {
-      // An API without streaming: the output arrives when the command ends.
-      const result = await this.#call('exec', () => api.exec(inspect.Id, [...command], options.tty ? { tty: true } : {}));
-      channel.push({ stream: 'stdout', text: result.stdout });
-      channel.push({ stream: 'stderr', text: result.stderr });
-      channel.end();
-      return { output: channel, exitCode: Promise.resolve(result.exitCode) };
-    }
-    const started = await this.#call('exec', () => api.execStream!(inspect.Id, [...command], options.tty ? { tty: true } : {}));
-    const demux = new StreamDemuxer();
-    const stop = (): void => (started.stream as unknown as { destroy?: () => void }).destroy?.();
-    options.signal?.addEventListener('abort', stop, { once: true });
-    const ended = new Promise<void>((done) => {
-      started.stream.on('data', (b: Buffer | string) => demux.push(Buffer.isBuffer(b) ? b : Buffer.from(b)).forEach((c) => channel.push(c)));
-      started.stream.on('end', done);
-      started.stream.on('close', done);
-      started.stream.on('error', () => done());
-    });
-    const exitCode = ended.then(async () => {
-      options.signal?.removeEventListener('abort', stop);
-      demux.flush().forEach((c) => channel.push(c));
-      channel.end();
-      return this.#call('exec', () => started.exitCode());
-    });
-    // Awaited by whoever reads the session; never an unhandled rejection when nobody does.
-    exitCode.catch(() => undefined);
-    return { output: channel, exitCode };
+    return containerExec(this.#api, id, () => this.#require(id), this.#io(), command, options);
+  }
+
+  #io(): ContainerIoContext {
+    return { engine: this.name, socketPath: this.config.socketPath, call: (what, fn) => this.#call(what, fn) };
   }
 
   /**
