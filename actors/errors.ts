@@ -29,6 +29,8 @@ export const ActorErrorCode = {
   remoteStep: 'KH-ACTOR-012',
   /** HostEngine options are unusable (e.g. no hostId). */
   badOptions: 'KH-ACTOR-013',
+  /** An imperative run (`khutulun run`, a workflow step, an emitted event) cannot run on its vertex. */
+  run: 'KH-ACTOR-014',
 } as const;
 
 export function actorError(code: string, message: string, options: KhutulunErrorOptions = {}): KhutulunError {

@@ -6,10 +6,12 @@
  *   PUT    /v1/deployments/:name          {source, inputs?} ?dryRun=1 -> DeployResult (plan included)
  *   POST   /v1/deployments/:name/scale    {node, count} ?dryRun=1      -> DeployResult
  *   DELETE /v1/deployments/:name?force=1                              -> UndeployResult (leftBehind)
+ *   POST   /v1/deployments/:name/run      {node?, operation | workflow, inputs?, timeoutMs?} -> RunReport
+ *          (200 when every step succeeded, 422 with the same body and an error when one failed)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KhutulunError } from '../common/index.js';
-import type { DeployRequest, DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
+import type { DeployRequest, DeploymentEngine, DeploymentStatus, RunSpec } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import { readJsonBody, sendJson } from './http-util.js';
 
@@ -81,9 +83,43 @@ export function day2Routes(engine: DeploymentEngine, named: <T extends Deploymen
       },
     },
     {
+      method: 'POST',
+      pattern: new RegExp(`^/v1/deployments/${name}/run$`),
+      handler: async (req, res, p) => {
+        const report = await engine.run(p[0]!, runSpec(await objectBody(req, '{node?, operation | workflow, inputs?}')));
+        sendJson(res, report.ok ? 200 : 422, report.ok ? report : { ...report, error: runError(report) });
+      },
+    },
+    {
       method: 'DELETE',
       pattern: new RegExp(`^/v1/deployments/${name}$`),
       handler: async (req, res, p) => sendJson(res, 200, named(await engine.undeploy(p[0]!, { force: flag(req, 'force') }))),
     },
   ];
+}
+
+function runSpec(b: Record<string, unknown>): RunSpec {
+  const str = (k: string): string | undefined => (typeof b[k] === 'string' && b[k] !== '' ? (b[k] as string) : undefined);
+  const operation = str('operation');
+  const workflow = str('workflow');
+  const inputs = b['inputs'] ?? {};
+  if ((operation === undefined) === (workflow === undefined) || typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
+    throw new KhutulunError(AgentErrors.badBody, 'run needs {"operation": "Interface.op"} or {"workflow": "NAME"} (not both), with optional "node" and "inputs" {NAME: value}', {
+      hint: 'for example {"node": "db", "operation": "Maintenance.backup", "inputs": {"target": "/tmp/x"}}',
+    });
+  }
+  const timeoutMs = typeof b['timeoutMs'] === 'number' && b['timeoutMs'] > 0 ? Math.min(b['timeoutMs'], 3_600_000) : undefined;
+  const node = str('node');
+  return { ...(node ? { node } : {}), ...(operation ? { operation } : {}), ...(workflow ? { workflow } : {}), inputs: inputs as Record<string, unknown>, ...(timeoutMs ? { timeoutMs } : {}) };
+}
+
+/** The error a failed run answers with: the first failed step's, named. */
+function runError(report: { results: readonly { node: string; operation: string; ok: boolean; error?: { code: string; message: string; hint?: string; retryable?: boolean } }[] }): Record<string, unknown> {
+  const failed = report.results.find((r) => !r.ok);
+  return {
+    code: 'KH-RUN-FAILED',
+    message: failed ? `${failed.operation} on ${failed.node} failed: ${failed.error?.code ?? ''} ${failed.error?.message ?? ''}`.trim() : 'the workflow failed',
+    hint: failed?.error?.hint ?? 'see the results of each step',
+    retryable: failed?.error?.retryable ?? false,
+  };
 }

@@ -58,6 +58,8 @@ export const ROUTE_PERMISSIONS: ReadonlyArray<{ method: string; path: string; ne
   { method: 'PUT', path: '/v1/deployments/:name', needs: 'deploy' },
   { method: 'POST', path: '/v1/deployments/:name/scale', needs: 'deploy' },
   { method: 'DELETE', path: '/v1/deployments/:name', needs: 'deploy' },
+  // An operation runs plugin code with the node's runtime (scripts included): as strong as deploy.
+  { method: 'POST', path: '/v1/deployments/:name/run', needs: 'deploy' },
   { method: 'GET', path: '/v1/events', needs: 'read' },
   { method: 'GET', path: '/v1/events/recent', needs: 'read' },
   { method: 'GET', path: '/metrics', needs: 'read' },

@@ -139,6 +139,7 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
       outputs: async (n) => (await later()).outputs(n),
       undeploy: async (n, o) => (await later()).undeploy(n, o),
       list: async () => (await later()).list(),
+      run: async (n, spec) => (await later()).run(n, spec),
       idle: async () => {
         const o = await opened?.catch(() => undefined);
         await o?.engine.idle();

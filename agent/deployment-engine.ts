@@ -4,6 +4,8 @@
  * desired state into the deployment's document; the owners' actors converge observed state on it.
  */
 import type { DeploymentPlan } from './update-plan.js';
+import type { RunResult } from './run-operation.js';
+import type { WorkflowStepReport } from './workflow-run.js';
 
 export interface DeployRequest {
   name: string;
@@ -70,6 +72,19 @@ export interface UndeployResult extends DeploymentStatus {
   leftBehind?: NodeStatus[];
 }
 
+/** `run NAME [NODE] OPERATION` or `run NAME --workflow W`: exactly one of operation and workflow. */
+export interface RunSpec {
+  /** A node id (`web-1`) or a template (all its instances); every node implementing the operation when absent. */
+  node?: string;
+  operation?: string;
+  workflow?: string;
+  inputs?: Record<string, unknown>;
+  /** How long to wait for the owners of the nodes (default 60 s). */
+  timeoutMs?: number;
+}
+
+export type RunReport = RunResult & { steps?: WorkflowStepReport[] };
+
 export interface DeploymentEngine {
   /** Creates NAME, or updates it when it exists (the plan says what changed); resolves once recorded. */
   deploy(request: DeployRequest): Promise<DeployResult>;
@@ -84,6 +99,8 @@ export interface DeploymentEngine {
   /** Stops the nodes in reverse dependency order and forgets the deployment. */
   undeploy(name: string, options?: UndeployOptions): Promise<UndeployResult>;
   list(): Promise<DeploymentSummary[]>;
+  /** Runs an interface operation or a workflow on the owners of its nodes; resolves with every result. */
+  run(name: string, spec: RunSpec): Promise<RunReport>;
   /** Waits for in-flight work (used by close() and by tests). */
   idle(): Promise<void>;
   /** Stops following documents and abandons coordination (the agent is shutting down). */

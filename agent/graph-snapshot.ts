@@ -6,7 +6,7 @@ import { encodeExpression, formatEntityId, readControl, toJson } from '../store/
 import type { Deployment, Edge, Expression, Property, Vertex } from '../store/index.js';
 import type { EdgeSnapshot, GraphSnapshot, NodeSnapshot } from './update-plan.js';
 
-const SERVICE_PREFIXES = ['input:', 'output:', 'policy:', 'group:'];
+const SERVICE_PREFIXES = ['input:', 'output:', 'policy:', 'group:', 'workflow:'];
 const MAX_DISPLAY = 160;
 
 /**

@@ -25,7 +25,12 @@ export type {
   DeployAction,
   UndeployOptions,
   UndeployResult,
+  RunSpec,
+  RunReport,
 } from './deployment-engine.js';
+export type { RunResult, RunStepResult } from './run-operation.js';
+export type { WorkflowStepReport, StepState } from './workflow-run.js';
+export { stepOrder } from './workflow-run.js';
 export { planUpdate } from './update-plan.js';
 export type { DeploymentPlan, PlanChange, PlanAction, PropertyChange, GraphSnapshot, NodeSnapshot, EdgeSnapshot } from './update-plan.js';
 export { StoreDeploymentEngine } from './store-engine.js';

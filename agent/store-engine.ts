@@ -30,6 +30,9 @@ import { planUpdate } from './update-plan.js';
 import type { DeploymentPlan } from './update-plan.js';
 import { applyPlan, stampGeneration } from './update-apply.js';
 import { readStatus } from './deployment-status.js';
+import { runOnTargets, runTargets } from './run-operation.js';
+import { runWorkflow } from './workflow-run.js';
+import type { RunReport, RunSpec } from './deployment-engine.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -68,6 +71,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   /** One desired-state change at a time per deployment (plan + apply are not interleaved). */
   readonly #locks = new KeyedMutex();
   readonly #unsubscribe: () => void;
+  #runCounter = 0;
 
   constructor(options: StoreEngineOptions) {
     this.#o = options;
@@ -188,6 +192,24 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     this.#o.doc.change((c) => void delete c.deployments[name]);
     this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name, ...(leftBehind.length > 0 ? { message: `forced: ${leftBehind.length} node(s) unconfirmed` } : {}) });
     return { ...status, state: 'undeployed', ...(options.force ? { leftBehind } : {}) };
+  }
+
+  /** Runs an operation (on NODE's instances, or every node implementing it) or a workflow, through the owners. */
+  async run(name: string, spec: RunSpec): Promise<RunReport> {
+    const d = await this.#open(name);
+    const deps = { clock: this.#o.clock, newId: () => `${this.#o.hostId}.${this.#o.clock.now()}.${++this.#runCounter}`, ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}) };
+    const what = spec.workflow !== undefined ? `workflow ${spec.workflow}` : `${spec.operation ?? ''}${spec.node ? ` on ${spec.node}` : ''}`;
+    this.#o.events?.publish({ type: 'run.started', at: this.#o.clock.now(), deployment: name, message: what });
+    const report: RunReport =
+      spec.workflow !== undefined
+        ? await runWorkflow(d, spec.workflow, spec.inputs ?? {}, deps)
+        : await (async () => {
+            const operation = spec.operation ?? '';
+            const results = await runOnTargets(d, runTargets(d, spec.node, operation), operation, spec.inputs ?? {}, deps);
+            return { deployment: name, operation, ok: results.every((r) => r.ok), results };
+          })();
+    this.#o.events?.publish({ type: report.ok ? 'run.succeeded' : 'run.failed', at: this.#o.clock.now(), deployment: name, message: what });
+    return report;
   }
 
   async list(): Promise<DeploymentSummary[]> {

@@ -31,7 +31,7 @@ export interface EdgeSnapshot {
 }
 
 export interface GraphSnapshot {
-  /** input:NAME, output:NAME, policy:NAME, group:NAME on the service vertex (canonical). */
+  /** input:NAME, output:NAME, policy:NAME, group:NAME, workflow:NAME on the service vertex (canonical). */
   readonly service: Readonly<Record<string, string>>;
   readonly serviceDisplay: Readonly<Record<string, string>>;
   readonly nodes: ReadonlyMap<string, NodeSnapshot>;

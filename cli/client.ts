@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
 // Straight from its file: agent/index.js would load the agent (Automerge) for every CLI call.
 import { readAgentRecord } from '../agent/agent-record.js';
-import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult } from '../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult, RunReport, RunSpec } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';
 
@@ -128,8 +128,12 @@ export class AgentClient {
   hosts(): Promise<HostView[]> {
     return this.#call('GET', '/v1/hosts');
   }
+  /** A failed run answers 422 with every result: that is a report, not an error, here. */
+  run(name: string, spec: RunSpec): Promise<RunReport> {
+    return this.#call('POST', `/v1/deployments/${encodeURIComponent(name)}/run`, spec, { timeoutMs: (spec.timeoutMs ?? 60_000) + 15_000, report: 422 });
+  }
 
-  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async #call<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number; report?: number } = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#target.token) headers['authorization'] = `Bearer ${this.#target.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -139,7 +143,7 @@ export class AgentClient {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(60_000),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
       });
     } catch (error) {
       const tls = tlsFailure(error, this.#target.url.startsWith('https:'));
@@ -164,7 +168,7 @@ export class AgentClient {
         hint: 'check that --agent points at a Khutulun agent',
       });
     }
-    if (!res.ok) {
+    if (!res.ok && !(res.status === options.report && typeof parsed === 'object' && parsed !== null && 'results' in parsed)) {
       const e = (parsed as { error?: unknown } | undefined)?.error;
       if (isErrorData(e)) {
         throw new KhutulunError(e.code, e.message, { retryable: e.retryable, ...(e.hint !== undefined ? { hint: e.hint } : {}), details: { httpStatus: res.status } });

@@ -17,7 +17,7 @@ import { resolve } from 'node:path';
 import { KhutulunError, systemRandom, silentLogger } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import { startAgent } from '../agent/index.js';
-import type { AgentEvent, DeploymentStatus, DeploymentSummary } from '../agent/index.js';
+import type { AgentEvent, DeploymentPlan, DeploymentStatus, DeploymentSummary, RunReport, RunSpec } from '../agent/index.js';
 import { clusterEngine } from '../agent/cluster-engine.js';
 
 export interface EmbeddedHostOptions {
@@ -50,6 +50,14 @@ export interface EmbeddedHost {
   status(name: string): Promise<DeploymentStatus>;
   outputs(name: string): Promise<Record<string, unknown>>;
   list(): Promise<DeploymentSummary[]>;
+  /** What deploying `what` as NAME would change (nothing is written). */
+  plan(name: string, what: DeploySource): Promise<DeploymentPlan>;
+  /** Applies the plan of `what` to the existing NAME; resolves once recorded (watch status or events for progress). */
+  update(name: string, what: DeploySource, options?: { dryRun?: boolean }): Promise<DeploymentStatus>;
+  /** Sets the instance count of one node template (a Day-2 update). */
+  scale(name: string, node: string, count: number, options?: { dryRun?: boolean }): Promise<DeploymentStatus>;
+  /** Runs an interface operation (`{node?, operation, inputs?}`) or a workflow (`{workflow, inputs?}`); resolves with every step's result. */
+  run(name: string, spec: RunSpec): Promise<RunReport>;
   /** Stops the nodes in reverse dependency order and removes the deployment. */
   undeploy(name: string): Promise<DeploymentStatus>;
   /** Node transitions and deployment happenings; returns the unsubscribe. `replay` first delivers the recent ones. */
@@ -109,6 +117,16 @@ export async function startHost(options: EmbeddedHostOptions): Promise<EmbeddedH
     status: (name) => deployments.status(name),
     outputs: (name) => deployments.outputs(name),
     list: () => deployments.list(),
+    plan: (name, what) =>
+      'file' in what
+        ? deployments.planFile(name, what.file, what.inputs ?? {}, what.cwd ?? process.cwd())
+        : deployments.plan({ name, source: what.source, inputs: what.inputs ?? {}, ...(what.sourceName !== undefined ? { sourceName: what.sourceName } : {}) }),
+    update: (name, what, options = {}) =>
+      'file' in what
+        ? deployments.updateFile(name, what.file, what.inputs ?? {}, what.cwd ?? process.cwd(), options)
+        : deployments.update({ name, source: what.source, inputs: what.inputs ?? {}, ...(what.sourceName !== undefined ? { sourceName: what.sourceName } : {}) }, options),
+    scale: (name, node, count, options = {}) => deployments.scale(name, node, count, options),
+    run: (name, spec) => deployments.run(name, spec),
     undeploy: (name) => deployments.undeploy(name),
     events: (listener, replay = false) => agent.events.subscribe(listener, replay),
     close() {

@@ -162,6 +162,8 @@ export class HostEngine {
       for (const actor of this.#system.attach(graph)) if (needsResume(actor.state)) actor.send({ type: 'resumed' });
       // Relationship steps across hosts: outcomes that arrived, and requests for what runs here.
       this.#system.observeRemoteSteps(graph, (v) => this.#system.actor(deployment, v) !== undefined && (allowed?.(v) ?? true));
+      // Imperative runs (`khutulun run`, workflow steps, emitted events) addressed to what runs here.
+      this.#system.observeRuns(graph, (v) => this.#system.actor(deployment, v) !== undefined && (allowed?.(v) ?? true));
       let gen = this.#generations.get(deployment);
       if (!gen || gen.generation !== generation) {
         const failed = this.#system.actors(deployment).filter((a) => a.state.phase === 'error').map((a) => a.vertex);

@@ -7,7 +7,7 @@ import { asKhutulunError, silentLogger, toErrorData } from '../../common/index.j
 import type { Clock, Logger, Random, TimerHandle } from '../../common/index.js';
 import type { PluginHostLike } from '../../plugins/host/index.js';
 import { ActorErrorCode, actorError } from '../errors.js';
-import { DEFAULT_RETRY_POLICY, initialActorState } from '../logic/index.js';
+import { DEFAULT_RETRY_POLICY, initialActorState, isBusy } from '../logic/index.js';
 import type { ActorEffect, ActorEvent, ActorState, RetryPolicy, TransitionScope } from '../logic/index.js';
 import type { ActorStorePort, StoredStatus } from '../ports.js';
 import { Actor } from './actor.js';
@@ -19,6 +19,7 @@ import { runOperationStep, runStep } from './operation-runner.js';
 import type { OperationRunnerDeps } from './operation-runner.js';
 import { PluginBatcher } from './plugin-batcher.js';
 import { RemoteSteps } from './remote-steps.js';
+import { RunRequests } from './run-requests.js';
 import type { RuntimeRegistry } from './runtime-registry.js';
 
 export interface ActorSystemOptions {
@@ -48,6 +49,7 @@ export class ActorSystem implements ActorHost {
   readonly #inspector = new Inspector();
   readonly #deps: OperationRunnerDeps;
   readonly #remote: RemoteSteps;
+  readonly #runs: RunRequests;
   readonly #retry: RetryPolicy;
   readonly #logger: Logger;
 
@@ -74,6 +76,23 @@ export class ActorSystem implements ActorHost {
       ...(options.remoteStepTimeoutMs !== undefined ? { timeoutMs: options.remoteStepTimeoutMs } : {}),
     });
     this.#deps.remote = this.#remote;
+    this.#runs = new RunRequests({
+      hostId: options.hostId,
+      store: options.store,
+      logger: this.#logger,
+      now: () => options.clock.now(),
+      run: (graph, step) => runStep(this.#deps, graph, step),
+      busy: (deployment, vertex) => {
+        const state = this.#actors.get(`${deployment}/${vertex}`)?.state;
+        if (!state) return 'not run by this host';
+        return isBusy(state) ? `busy (${state.phase})` : undefined;
+      },
+    });
+  }
+
+  /** Hands a freshly loaded graph to the imperative runs: requests for what runs here run here. */
+  observeRuns(graph: DeploymentGraph, local: (vertex: string) => boolean): void {
+    this.#runs.observe(graph, local);
   }
 
   /**

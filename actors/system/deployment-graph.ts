@@ -15,6 +15,8 @@ export interface OperationStep {
   vertex: string;
   /** The relationship edge, for Configure.* steps. */
   edge?: string;
+  /** Inputs of an imperative run (`khutulun run --input`), as `event.payload.inputs`. */
+  inputs?: Record<string, JsonValue>;
 }
 
 /** Relationship (Configure interface) events, run in the lifecycle of the SOURCE vertex. */

@@ -9,3 +9,5 @@ export { PluginBatcher } from './plugin-batcher.js';
 export { RuntimeRegistry } from './runtime-registry.js';
 export { RemoteSteps, STEP_REQUEST_PREFIX, STEP_DONE_PREFIX, TARGET_EVENTS } from './remote-steps.js';
 export type { RemoteStepsOptions } from './remote-steps.js';
+export { RunRequests, RUN_REQUEST_PREFIX, RUN_DONE_PREFIX, SET_STATE, isLifecycleOperation, parseOutcome } from './run-requests.js';
+export type { RunRequest, RunOutcome } from './run-requests.js';

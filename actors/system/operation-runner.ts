@@ -5,7 +5,7 @@
  */
 import { toErrorData } from '../../common/index.js';
 import type { ErrorData, Logger } from '../../common/index.js';
-import type { Effect } from '../../plugins/effects.js';
+import type { Effect, JsonValue } from '../../plugins/effects.js';
 import type { ObservedWorkload, WorkloadState } from '../../runtimes/workload.js';
 import { ActorErrorCode } from '../errors.js';
 import type { ActorEvent, Operation } from '../logic/index.js';
@@ -61,7 +61,7 @@ export async function runStep(deps: OperationRunnerDeps, graph: DeploymentGraph,
   const result = await deps.plugins.call({
     plugin: target.plugin,
     fn: target.fn,
-    event: { name: step.event, ...(step.edge !== undefined ? { payload: { edge: step.edge } } : {}) },
+    event: { name: step.event, ...payloadOf(step) },
     snapshot: graph.snapshot(step.vertex),
   });
   if (!result.ok) throw result.error;
@@ -123,6 +123,12 @@ function parseHandlerName(handler: string): { plugin: string; fn: string } | und
   const at = handler.lastIndexOf(':');
   if (at <= 0 || at === handler.length - 1) return undefined;
   return { plugin: handler.slice(0, at), fn: handler.slice(at + 1) };
+}
+
+/** The event payload: the edge of a relationship step, the inputs of an imperative run. */
+function payloadOf(step: OperationStep): { payload?: Record<string, JsonValue> } {
+  if (step.edge === undefined && step.inputs === undefined) return {};
+  return { payload: { ...(step.edge !== undefined ? { edge: step.edge } : {}), ...(step.inputs !== undefined ? { inputs: step.inputs } : {}) } };
 }
 
 function failure(code: string, message: string, retryable: boolean, hint: string): ErrorData {

@@ -84,6 +84,15 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./scale.js')).scaleCommand,
   },
   {
+    name: 'run',
+    summary: 'run an interface operation on the nodes of a deployment, or one of its workflows',
+    usage: 'khutulun [--agent URL] run NAME [NODE] OPERATION | run NAME --workflow W  [--input NAME=VALUE]... [--timeout 60s] [-o json] [--state DIR]',
+    examples: ['khutulun run db-app db Maintenance.backup --input target=/tmp/db.bak', 'khutulun run web-app --workflow rotate-logs -o json'],
+    flags: ['input', 'workflow', 'timeout', ...agentFlags],
+    outputs: ['table', 'json'],
+    load: async () => (await import('./run.js')).runCommand,
+  },
+  {
     name: 'status',
     summary: 'show one deployment (nodes, hosts, states, outputs) or list them all',
     usage: 'khutulun [--agent URL] status [NAME] [-o json] [--state DIR]',

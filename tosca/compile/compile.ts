@@ -121,12 +121,21 @@ export function compileService(model: ToscaModel, options: CompileOptions = {}):
 
   const workflows: CompiledWorkflow[] = [...st.workflows.values()].map((w) => ({
     name: w.name,
+    ...(w.description !== undefined && { description: w.description }),
+    inputs: [...w.inputs].map(([name, def]) => {
+      const dflt = def.default ?? def.value;
+      return { name, required: def.required !== false && dflt === undefined, ...(dflt !== undefined && { default: ctx.expr(dflt) }) };
+    }),
     steps: [...w.steps.values()].map((s) => ({
       name: s.name,
       ...(s.target && { target: s.target.name }),
       activities: s.activities.map((a) => `${a.kind}:${a.target.name}`),
+      actions: s.activities.map((a) => ({ kind: a.kind, name: a.target.name, inputs: Object.fromEntries([...a.inputs].map(([k, v]) => [k, ctx.expr(v)])) })),
       onSuccess: s.onSuccess.map((r) => r.name),
+      onFailure: s.onFailure.map((r) => r.name),
+      unsupported: [s.filter !== undefined && 'filter', s.targetRelationship !== undefined && 'target_relationship', s.operationHost !== undefined && 'operation_host'].filter((x): x is string => typeof x === 'string'),
     })),
+    unsupported: [w.precondition !== undefined && 'precondition', w.implementation !== undefined && 'implementation', w.outputs.size > 0 && 'outputs'].filter((x): x is string => typeof x === 'string'),
   }));
 
   return {

@@ -103,9 +103,34 @@ export interface CompiledGroup {
   readonly properties: readonly CompiledProperty[];
 }
 
+/** One activity of a workflow step (TOSCA 2.0 §13.2): what the engine runs for `khutulun run --workflow`. */
+export interface CompiledActivity {
+  readonly kind: 'call_operation' | 'set_state' | 'delegate' | 'inline';
+  /** call_operation: `Interface.operation`; set_state: the state; delegate/inline: the workflow. */
+  readonly name: string;
+  readonly inputs: Readonly<Record<string, Expression>>;
+}
+
+export interface CompiledWorkflowStep {
+  readonly name: string;
+  readonly target?: string;
+  /** `kind:name` of each activity (a summary; `actions` has the detail). */
+  readonly activities: readonly string[];
+  readonly actions: readonly CompiledActivity[];
+  readonly onSuccess: readonly string[];
+  readonly onFailure: readonly string[];
+  /** Step features the engine does not evaluate yet (`filter`, `target_relationship`, `operation_host`). */
+  readonly unsupported: readonly string[];
+}
+
 export interface CompiledWorkflow {
   readonly name: string;
-  readonly steps: readonly { readonly name: string; readonly target?: string; readonly activities: readonly string[]; readonly onSuccess: readonly string[] }[];
+  readonly description?: string;
+  /** Declared inputs: name, whether required, and the default value. */
+  readonly inputs: readonly { readonly name: string; readonly required: boolean; readonly default?: Expression }[];
+  readonly steps: readonly CompiledWorkflowStep[];
+  /** Workflow features the engine does not evaluate yet (`precondition`, `implementation`, `outputs`). */
+  readonly unsupported: readonly string[];
 }
 
 export interface CompiledService {

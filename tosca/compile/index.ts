@@ -5,12 +5,13 @@ export { compileFile } from './compile-file.js';
 export type { CompileFileResult } from './compile-file.js';
 export type {
   CompiledService, CompiledNode, CompiledRequirement, CompiledCapability, CompiledProperty, CompiledHandler,
-  CompiledArtifact, CompiledPolicy, CompiledGroup, CompiledWorkflow,
+  CompiledArtifact, CompiledPolicy, CompiledGroup, CompiledWorkflow, CompiledWorkflowStep, CompiledActivity,
 } from './compiled.js';
 export { writeTemplates } from './write-templates.js';
 export { instantiateService, attachToscaFunctions } from './instantiate.js';
 export type { ServiceInstance, InstantiateProblem } from './instantiate.js';
 export { readOutputs } from './outputs.js';
+export { encodeWorkflow, decodeWorkflow } from './workflow-codec.js';
 export type { OutputsResult } from './outputs.js';
 export { DeploymentGraph } from './graph-view.js';
 export { matchRequirements } from './match-requirements.js';

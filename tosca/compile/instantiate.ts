@@ -7,6 +7,7 @@
 import { KhutulunError } from '../../common/index.js';
 import type { Deployment, Expression, FunctionRegistry, Vertex } from '../../store/index.js';
 import { evaluate, formatEntityId, stringMap } from '../../store/index.js';
+import { encodeWorkflow } from './workflow-codec.js';
 import { isScalar, registerToscaFunctions, scalarParts } from '../functions/index.js';
 import { limitHint, resolveLimits, type ToscaLimits } from '../limits/index.js';
 import type { CompiledNode, CompiledService } from './compiled.js';
@@ -99,6 +100,8 @@ export async function instantiateService(
       }),
     ),
     ...s.groups.map((g) => d.putProperty(sid, `group:${g.name}`, { value: stringMap({ type: g.type, members: [...g.members] }) })),
+    // Imperative workflows, for `khutulun run --workflow` (agent/workflow-run.ts reads them back).
+    ...s.workflows.map((w) => d.putProperty(sid, `workflow:${w.name}`, { value: encodeWorkflow(w) })),
   ]);
 
   // Node representations.

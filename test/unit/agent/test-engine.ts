@@ -21,6 +21,8 @@ export interface TestEngine {
   /** Templates whose Standard.stop fails (non-retryable): undeploy cannot confirm them. */
   readonly stopFailsOn: Set<string>;
   readonly noop: NoopRuntime;
+  /** The plugin host: define more plugins (e.g. a custom interface's functions) before deploying. */
+  readonly plugins: FakePluginHost;
 }
 
 function effects(event: PluginEvent, v: VertexSnapshot): Effect[] {
@@ -47,7 +49,7 @@ export function testEngine(options: Omit<ClusterEngineOptions, 'local'> = {}): T
   plugins.define('khutulun.noop', { create: op('create'), configure: op('configure'), start: op('start'), stop: op('stop'), delete: op('delete') });
   const noop = new NoopRuntime();
   const { factory } = clusterEngine({ ...options, local: { plugins, runtimes: [noop] } });
-  return { engine: factory, calls, failOn, stopFailsOn, noop };
+  return { engine: factory, calls, failOn, stopFailsOn, noop, plugins };
 }
 
 /** db <- app <- proxy on the core profile, an input and an output. */

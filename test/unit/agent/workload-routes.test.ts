@@ -73,6 +73,7 @@ function fakeEngine(owner: () => string): DeploymentEngine {
     deploy: () => Promise.reject(new Error('unused')),
     plan: () => Promise.reject(new Error('unused')),
     update: () => Promise.reject(new Error('unused')),
+    run: () => Promise.reject(new Error('unused')),
     scale: () => Promise.reject(new Error('unused')),
     status,
     outputs: async () => ({}),
