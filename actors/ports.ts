@@ -38,9 +38,28 @@ export interface EdgeView {
   handlers: Record<string, string[]>;
 }
 
+/** A policy trigger as the engine runs it when an emitted event reaches a target of the policy. */
+export interface TriggerView {
+  name: string;
+  event: string;
+  /** A condition is given: not evaluated yet, so the trigger is reported and not run. */
+  condition: boolean;
+  /** Workflow activities; inputs as plain values. */
+  actions: { kind: 'call_operation' | 'set_state' | 'delegate' | 'inline'; name: string; inputs: Record<string, JsonValue> }[];
+}
+
+export interface PolicyView {
+  name: string;
+  /** The vertexes of the policy's target templates and groups. */
+  vertexes: string[];
+  triggers: TriggerView[];
+}
+
 export interface GraphView {
   vertexes: VertexView[];
   edges: EdgeView[];
+  /** Policies with triggers (absent: none). */
+  policies?: PolicyView[];
 }
 
 /** What an actor writes to its vertex `status`: the lifecycle phase plus its full restorable state. */

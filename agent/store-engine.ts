@@ -76,7 +76,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   constructor(options: StoreEngineOptions) {
     this.#o = options;
     this.#unsubscribe = options.engine.inspect((e) =>
-      options.events?.publish({ type: 'node.transition', at: e.at, deployment: e.deployment, node: e.vertex, host: options.hostId, from: e.from, to: e.to, message: e.reason }),
+      options.events?.publish({ type: e.event === 'delivered' ? 'node.event' : 'node.transition', at: e.at, deployment: e.deployment, node: e.vertex, host: options.hostId, from: e.from, to: e.to, message: e.reason }),
     );
   }
 

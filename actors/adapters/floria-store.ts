@@ -6,10 +6,10 @@
  */
 import type { JsonValue } from '../../plugins/effects.js';
 import type { Deployment, Store } from '../../store/index.js';
-import { formatEntityId, fromJson, parseEntityId, readControl, toJson } from '../../store/index.js';
+import { decodeExpression, formatEntityId, fromJson, parseEntityId, readControl, toJson } from '../../store/index.js';
 import type { Edge, Vertex } from '../../store/index.js';
 import type { ActorState } from '../logic/index.js';
-import type { ActorStorePort, EdgeView, GraphView, StoredStatus, VertexView } from '../ports.js';
+import type { ActorStorePort, EdgeView, GraphView, PolicyView, StoredStatus, TriggerView, VertexView } from '../ports.js';
 
 export interface FloriaActorStoreOptions {
   /** Wait for the store to save to disk before a status write resolves (default true). */
@@ -50,7 +50,8 @@ export class FloriaActorStore implements ActorStorePort {
       .filter((v) => formatEntityId(v.id) !== dep.serviceVertex)
       .map((v) => vertexView(v, self));
     this.#owned.set(deployment, new Set(vertexes.filter((v) => v.owner === this.#store.hostId).map((v) => v.id)));
-    return { vertexes, edges: dep.list('edge').map(edgeView) };
+    const policies = policyViews(dep);
+    return { vertexes, edges: dep.list('edge').map(edgeView), ...(policies.length > 0 ? { policies } : {}) };
   }
 
   async writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void> {
@@ -181,4 +182,50 @@ function edgeView(e: Edge): EdgeView {
     properties: properties(e.properties),
     handlers: handlers(e.handlers),
   };
+}
+
+/**
+ * The service's policies with triggers (`policy:NAME` on the service vertex, triggers encoded by
+ * the TOSCA compiler as JSON with expression-encoded inputs), with their targets resolved to
+ * vertexes: node templates directly, groups through their members.
+ */
+function policyViews(dep: Deployment): PolicyView[] {
+  const service = dep.get('vertex', dep.serviceVertex);
+  if (!service) return [];
+  const groups = new Map<string, string[]>();
+  const out: PolicyView[] = [];
+  for (const [name, p] of Object.entries(service.properties)) {
+    if (name.startsWith('group:') && p.value !== undefined) {
+      const members = (toJson(p.value) as { members?: unknown } | null)?.members;
+      groups.set(name.slice(6), Array.isArray(members) ? members.map(String) : []);
+    }
+  }
+  for (const [name, p] of Object.entries(service.properties)) {
+    if (!name.startsWith('policy:') || p.value === undefined) continue;
+    const policy = toJson(p.value) as { targets?: unknown; triggers?: unknown } | null;
+    if (typeof policy?.triggers !== 'string') continue;
+    const triggers = parseTriggers(policy.triggers);
+    if (triggers.length === 0) continue;
+    const targets = new Set((Array.isArray(policy.targets) ? policy.targets.map(String) : []).flatMap((t) => groups.get(t) ?? [t]));
+    const vertexes = dep
+      .query({ kind: 'vertex', directory: ['nodes'] })
+      .filter((v) => targets.has(String(v.metadata['tosca:template'] ?? '')))
+      .map((v) => formatEntityId(v.id));
+    out.push({ name: name.slice(7), vertexes, triggers });
+  }
+  return out;
+}
+
+function parseTriggers(text: string): TriggerView[] {
+  try {
+    const raw = JSON.parse(text) as { triggers?: { name: string; event: string; condition: boolean; actions: { kind: TriggerView['actions'][number]['kind']; name: string; inputs: Record<string, string> }[] }[] };
+    return (raw.triggers ?? []).map((t) => ({
+      name: t.name,
+      event: t.event,
+      condition: t.condition,
+      actions: t.actions.map((a) => ({ kind: a.kind, name: a.name, inputs: Object.fromEntries(Object.entries(a.inputs).map(([k, e]) => [k, toJson(decodeExpression(e)) as JsonValue])) })),
+    }));
+  } catch {
+    return []; // written by the compiler: unreadable means another version, and no trigger runs
+  }
 }

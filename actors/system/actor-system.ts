@@ -20,6 +20,7 @@ import type { OperationRunnerDeps } from './operation-runner.js';
 import { PluginBatcher } from './plugin-batcher.js';
 import { RemoteSteps } from './remote-steps.js';
 import { RunRequests } from './run-requests.js';
+import { EventDelivery } from './event-delivery.js';
 import type { RuntimeRegistry } from './runtime-registry.js';
 
 export interface ActorSystemOptions {
@@ -50,6 +51,7 @@ export class ActorSystem implements ActorHost {
   readonly #deps: OperationRunnerDeps;
   readonly #remote: RemoteSteps;
   readonly #runs: RunRequests;
+  readonly #events: EventDelivery;
   readonly #retry: RetryPolicy;
   readonly #logger: Logger;
 
@@ -64,7 +66,7 @@ export class ActorSystem implements ActorHost {
       store: options.store,
       logger: this.#logger,
       onWorkload: (workload, deployment, vertex) => this.#workloads.set(workload, `${deployment}/${vertex}`),
-      onEmit: (deployment, vertex, event) => this.#logger.log('debug', `custom event ${event} for ${deployment}/${vertex} (not a lifecycle event)`),
+      emit: (graph, source, effect) => this.#events.emit(graph, source, effect),
       local: (graph, vertex) => this.owns(graph.vertexes.get(vertex)?.owner),
     };
     this.#remote = new RemoteSteps({
@@ -76,6 +78,21 @@ export class ActorSystem implements ActorHost {
       ...(options.remoteStepTimeoutMs !== undefined ? { timeoutMs: options.remoteStepTimeoutMs } : {}),
     });
     this.#deps.remote = this.#remote;
+    this.#events = new EventDelivery({
+      store: options.store,
+      logger: this.#logger,
+      now: () => options.clock.now(),
+      run: (graph, step) => runStep(this.#deps, graph, step),
+      busy: (deployment, vertex) => {
+        const state = this.#actors.get(`${deployment}/${vertex}`)?.state;
+        return state === undefined || isBusy(state);
+      },
+      notice: (n) => {
+        if (!this.#inspector.active) return;
+        const phase = this.#actors.get(`${n.deployment}/${n.vertex}`)?.state.phase ?? 'initial';
+        this.#inspector.emit({ actor: `${n.deployment}/${n.vertex}`, deployment: n.deployment, vertex: n.vertex, event: 'delivered', from: phase, to: phase, at: n.at, reason: n.reason, ...(n.error ? { error: n.error } : {}) });
+      },
+    });
     this.#runs = new RunRequests({
       hostId: options.hostId,
       store: options.store,
@@ -90,9 +107,13 @@ export class ActorSystem implements ActorHost {
     });
   }
 
-  /** Hands a freshly loaded graph to the imperative runs: requests for what runs here run here. */
+  /**
+   * Hands a freshly loaded graph to the imperative runs and the events between actors: requests
+   * and events for what runs here run here.
+   */
   observeRuns(graph: DeploymentGraph, local: (vertex: string) => boolean): void {
     this.#runs.observe(graph, local);
+    this.#events.observe(graph, local);
   }
 
   /**

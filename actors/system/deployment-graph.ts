@@ -3,7 +3,7 @@ import type { JsonValue } from '../../plugins/effects.js';
 import type { EdgeSnapshot, VertexSnapshot } from '../../plugins/host/index.js';
 import type { Operation } from '../logic/index.js';
 import { OPERATION_EVENT } from '../logic/index.js';
-import type { EdgeView, GraphView, StoredStatus, VertexView } from '../ports.js';
+import type { EdgeView, GraphView, PolicyView, StoredStatus, VertexView } from '../ports.js';
 
 /** One handler call of an operation, on the vertex it runs for. */
 export interface OperationStep {
@@ -45,6 +45,8 @@ export class DeploymentGraph {
   readonly name: string;
   readonly vertexes: ReadonlyMap<string, VertexView>;
   readonly edges: ReadonlyMap<string, EdgeView>;
+  /** Policies with triggers, for events delivered to their targets. */
+  readonly policies: readonly PolicyView[];
   readonly #out = new Map<string, EdgeView[]>();
   readonly #in = new Map<string, EdgeView[]>();
   /** vertex -> steps per operation (memoised on first use; edges sorted, so indexes are stable). */
@@ -54,6 +56,7 @@ export class DeploymentGraph {
     this.name = name;
     this.vertexes = new Map(view.vertexes.map((v) => [v.id, v]));
     this.edges = new Map(view.edges.map((e) => [e.id, e]));
+    this.policies = view.policies ?? [];
     // Sorted by id so step indexes are stable across restarts.
     for (const e of [...view.edges].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
       push(this.#out, e.source, e);

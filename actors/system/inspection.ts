@@ -7,7 +7,8 @@ export interface InspectionEvent {
   actor: string;
   deployment: string;
   vertex: string;
-  event: ActorEventType;
+  /** The actor event, or `delivered`: an emitted event ran on the vertex (no transition; reason says which). */
+  event: ActorEventType | 'delivered';
   from: LifecyclePhase;
   to: LifecyclePhase;
   /** ms since epoch from the injected Clock. */

@@ -5,7 +5,7 @@
  */
 import { toErrorData } from '../../common/index.js';
 import type { ErrorData, Logger } from '../../common/index.js';
-import type { Effect, JsonValue } from '../../plugins/effects.js';
+import type { Effect, EmitEvent, JsonValue } from '../../plugins/effects.js';
 import type { ObservedWorkload, WorkloadState } from '../../runtimes/workload.js';
 import { ActorErrorCode } from '../errors.js';
 import type { ActorEvent, Operation } from '../logic/index.js';
@@ -22,8 +22,8 @@ export interface OperationRunnerDeps {
   logger: Logger;
   /** Told which actor a workload belongs to, so runtime events reach it. */
   onWorkload: (workload: string, deployment: string, vertex: string) => void;
-  /** Delivers an `emit` effect (a custom event) to another actor. */
-  onEmit: (deployment: string, vertex: string, event: string) => void;
+  /** Delivers an `emit` effect (a custom event) to a vertex's owner (event-delivery.ts). */
+  emit: (graph: DeploymentGraph, source: string, effect: EmitEvent) => Promise<void>;
   /** Whether this host runs the vertex (its owner, or not placed yet). */
   local: (graph: DeploymentGraph, vertex: string) => boolean;
   /** Runs a relationship step on the owner of its call site, when that is another host. */
@@ -105,7 +105,7 @@ async function applyEffect(deps: OperationRunnerDeps, graph: DeploymentGraph, st
       }
     }
     case 'emit':
-      deps.onEmit(graph.name, effect.vertex ?? step.vertex, effect.event);
+      await deps.emit(graph, step.vertex, effect);
       return undefined;
     case 'log':
       deps.logger.log(effect.level, effect.message, { vertex: step.vertex, event: step.event });

@@ -10,6 +10,7 @@ import type { ToscaModel } from '../processor.js';
 import { checkValue } from '../semantics/index.js';
 import { CompileContext } from './context.js';
 import { compileNode } from './compile-node.js';
+import { compileTriggers } from './compile-triggers.js';
 import { hasCall } from './to-expression.js';
 import type { CompiledGroup, CompiledNode, CompiledPolicy, CompiledProperty, CompiledService, CompiledWorkflow } from './compiled.js';
 
@@ -104,6 +105,7 @@ export function compileService(model: ToscaModel, options: CompileOptions = {}):
       properties: type ? ctx.properties(model.hierarchy.effective(type, 'properties'), p.properties, new Map(), new Map(), chain) : [],
       targets: p.targets.map((r) => r.name),
       triggers: [...p.triggers.keys()],
+      triggerDefs: compileTriggers(ctx, p.triggers),
     };
   });
 

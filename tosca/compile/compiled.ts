@@ -85,6 +85,15 @@ export interface CompiledNode {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/** A policy trigger: run `actions` on the policy's targets when `event` reaches one of them. */
+export interface CompiledTrigger {
+  readonly name: string;
+  readonly event: string;
+  /** A condition is given (not evaluated yet: the trigger is reported, not run). */
+  readonly condition: boolean;
+  readonly actions: readonly CompiledActivity[];
+}
+
 export interface CompiledPolicy {
   readonly name: string;
   readonly type: string;
@@ -92,7 +101,9 @@ export interface CompiledPolicy {
   readonly properties: readonly CompiledProperty[];
   /** Node template (or group) names the policy applies to. */
   readonly targets: readonly string[];
+  /** Trigger names (every trigger; `triggerDefs` holds those with an event). */
   readonly triggers: readonly string[];
+  readonly triggerDefs: readonly CompiledTrigger[];
 }
 
 export interface CompiledGroup {

@@ -5,7 +5,7 @@ export { compileFile } from './compile-file.js';
 export type { CompileFileResult } from './compile-file.js';
 export type {
   CompiledService, CompiledNode, CompiledRequirement, CompiledCapability, CompiledProperty, CompiledHandler,
-  CompiledArtifact, CompiledPolicy, CompiledGroup, CompiledWorkflow, CompiledWorkflowStep, CompiledActivity,
+  CompiledArtifact, CompiledPolicy, CompiledGroup, CompiledWorkflow, CompiledWorkflowStep, CompiledActivity, CompiledTrigger,
 } from './compiled.js';
 export { writeTemplates } from './write-templates.js';
 export { instantiateService, attachToscaFunctions } from './instantiate.js';

@@ -7,7 +7,7 @@
 import { KhutulunError } from '../../common/index.js';
 import type { Deployment, Expression, FunctionRegistry, Vertex } from '../../store/index.js';
 import { evaluate, formatEntityId, stringMap } from '../../store/index.js';
-import { encodeWorkflow } from './workflow-codec.js';
+import { encodeTriggers, encodeWorkflow } from './workflow-codec.js';
 import { isScalar, registerToscaFunctions, scalarParts } from '../functions/index.js';
 import { limitHint, resolveLimits, type ToscaLimits } from '../limits/index.js';
 import type { CompiledNode, CompiledService } from './compiled.js';
@@ -96,6 +96,8 @@ export async function instantiateService(
           classes: [...p.classes],
           targets: [...p.targets],
           properties: stringMap(Object.fromEntries(p.properties.filter((x) => x.value !== undefined).map((x) => [x.name, x.value!]))),
+          // Triggers as one encoded string (their activity inputs may be function calls).
+          ...(p.triggerDefs.length > 0 ? { triggers: encodeTriggers(p.triggerDefs) } : {}),
         }),
       }),
     ),

@@ -5,7 +5,7 @@
  */
 import { decodeExpression, encodeExpression } from '../../store/index.js';
 import type { Expression } from '../../store/index.js';
-import type { CompiledWorkflow } from './compiled.js';
+import type { CompiledActivity, CompiledTrigger, CompiledWorkflow } from './compiled.js';
 
 const VERSION = 1;
 
@@ -15,7 +15,7 @@ export function encodeWorkflow(w: CompiledWorkflow): string {
     name: w.name,
     ...(w.description !== undefined && { description: w.description }),
     inputs: w.inputs.map((i) => ({ name: i.name, required: i.required, ...(i.default !== undefined && { default: encodeExpression(i.default) }) })),
-    steps: w.steps.map((s) => ({ ...s, actions: s.actions.map((a) => ({ ...a, inputs: Object.fromEntries(Object.entries(a.inputs).map(([k, e]) => [k, encodeExpression(e)])) })) })),
+    steps: w.steps.map((s) => ({ ...s, actions: s.actions.map(encodeActivity) })),
     unsupported: w.unsupported,
   });
 }
@@ -43,4 +43,23 @@ export function decodeWorkflow(text: string): CompiledWorkflow | undefined {
     steps: raw.steps.map((s) => ({ ...s, actions: s.actions.map((a) => ({ ...a, inputs: Object.fromEntries(Object.entries(a.inputs).map(([k, e]) => [k, expr(e)])) })) })),
     unsupported: raw.unsupported ?? [],
   };
+}
+
+function encodeActivity(a: CompiledActivity): { kind: CompiledActivity['kind']; name: string; inputs: Record<string, string> } {
+  return { kind: a.kind, name: a.name, inputs: Object.fromEntries(Object.entries(a.inputs).map(([k, e]) => [k, encodeExpression(e)])) };
+}
+
+/** A policy's triggers as one string (JSON; activity inputs in the store's expression encoding). */
+export function encodeTriggers(triggers: readonly CompiledTrigger[]): string {
+  return JSON.stringify({ v: VERSION, triggers: triggers.map((t) => ({ name: t.name, event: t.event, condition: t.condition, actions: t.actions.map(encodeActivity) })) });
+}
+
+/** The triggers written by encodeTriggers, with activity inputs left encoded (the engine decodes what it runs). */
+export function decodeTriggers(text: string): { name: string; event: string; condition: boolean; actions: { kind: CompiledActivity['kind']; name: string; inputs: Record<string, string> }[] }[] {
+  try {
+    const raw = JSON.parse(text) as { v?: number; triggers?: unknown };
+    return raw?.v === VERSION && Array.isArray(raw.triggers) ? (raw.triggers as ReturnType<typeof decodeTriggers>) : [];
+  } catch {
+    return [];
+  }
 }
