@@ -95,9 +95,20 @@ export function placementInput(d: Deployment, hosts: readonly HostView[]): { inp
     const members = targets.flatMap((t) => byTemplate.get(t) ?? []);
     const kind = [type, ...classes].find((t) => /(Colocation|Affinity|Separation|AntiAffinity|Spread|Redundancy)$/.test(t)) ?? type;
     if (/Redundancy$/.test(kind)) {
-      throw new KhutulunError('KH-AGENT-PLACEMENT', `policy ${name.slice(7)}: Redundancy (copies of one vertex) is not supported by the store's single-owner vertexes`, {
-        hint: 'use the node template `count` for replicas, with a Separation policy to put them on distinct hosts',
-      });
+      // Each vertex has one owner, so the copies are the template's instances: `copies` of them,
+      // each on its own host (distinct_hosts, the default) — checked here, never best effort.
+      const props = record(p?.['properties']) ?? {};
+      const copies = typeof props['copies'] === 'bigint' ? Number(props['copies']) : props['copies'];
+      for (const t of targets) {
+        const instances = byTemplate.get(t) ?? [];
+        if (typeof copies === 'number' && instances.length < copies) {
+          throw new KhutulunError('KH-AGENT-PLACEMENT', `policy ${name.slice(7)}: Redundancy asks for ${copies} copies of ${t}, and it has ${instances.length} instance(s)`, {
+            hint: `each instance is one copy: set \`count: ${copies}\` on ${t} (or khutulun scale NAME ${t} ${copies})`,
+          });
+        }
+        if (props['distinct_hosts'] !== false && instances.length > 1) policies.push(placementPolicyFromProfile({ name: name.slice(7), type: 'Separation', properties: {}, members: instances }));
+      }
+      continue;
     }
     policies.push(placementPolicyFromProfile({ name: name.slice(7), type: kind, properties: record(p?.['properties']) ?? {}, members }));
   }

@@ -16,6 +16,7 @@ export function explainUnplaced(
   let constraint = 0;
   let copies = 0;
   const separation = new Map<string, number>();
+  const spread = new Map<string, number>();
   const exhausted = new Map<string, number>();
   for (let h = 0; h < state.hosts.length; h++) {
     // First reason that rules a host out is the one counted, in this order.
@@ -26,7 +27,9 @@ export function explainUnplaced(
     else if (rt.copyBlocks(unit, h, hosts)) copies++;
     else {
       const sep = rt.separationBlocks(unit, h);
+      const skew = sep === undefined ? rt.spreadBlocks(unit, h) : undefined;
       if (sep !== undefined) separation.set(sep, (separation.get(sep) ?? 0) + 1);
+      else if (skew !== undefined) spread.set(skew, (spread.get(skew) ?? 0) + 1);
       else for (const r of rt.missing(unit, h)) exhausted.set(r, (exhausted.get(r) ?? 0) + 1);
     }
   }
@@ -48,6 +51,9 @@ export function explainUnplaced(
   }
   for (const [name, n] of [...separation].sort()) {
     reasons.push({ code: 'separation', message: `${n} host(s) already hold a member of separation policy ${name}`, hosts: n });
+  }
+  for (const [name, n] of [...spread].sort()) {
+    reasons.push({ code: 'spread', message: `${n} host(s) would put more members of spread policy ${name} on their label value than max_skew allows (or lack the label)`, hosts: n });
   }
   for (const [resource, n] of [...exhausted].sort()) {
     reasons.push({ code: 'exhausted', message: `${n} host(s) lack free ${resource}`, hosts: n });

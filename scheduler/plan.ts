@@ -5,6 +5,7 @@ export type UnplacedReasonCode =
   | 'no-ready-host'
   | 'constraint'
   | 'separation'
+  | 'spread'
   | 'redundancy'
   | 'colocation'
   | 'exhausted'

@@ -93,6 +93,28 @@ export class PlannerRuntime {
     return undefined;
   }
 
+  /**
+   * The name of a hard spread policy (max_skew) that one more member on `h` would break: its label
+   * value would exceed the least used value among the hosts the unit may use by more than
+   * max_skew (the Kubernetes topology-spread rule). A host without the label is outside the spread.
+   */
+  spreadBlocks(unit: PlacementUnit, h: number): string | undefined {
+    for (const p of unit.spread) {
+      const policy = this.#state.policies[p]!;
+      if (policy.kind !== 'spread' || policy.maxSkew === undefined) continue;
+      const value = this.#state.hosts[h]!.labels[policy.label];
+      if (value === undefined) return policy.name;
+      const counts = this.#spread.get(p);
+      let min = Infinity;
+      for (const o of this.#feasibleFor(unit).list) {
+        const v = this.#state.hosts[o]!.labels[policy.label];
+        if (v !== undefined) min = Math.min(min, counts?.get(v) ?? 0);
+      }
+      if ((counts?.get(value) ?? 0) + 1 - (min === Infinity ? 0 : min) > policy.maxSkew) return policy.name;
+    }
+    return undefined;
+  }
+
   /** True when another copy of the unit already uses `h` (or its copy-label value). */
   copyBlocks(unit: PlacementUnit, h: number, hosts: readonly number[]): boolean {
     if (hosts.includes(h)) return true;
@@ -179,6 +201,7 @@ export class PlannerRuntime {
       for (const [arr, amount] of custom) if (arr[h]! < amount) fits = false;
       if (!fits) continue;
       if (checkPolicies && (this.copyBlocks(unit, h, hosts) || this.separationBlocks(unit, h) !== undefined)) continue;
+      if (hasSpread && this.spreadBlocks(unit, h) !== undefined) continue;
       const spread = hasSpread ? this.#spreadLoad(unit, h) : 0;
       if (spread > bestSpread) continue;
       const cc = this.#capCpu[h]!;

@@ -51,8 +51,11 @@ export function placementPolicyFromProfile(p: ProfilePolicyInput): PlacementPoli
     case 'Spread': {
       const label = props.label;
       if (typeof label !== 'string' || label === '') invalid(p, '"label" (the host label to spread across) is required');
-      // Spread is a preference here (fewest members per label value first); max_skew is not enforced.
-      return { name: p.name, kind: 'spread', members: p.members, label };
+      // Hard (required, the default): max_skew is enforced; a preference otherwise (fewest members per value first).
+      if (required !== true) return { name: p.name, kind: 'spread', members: p.members, label };
+      const maxSkew = props.max_skew ?? 1;
+      if (typeof maxSkew !== 'number' || !Number.isInteger(maxSkew) || maxSkew < 1) invalid(p, '"max_skew" must be an integer >= 1');
+      return { name: p.name, kind: 'spread', members: p.members, label, maxSkew };
     }
     case 'Redundancy': {
       const copies = props.copies;
