@@ -14,6 +14,8 @@ import { NoopRuntime } from '../../../runtimes/noop/index.js';
 
 export interface TestEngine {
   readonly engine: NonNullable<AgentOptions['engine']>;
+  /** Closes the engine (the agent's close() does too); workloads stay in the runtime. */
+  readonly close: () => Promise<void>;
   /** `start web/db`-style lines, in the order the lifecycle ran them. */
   readonly calls: string[];
   /** Templates whose Standard.start fails (non-retryable). */
@@ -32,7 +34,8 @@ function effects(event: PluginEvent, v: VertexSnapshot): Effect[] {
   return [];
 }
 
-export function testEngine(options: Omit<ClusterEngineOptions, 'local'> = {}): TestEngine {
+/** `journal`: the noop runtime's journal file, so workloads outlive an engine restart (re-attach). */
+export function testEngine(options: Omit<ClusterEngineOptions, 'local'> & { journal?: string } = {}): TestEngine {
   const calls: string[] = [];
   const failOn = new Set<string>();
   const stopFailsOn = new Set<string>();
@@ -47,9 +50,10 @@ export function testEngine(options: Omit<ClusterEngineOptions, 'local'> = {}): T
     return effects(event, v);
   };
   plugins.define('khutulun.noop', { create: op('create'), configure: op('configure'), start: op('start'), stop: op('stop'), delete: op('delete') });
-  const noop = new NoopRuntime();
-  const { factory } = clusterEngine({ ...options, local: { plugins, runtimes: [noop] } });
-  return { engine: factory, calls, failOn, stopFailsOn, noop, plugins };
+  const { journal, ...engineOptions } = options;
+  const noop = new NoopRuntime(journal !== undefined ? { journal } : {});
+  const { factory, close } = clusterEngine({ ...engineOptions, local: { plugins, runtimes: [noop] } });
+  return { engine: factory, close, calls, failOn, stopFailsOn, noop, plugins };
 }
 
 /** db <- app <- proxy on the core profile, an input and an output. */
