@@ -12,6 +12,7 @@ export type { Clock, TimerHandle } from './clock.js';
 export { systemRandom, seededRandom } from './random.js';
 export type { Random } from './random.js';
 export type { Brand } from './brand.js';
+export { HOST_ID_RULE, HOST_ID_HINT, isHostId } from './host-id.js';
 export { silentLogger, stderrLogger, formatLogLine } from './log.js';
 export type { Logger, LogLevel, LogFormat } from './log.js';
 export { MetricsRegistry, Counter, Gauge, Histogram, defaultMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';

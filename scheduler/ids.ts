@@ -1,17 +1,14 @@
 /** Branded ids used by the scheduler; each has one parse function that validates it. */
-import { KhutulunError } from '../common/index.js';
+import { HOST_ID_HINT, KhutulunError, isHostId } from '../common/index.js';
 import type { Brand } from '../common/index.js';
 
 export type HostId = Brand<string, 'HostId'>;
 export type VertexId = Brand<string, 'VertexId'>;
 
-// Host ids end up in map keys, claim keys (`epoch:host`) and namespaces: keep them plain.
-const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-
 export function parseHostId(value: unknown): HostId {
-  if (typeof value !== 'string' || !HOST_ID.test(value)) {
+  if (!isHostId(value)) {
     throw new KhutulunError('KH-SCHED-001', `invalid host id ${JSON.stringify(value)}`, {
-      hint: 'use 1-63 characters: letters, digits, ".", "_" or "-", starting with a letter or digit',
+      hint: HOST_ID_HINT,
       details: { value: String(value) },
     });
   }

@@ -3,6 +3,7 @@
  * separately. Names are generated without coordination so replicas never collide.
  */
 import type { Brand, Random, Clock } from '../common/index.js';
+import { HOST_ID_HINT, isHostId } from '../common/index.js';
 import { storeError } from './errors.js';
 
 export const ENTITY_KINDS = ['plugin', 'class', 'vertex-template', 'edge-template', 'vertex', 'edge'] as const;
@@ -22,7 +23,6 @@ export type HostId = Brand<string, 'HostId'>;
 // Segments are path-safe: no '/', no whitespace or control characters, not '.' or '..'.
 const SEGMENT = /^[A-Za-z0-9_.:@+~-]{1,200}$/;
 const DEPLOYMENT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-const HOST = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 
 export function isEntityKind(value: unknown): value is EntityKind {
   return typeof value === 'string' && (ENTITY_KINDS as readonly string[]).includes(value);
@@ -105,9 +105,9 @@ export function parseDeploymentName(text: string): DeploymentName {
 }
 
 export function parseHostId(text: string): HostId {
-  if (typeof text !== 'string' || !HOST.test(text)) {
+  if (!isHostId(text)) {
     throw storeError('KH-STORE-004', `malformed host id ${JSON.stringify(text)}`, {
-      hint: 'use 1-128 letters, digits, _ . : - starting with a letter or digit',
+      hint: HOST_ID_HINT,
     });
   }
   return text as HostId;
