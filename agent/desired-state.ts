@@ -7,9 +7,10 @@ import { KhutulunError, silentLogger } from '../common/index.js';
 import type { Clock } from '../common/index.js';
 import { openStore } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
-import { buildCatalog } from '../tosca/index.js';
-import { compileFile, instantiateService } from '../tosca/compile/index.js';
-import type { CompiledService } from '../tosca/compile/index.js';
+import { instantiateService } from '../tosca/compile/index.js';
+import type { CompiledService, CompileFileResult } from '../tosca/compile/index.js';
+import { compileTask } from './compile-worker.js';
+import type { CompileTask } from './compile-worker.js';
 
 /** Where a deployment came from: kept in its service vertex, so scale and update can compile it again. */
 export interface DeploymentSource {
@@ -48,6 +49,8 @@ export interface DesiredOptions {
   readonly profileDirs: readonly string[];
   /** A registry for the scratch store (the plugin functions resolve there too). */
   readonly functions: () => FunctionRegistry;
+  /** Compiles the template (default: here; the agent passes its worker thread, compile-pool.ts). */
+  readonly compile?: (task: CompileTask) => Promise<CompileFileResult>;
 }
 
 export interface Desired {
@@ -70,8 +73,8 @@ function withCounts(service: CompiledService, counts: Readonly<Record<string, nu
 
 /** Compiles `source` and instantiates it as `name` in a scratch store (close() it after use). */
 export async function desiredState(name: string, source: DeploymentSource, o: DesiredOptions): Promise<Desired> {
-  const catalog = await buildCatalog(o.profileDirs, source.cwd);
-  const compiled = await compileFile(source.file, { catalog, cwd: source.cwd, inputs: source.inputs });
+  const task = { file: source.file, cwd: source.cwd, profileDirs: o.profileDirs, inputs: source.inputs };
+  const compiled = await (o.compile ?? compileTask)(task);
   if (!compiled.ok || !compiled.service) {
     throw new KhutulunError(compiled.ioError ? 'KH-AGENT-SOURCE' : 'KH-AGENT-INVALID', `${source.file} is not a deployable service template: ${compiled.problems.length} problem(s)`, {
       hint: compiled.problems.slice(0, 5).map((p) => `${p.file}:${p.line}:${p.column}: ${p.code}: ${p.message}`).join('\n') || 'run `khutulun validate FILE`',
@@ -82,7 +85,8 @@ export async function desiredState(name: string, source: DeploymentSource, o: De
   const store: Store = await openStore({ hostId: o.hostId, clock: o.clock, logger: silentLogger, functions: o.functions() });
   try {
     const scratch = await store.createDeployment(name);
-    const inst = await instantiateService(scratch, service);
+    // The deployment limit is checked before any vertex is made (instantiate counts first).
+    const inst = await instantiateService(scratch, service, undefined, { maxTotalInstances: MAX_COUNT });
     if (inst.problems.length > 0) {
       throw new KhutulunError('KH-AGENT-INSTANTIATE', `${name}: ${inst.problems.map((p) => p.message).join('; ')}`, {
         hint: 'fix the template (requirements, counts, inputs) and deploy again',

@@ -21,7 +21,7 @@ export interface HttpLimits {
   headersTimeoutMs: number;
   /** Time a client gets to send a whole request (ms). Default 60 000. */
   requestTimeoutMs: number;
-  /** Idle time before a socket without a request in flight is closed (ms). Default 30 000. */
+  /** Idle time before a keep-alive socket without a request in flight is closed (ms). Default 30 000. */
   idleTimeoutMs: number;
 }
 
@@ -72,7 +72,11 @@ export function applyHttpLimits(server: Server, limits: HttpLimits, logger: Logg
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.idleTimeoutMs;
-  server.timeout = limits.idleTimeoutMs;
+  // No socket inactivity timeout: it would also cut a request the agent is still working on
+  // (undeploy waits up to 50 s, `run` for its --timeout, a large compile takes seconds) with no
+  // answer at all. Slow senders are cut by the headers and request timeouts above; idle
+  // keep-alive sockets by keepAliveTimeout.
+  server.timeout = 0;
   const perClient = new Map<string, number>();
   let total = 0;
   let refusedLogged = 0;

@@ -32,6 +32,7 @@ import { applyPlan, stampGeneration } from './update-apply.js';
 import { readStatus } from './deployment-status.js';
 import { runOnTargets, runTargets } from './run-operation.js';
 import { runWorkflow } from './workflow-run.js';
+import { CompilePool } from './compile-pool.js';
 import type { RunReport, RunSpec } from './deployment-engine.js';
 
 export interface StoreEngineOptions {
@@ -72,6 +73,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   readonly #locks = new KeyedMutex();
   readonly #unsubscribe: () => void;
   #runCounter = 0;
+  /** Templates compile in a worker thread: the event loop keeps answering meanwhile. */
+  readonly #compiler = new CompilePool();
 
   constructor(options: StoreEngineOptions) {
     this.#o = options;
@@ -227,6 +230,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
 
   close(): void {
     this.#unsubscribe();
+    void this.#compiler.close();
   }
 
   async #create(name: string, source: DeploymentSource): Promise<DeployResult> {
@@ -320,7 +324,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   }
 
   #desiredOptions(): Parameters<typeof desiredState>[2] {
-    return { hostId: this.#o.hostId, clock: this.#o.clock, profileDirs: this.#o.profileDirs ?? [], functions: this.#o.functions };
+    return { hostId: this.#o.hostId, clock: this.#o.clock, profileDirs: this.#o.profileDirs ?? [], functions: this.#o.functions, compile: (task) => this.#compiler.compile(task) };
   }
 
   /** List this deployment in the agent's index, with the hosts that have a role. */

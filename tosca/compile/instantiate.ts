@@ -81,7 +81,6 @@ export async function instantiateService(
   }
   const graph = attachToscaFunctions(d);
   const problems: InstantiateProblem[] = [];
-  await writeTemplates(d, s);
 
   // Inputs and outputs live on the service vertex.
   const service = formatEntityId(d.require('vertex', d.serviceVertex).id);
@@ -106,9 +105,9 @@ export async function instantiateService(
     ...s.workflows.map((w) => d.putProperty(sid, `workflow:${w.name}`, { value: encodeWorkflow(w) })),
   ]);
 
-  // Node representations.
-  const byTemplate = new Map<string, { node: CompiledNode; paths: string[] }>();
-  const creates: Promise<Vertex>[] = [];
+  // Node representations: every count is known and checked against the limits before the first
+  // vertex is made (a service of 23,000 one-instance nodes is refused, not half built).
+  const counted: { node: CompiledNode; count: number }[] = [];
   let total = 0;
   for (const n of s.nodes) {
     if (n.directives.includes('select') || n.directives.includes('substitute')) {
@@ -136,8 +135,14 @@ export async function instantiateService(
     total += count;
     if (total > limits.maxTotalInstances) {
       problems.push({ code: 'KH-TOSCA-LIMIT', node: n.name, message: `the service asks for more than ${limits.maxTotalInstances} node instances; ${limitHint('maxTotalInstances')}` });
-      break;
+      return { nodes: [], relationships: [], problems };
     }
+    counted.push({ node: n, count });
+  }
+  await writeTemplates(d, s);
+  const byTemplate = new Map<string, { node: CompiledNode; paths: string[] }>();
+  const creates: Promise<Vertex>[] = [];
+  for (const { node: n, count } of counted) {
     const paths: string[] = [];
     for (let i = 0; i < count; i++) {
       const path = `nodes/${nodeName(n.name, i, count)}`;
