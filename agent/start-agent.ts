@@ -12,6 +12,7 @@ import { lockStateDir } from './state-lock.js';
 import { Repo } from '@automerge/automerge-repo';
 import type { DocHandle, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
+import { VerifiedStorage } from './verified-storage.js';
 import { WebSocketServer } from 'ws';
 import { KhutulunError } from '../common/index.js';
 import { openSharedClusterDoc, sharedClusterDocumentId } from '../store/index.js';
@@ -79,7 +80,10 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
   const identity = loadOrCreateIdentity(o.stateDir, o.name, o.random);
   const clusterId = clusterDocumentId(o.cluster);
   const share = makeShareConfig(clusterId, [sharedClusterDocumentId(o.cluster)]);
-  const storage = o.stateDir !== undefined ? new ClosableStorage(new NodeFSStorageAdapter(join(o.stateDir, 'repo'))) : undefined;
+  const storage =
+    o.stateDir !== undefined
+      ? new ClosableStorage(new VerifiedStorage(new NodeFSStorageAdapter(join(o.stateDir, 'repo')), { quarantineDir: join(o.stateDir, 'quarantine'), logger: o.logger }))
+      : undefined;
   const repo = new Repo({
     peerId: identity.id as PeerId,
     ...(storage ? { storage } : {}),
