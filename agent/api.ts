@@ -7,6 +7,7 @@ import { KhutulunError } from '../common/index.js';
 import type { Logger, MetricsRegistry } from '../common/index.js';
 import type { AuthPolicy, Permission } from './auth.js';
 import { authorize, presentedToken } from './auth.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { DeploymentEngine, DeploymentStatus } from './deployment-engine.js';
 import { AgentErrors } from './errors.js';
 import type { EventHub } from './event-hub.js';
@@ -21,6 +22,8 @@ import type { WorkloadRouteContext } from './workload-routes.js';
 
 export interface ApiContext {
   auth: AuthPolicy;
+  /** Failed authentications per client address (start-agent makes one; absent: no throttle). */
+  throttle?: AuthThrottle;
   /** Host/Origin checks against DNS rebinding and cross-site requests. */
   guard: GuardPolicy;
   /** Largest request body (bytes). */
@@ -155,6 +158,19 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
       }
       // Unknown paths need a valid credential too (no probing without one); the permission is the route's.
       const decision = authorize(ctx.auth, presentedToken(req), matched?.route.needs ?? 'read');
+      if (!decision.ok && decision.reason !== 'forbidden' && ctx.throttle) {
+        // Only failures are throttled: a valid client at the same address is never locked out.
+        const from = req.socket.remoteAddress ?? '?';
+        const wait = ctx.throttle.blocked(from);
+        if (wait !== undefined) {
+          res.setHeader('retry-after', String(wait));
+          throw new KhutulunError(AgentErrors.tooManyFailures, `too many failed authentications from ${from}; try again in ${wait} s`, {
+            hint: 'check the token the client sends (--token-file FILE or KHUTULUN_TOKEN)',
+            retryable: true,
+          });
+        }
+        ctx.throttle.failed(from);
+      }
       if (!decision.ok) {
         ctx.logger.log('warn', 'refused API request', { from: req.socket.remoteAddress, reason: decision.reason, path, credential: decision.credential?.name });
         if (decision.reason === 'forbidden') {

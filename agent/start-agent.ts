@@ -13,6 +13,7 @@ import { Repo } from '@automerge/automerge-repo';
 import type { DocHandle, PeerId } from '@automerge/automerge-repo';
 import { NodeFSStorageAdapter } from '@automerge/automerge-repo-storage-nodefs';
 import { VerifiedStorage } from './verified-storage.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { WebSocketServer } from 'ws';
 import { KhutulunError } from '../common/index.js';
 import { openSharedClusterDoc, sharedClusterDocumentId } from '../store/index.js';
@@ -125,9 +126,11 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
       });
   const peers = new PeerManager({ repo, token: o.token, tls: o.tls, reconnectMs: o.reconnectMs, logger: o.logger, syncPath: SYNC_PATH });
 
+  const throttle = new AuthThrottle({ clock: o.clock });
   const server = createAgentServer(
     createApiHandler({
       auth,
+      throttle,
       guard,
       maxBodyBytes: o.limits.maxBodyBytes,
       engine,
@@ -149,6 +152,16 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
     // Sync always needs a peer identity: a credential whose role grants `sync` (peer or admin).
     const refused = checkRequestGuard(guard, req.headers);
     const decision = authorize(auth, presentedToken(req, true), 'sync');
+    if (!decision.ok && decision.reason !== 'forbidden') {
+      // Failures only: a peer with a valid credential at the same address is never locked out.
+      const from = req.socket.remoteAddress ?? '?';
+      const wait = throttle.blocked(from);
+      if (wait !== undefined) {
+        socket.end(`HTTP/1.1 429 Too Many Requests\r\nretry-after: ${wait}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+        return;
+      }
+      throttle.failed(from);
+    }
     if (path !== SYNC_PATH || refused !== undefined || !decision.ok) {
       const status = path !== SYNC_PATH ? '404 Not Found' : refused !== undefined || (!decision.ok && decision.reason === 'forbidden') ? '403 Forbidden' : '401 Unauthorized';
       const reason = path !== SYNC_PATH ? 'path' : (refused ?? (decision.ok ? '' : decision.reason));
