@@ -93,6 +93,15 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./run.js')).runCommand,
   },
   {
+    name: 'doctor',
+    summary: 'check a state folder: permissions, records, document chunks, workloads; say how to fix what is wrong',
+    usage: 'khutulun doctor [--state DIR] [-o json]',
+    examples: ['khutulun doctor', 'khutulun doctor --state /var/lib/khutulun -o json'],
+    flags: ['state', 'output'],
+    outputs: ['table', 'json'],
+    load: async () => (await import('./doctor.js')).doctorCommand,
+  },
+  {
     name: 'status',
     summary: 'show one deployment (nodes, hosts, states, outputs) or list them all',
     usage: 'khutulun [--agent URL] status [NAME] [-o json] [--state DIR]',
