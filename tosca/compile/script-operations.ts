@@ -108,11 +108,11 @@ function inputExpression(n: PNode, ctx: CompileContext): Expression {
   return out ? stringMap({ [OPERATION_OUTPUT_MARK]: out }) : ctx.expr(n);
 }
 
-/** `outputs: { name: { mapping: [SELF, attribute] } }` -> name -> attribute (SELF only). */
+/** `outputs: { name: { mapping: [SELF, attribute] } }` or `{ name: [SELF, attribute] }` -> name -> attribute (SELF only). */
 function outputMappings(outputs: ReadonlyMap<string, PropertyDef>): { map: Record<string, string>; other?: PropertyDef } {
   const map: Record<string, string> = {};
   for (const [name, d] of outputs) {
-    const m = d.mapping;
+    const m = d.mapping ?? (d.value?.kind === 'list' ? d.value : undefined);
     if (!m) continue;
     const items = m.kind === 'list' ? m.items.map((i) => (i.kind === 'scalar' ? i.value : undefined)) : [];
     if (items.length === 2 && items[0] === 'SELF' && typeof items[1] === 'string') map[name] = items[1];
