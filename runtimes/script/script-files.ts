@@ -8,6 +8,8 @@ import type { ScriptSpec } from '../workload.js';
 import { ScriptErrorCodes, scriptError } from './errors.js';
 
 export const INTERPRETERS: readonly ScriptSpec['interpreter'][] = ['sh', 'bash', 'python3', 'ansible-playbook'];
+/** Printed on stderr by the in-workload watchdog when it killed the script at its timeout. */
+export const TIMEOUT_MARK = 'khutulun: the script ran past its timeout and was killed';
 /** Marks where a script's stdout ends and its outputs file begins, when it ran inside a workload. */
 export const OUTPUTS_MARK = '--khutulun-outputs-7f3a--';
 const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -97,7 +99,17 @@ export function insideProgram(spec: ScriptSpec, files: ReadonlyArray<{ path: str
   if (slash > 0) lines.push(`cd ${quote(spec.primary.slice(0, slash))}`);
   for (const [k, v] of Object.entries(spec.env)) lines.push(`export ${k}=${quote(v)}`);
   lines.push('export KHUTULUN_OUTPUTS="$d/.khutulun-outputs"', ': > "$KHUTULUN_OUTPUTS"', `export KHUTULUN_OPERATION=${quote(spec.operation)}`, 'set +e');
-  lines.push(`${spec.interpreter} ${quote(spec.primary.slice(slash + 1))} </dev/null`, 'rc=$?');
+  // The timeout is enforced in the workload too (engines cannot kill an exec'd command): a
+  // watchdog with its own quiet fds (so it never holds the exec's output open) kills the script.
+  const secs = Math.max(1, Math.ceil(spec.timeoutMs / 1000));
+  // setsid (where the workload has it) gives the script a process group of its own, so the watchdog
+  // kills what it started too (whose open pipes would otherwise hold the exec open).
+  lines.push('if command -v setsid >/dev/null 2>&1; then grp=setsid; else grp=; fi');
+  lines.push(`$grp ${spec.interpreter} ${quote(spec.primary.slice(slash + 1))} </dev/null &`, 'pid=$!');
+  const kill = (sig: string): string => `{ kill -${sig} -$pid || kill -${sig} $pid; }`;
+  lines.push(`( sleep ${secs} && touch "$d/.timedout" && ${kill('TERM')} && sleep 3 && ${kill('KILL')} ) </dev/null >/dev/null 2>&1 &`, 'dog=$!');
+  lines.push('wait $pid', 'rc=$?', 'kill $dog 2>/dev/null');
+  lines.push(`if [ -f "$d/.timedout" ]; then echo ${quote(TIMEOUT_MARK)} >&2; rc=124; fi`);
   lines.push(`printf '\\n%s\\n' ${quote(OUTPUTS_MARK)}`, 'cat "$KHUTULUN_OUTPUTS"', 'cd /', 'rm -rf "$d"', 'exit $rc');
   return lines.join('\n');
 }

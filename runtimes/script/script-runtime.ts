@@ -16,12 +16,14 @@ import type { ExecSession, LogChunk, LogReadOptions, RuntimeAdapter } from '../r
 import type { ObservedWorkload, ScriptSpec, WorkloadId } from '../workload.js';
 import { WorkloadIoErrors, collectExec, noWorkload, unsupported } from '../workload-io.js';
 import { ScriptErrorCodes, scriptError } from './errors.js';
-import { checkScriptSpec, insideProgram, parseOutputs, splitInsideStdout, textTail, verifiedFiles } from './script-files.js';
+import { TIMEOUT_MARK, checkScriptSpec, insideProgram, parseOutputs, splitInsideStdout, textTail, verifiedFiles } from './script-files.js';
 
 export const SCRIPT_RUNTIME = 'script';
 /** Environment a host-side script inherits from the agent (nothing else: no tokens, no secrets). */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'USER', 'LOGNAME', 'SHELL'];
 const KILL_GRACE_MS = 3000;
+/** How long past its timeout this host still waits for a script inside a workload to end. */
+const GIVE_UP_AFTER_MS = 10_000;
 const TAIL_KEEP = 16 * 1024;
 
 export interface ScriptRunResult {
@@ -207,15 +209,22 @@ export class ScriptRuntime implements RuntimeAdapter {
     if (!adapter.exec) {
       throw scriptError(ScriptErrorCodes.noExec, `${spec.operation} of ${id} should run inside ${workload}, but the ${adapter.name} runtime cannot run commands in its workloads`, 'run the node on the host (no HostedOn a workload of that runtime) or use a runtime with exec (process, podman, docker, nspawn)', { workload: id, runtime: adapter.name });
     }
-    const session = await adapter.exec(workload, ['sh', '-c', insideProgram(spec, files)], { timeoutMs: spec.timeoutMs });
-    const started = this.#clock.now();
-    const out = await collectExec(session);
+    // The program kills the script at its timeout inside the workload; this host stops waiting a
+    // little later in any case (an exec whose workload hangs must not hold the operation forever).
+    const giveUp = new AbortController();
+    const timer = this.#clock.setTimeout(() => giveUp.abort(), spec.timeoutMs + GIVE_UP_AFTER_MS);
+    let out: { exitCode: number; stdout: string; stderr: string };
+    try {
+      const session = await adapter.exec(workload, ['sh', '-c', insideProgram(spec, files)], { signal: giveUp.signal });
+      out = await collectExec(session);
+    } finally {
+      timer.cancel();
+    }
     const { stdout, outputsText } = splitInsideStdout(out.stdout);
     const dir = this.#dir(id);
     await appendFile(join(dir, 'stdout.log'), stdout);
     await appendFile(join(dir, 'stderr.log'), out.stderr);
-    // The exec is killed at the timeout: a failure that took that long is the timeout.
-    const timedOut = out.exitCode !== 0 && this.#clock.now() - started >= spec.timeoutMs;
+    const timedOut = giveUp.signal.aborted || (out.exitCode === 124 && out.stderr.includes(TIMEOUT_MARK));
     return { exitCode: out.exitCode, timedOut, stderr: textTail(out.stderr, TAIL_KEEP), outputsText };
   }
 

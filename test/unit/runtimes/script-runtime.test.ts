@@ -129,6 +129,10 @@ describe('script runtime', () => {
       code: 'KH-SCRIPT-FAILED',
       message: expect.stringContaining('inner-failure'),
     });
+    // The timeout holds inside too (engines cannot kill an exec'd command: the program does).
+    const t0 = Date.now();
+    await expect(rt.run('d/nodes/app', spec([file('slow.sh', 'sleep 30\n')], { timeoutMs: 1000 }), { inside: { adapter: proc, workload: 'd/nodes/host' } })).rejects.toMatchObject({ code: 'KH-SCRIPT-TIMEOUT' });
+    expect(Date.now() - t0).toBeLessThan(8000);
   });
 
   it('parses name=value outputs and reports other lines (property)', () => {
