@@ -62,7 +62,9 @@ service_template:
         Standard:
           operations:
             configure:
-              implementation: ${script}
+              implementation:
+                primary: ${script}
+                dependencies: [ scripts/common.sh ]
               inputs:
                 greeting: hello from the template
               outputs:
@@ -96,7 +98,10 @@ describe.skipIf(!enabled)('script operations inside a container (podman, khutulu
     const state = tmp();
     const run = startCli(['up', path.join(dir, 'service.yaml'), '--name', 'sys-scripts', '--state', state, '-o', 'json'], { KH_PODMAN_SOCKET: podmanSocket });
     runs.push(run);
-    await waitFor('the outputs line', () => (run.stdout.includes('\n') ? true : undefined), 180_000, run);
+    let exited = false;
+    void run.exited.then(() => (exited = true));
+    await waitFor('the outputs line', () => (run.stdout.includes('\n') || exited ? true : undefined), 180_000, run);
+    expect(exited, run.stderr).toBe(false);
     expect(JSON.parse(run.stdout.split('\n')[0]!)).toEqual({ outputs: { site: 'inside-container' } });
     const hostId = (JSON.parse(readFileSync(path.join(state, 'host.json'), 'utf8')) as { id: string }).id;
     const adapter = createPodmanAdapter({ hostId });
