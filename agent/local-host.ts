@@ -15,7 +15,7 @@ import { HostEngine, FloriaActorStore } from '../actors/index.js';
 import { PluginHost, builtinPlugins } from '../plugins/index.js';
 import type { PluginHostLike } from '../plugins/index.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
-import { FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NspawnRuntimeAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
+import { FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NspawnRuntimeAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter, ScriptRuntime, SCRIPT_RUNTIME } from '../runtimes/index.js';
 import type { PortSpec, WorkloadSpec } from '../runtimes/workload.js';
 import { PortBindingRuntime } from './port-binding.js';
 import { promptSync } from './prompt-sync.js';
@@ -95,6 +95,8 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
   const runtimes: RuntimeAdapter[] = [
     bind(new ProcessRuntimeAdapter({ stateDir: join(o.stateDir, 'process'), clock, logger: o.logger })),
     new NoopRuntime({ journal: join(o.stateDir, 'noop.jsonl'), fsync: false, clock }),
+    // One-shot runs of script operations (after process: `logs` asks the runtimes in this order).
+    new ScriptRuntime({ stateDir: join(o.stateDir, 'script'), clock }),
   ];
   // System containers where systemd-nspawn is installed (runtime:nspawn); none elsewhere.
   const nspawn = new NspawnRuntimeAdapter({ stateDir: join(o.stateDir, 'nspawn'), clock, logger: o.logger });
@@ -133,6 +135,11 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
     );
   }
   return runtimes;
+}
+
+/** Every host runs script operations: given runtimes get the script runtime unless they bring one. */
+function withScriptRuntime(runtimes: RuntimeAdapter[], stateDir: string): RuntimeAdapter[] {
+  return runtimes.some((r) => r.name === SCRIPT_RUNTIME) ? runtimes : [...runtimes, new ScriptRuntime({ stateDir: join(stateDir, 'script') })];
 }
 
 /** Writes a workload's bound endpoint into its vertex (`capability:endpoint:*` attributes). */
@@ -189,7 +196,7 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
     const sources = new Map<string, string>();
     const sourceDir = (workload: string): string | undefined => sources.get(workload.slice(0, Math.max(0, workload.indexOf('/'))));
     const runtimes = options.runtimes
-      ? [...options.runtimes]
+      ? withScriptRuntime([...options.runtimes], scratch)
       : await defaultRuntimes({
           stateDir: scratch,
           hostId: options.hostId,

@@ -149,7 +149,39 @@ export interface VirtualMachineSpec {
   stopTimeoutMs?: number;
 }
 
-export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | { kind: string; [key: string]: unknown };
+/** A file a script operation needs (its primary and its dependencies), carried in the desired state. */
+export interface ScriptFile {
+  /** Path relative to the script's work folder (as written in the template, e.g. `scripts/install.sh`). */
+  path: string;
+  /** The content, base64. */
+  content: string;
+  /** `sha256:<hex>` of the content: checked before the script runs. */
+  sha256: string;
+}
+
+/**
+ * A one-shot script run for a TOSCA operation implemented by a script artifact (runtimes/script):
+ * on the host, or inside the workload `inside` names when the node lives in one.
+ */
+export interface ScriptSpec {
+  kind: 'script';
+  /** The operation (event) it implements, e.g. `Standard.create`. */
+  operation: string;
+  /** The program that runs `primary`: sh, bash, python3 or ansible-playbook. */
+  interpreter: 'sh' | 'bash' | 'python3' | 'ansible-playbook';
+  /** Path (one of `files`) of the script to run. */
+  primary: string;
+  files: ScriptFile[];
+  /** Operation inputs as environment variables. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Output name -> attribute of the node it is written to (the operation's `outputs` mapping). */
+  outputs?: Record<string, string>;
+  /** Run inside this workload (container, system container) instead of on the host. */
+  inside?: { runtime: string; workload: WorkloadId };
+}
+
+export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | ScriptSpec | { kind: string; [key: string]: unknown };
 
 export type WorkloadState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'unknown';
 
@@ -173,7 +205,8 @@ export interface ObservedWorkload {
 
 /** What a plugin asks a runtime to do. */
 export interface RuntimeIntent {
-  action: 'ensure' | 'remove' | 'observe';
+  /** `exec`: a one-shot script run (spec: ScriptSpec) by the `script` runtime. */
+  action: 'ensure' | 'remove' | 'observe' | 'exec';
   /** Adapter name: `process`, `podman`, `docker`, `noop`, … */
   runtime: string;
   workload: WorkloadId;

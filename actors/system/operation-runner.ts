@@ -14,6 +14,7 @@ import type { DeploymentGraph, OperationStep } from './deployment-graph.js';
 import type { PluginBatcher } from './plugin-batcher.js';
 import type { RemoteSteps } from './remote-steps.js';
 import type { RuntimeRegistry } from './runtime-registry.js';
+import { runScriptIntent } from './script-step.js';
 
 export interface OperationRunnerDeps {
   plugins: PluginBatcher;
@@ -100,8 +101,10 @@ async function applyEffect(deps: OperationRunnerDeps, graph: DeploymentGraph, st
         case 'observe':
           observed = await adapter.observe(intent.workload);
           return observed?.state ?? 'stopped';
+        case 'exec':
+          return runScriptIntent(deps, graph, step, intent);
         default:
-          throw failure(ActorErrorCode.badIntent, `${step.handler}: unknown intent action ${JSON.stringify(intent.action)}`, false, 'use ensure, remove or observe');
+          throw failure(ActorErrorCode.badIntent, `${step.handler}: unknown intent action ${JSON.stringify(intent.action)}`, false, 'use ensure, remove, observe or exec');
       }
     }
     case 'emit':

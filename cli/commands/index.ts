@@ -186,15 +186,17 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'plugin',
-    summary: 'build a TypeScript plugin into Wasm, call or describe a plugin',
+    summary: 'scaffold, build and test a TypeScript plugin; call or describe a plugin',
     usage:
+      'khutulun plugin new NAME [--dir DIR]\n' +
       'khutulun plugin build SRC.ts -o OUT.wasm\n' +
+      'khutulun plugin test CASES.json [--plugin PLUGIN.wasm|SRC.ts] [--timeout MS]\n' +
       'khutulun plugin call PLUGIN.wasm FN [--snapshot FILE.json] [--event NAME] [--payload JSON] [--grant NAME]... [--timeout MS]\n' +
       'khutulun plugin describe PLUGIN.wasm\n' +
       'khutulun plugin builtins',
-    examples: ['khutulun plugin build my-plugin.ts -o my-plugin.wasm', 'khutulun plugin call my-plugin.wasm create --snapshot vertex.json'],
-    flags: ['out', 'snapshot', 'event', 'payload', 'grant', 'timeout'],
-    subcommands: ['build', 'call', 'describe', 'builtins'],
+    examples: ['khutulun plugin new acme.greeter', 'khutulun plugin build my-plugin.ts -o my-plugin.wasm', 'khutulun plugin test test/cases.json', 'khutulun plugin call my-plugin.wasm create --snapshot vertex.json'],
+    flags: ['out', 'snapshot', 'event', 'payload', 'grant', 'timeout', 'dir', 'plugin'],
+    subcommands: ['new', 'build', 'test', 'call', 'describe', 'builtins'],
     load: async () => (await import('./plugin.js')).pluginCommand,
   },
   {

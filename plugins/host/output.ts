@@ -8,7 +8,7 @@ import { PluginErrorCode, pluginErrorData } from './errors.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
-const ACTIONS = new Set(['ensure', 'remove', 'observe']);
+const ACTIONS = new Set(['ensure', 'remove', 'observe', 'exec']);
 
 /** Returns why an effect is malformed, or undefined when it is well-formed. */
 export function effectProblem(effect: unknown): string | undefined {
@@ -22,7 +22,7 @@ export function effectProblem(effect: unknown): string | undefined {
     case 'intent': {
       const intent = effect.intent;
       if (!isObject(intent)) return 'intent needs an intent object';
-      if (!ACTIONS.has(intent.action as string)) return 'intent.action must be ensure, remove or observe';
+      if (!ACTIONS.has(intent.action as string)) return 'intent.action must be ensure, remove, observe or exec';
       if (typeof intent.runtime !== 'string' || intent.runtime === '') return 'intent.runtime must name a runtime';
       if (typeof intent.workload !== 'string' || intent.workload === '') return 'intent.workload must be a workload id';
       if (intent.spec !== undefined && (!isObject(intent.spec) || typeof intent.spec.kind !== 'string'))

@@ -2,7 +2,9 @@
 import type { Expression } from '../../store/index.js';
 import type { Problem } from '../problems/index.js';
 import { validateFile, type ValidateOptions } from '../processor.js';
+import { ProblemSink } from '../problems/index.js';
 import { compileService } from './compile.js';
+import { attachScripts } from './script-contents.js';
 import type { CompiledService } from './compiled.js';
 
 export interface CompileFileResult {
@@ -21,5 +23,9 @@ export async function compileFile(
   const v = await validateFile(file, options);
   if (!v.valid || !v.model) return { file, ok: false, problems: v.problems, ioError: v.ioError };
   const c = compileService(v.model, { ...(options.inputs && { inputs: options.inputs }), ...(options.limits && { limits: options.limits }) });
-  return { file, ok: c.problems.length === 0, problems: c.problems, service: c.service, ioError: false };
+  // Script operations carry their files: read them now (the compiler itself does no I/O).
+  const sink = new ProblemSink();
+  const service = await attachScripts(c.service, v.model.files, sink);
+  const problems = [...c.problems, ...sink.list()];
+  return { file, ok: problems.length === 0, problems, service, ioError: false };
 }

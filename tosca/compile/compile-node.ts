@@ -3,6 +3,7 @@ import type { Expression } from '../../store/index.js';
 import type { ArtifactDef, CapabilityDef, InterfaceDef, NodeTemplateDef, PropertyDef, RequirementAssignment, RequirementDef, TypeDef } from '../model/index.js';
 import { mergeProperty } from '../semantics/index.js';
 import type { CompileContext } from './context.js';
+import { scriptOperations } from './script-operations.js';
 import type { CompiledArtifact, CompiledCapability, CompiledNode, CompiledRequirement } from './compiled.js';
 
 function mergeDefs(base: ReadonlyMap<string, PropertyDef>, refine: ReadonlyMap<string, PropertyDef>): Map<string, PropertyDef> {
@@ -73,6 +74,7 @@ export function compileNode(t: NodeTemplateDef, ctx: CompileContext): CompiledNo
   const requirements = compileRequirements(t, nodeType, chain, ctx);
   const layers: ReadonlyMap<string, InterfaceDef>[] = rootFirst.map((c) => c.interfaces);
   layers.push(t.interfaces);
+  const scripts = scriptOperations(layers, artifacts, ctx);
 
   return {
     name: t.name,
@@ -83,9 +85,10 @@ export function compileNode(t: NodeTemplateDef, ctx: CompileContext): CompiledNo
     properties,
     capabilities,
     requirements,
-    handlers: ctx.handlers(layers, artifactFiles),
+    handlers: { ...ctx.handlers(layers, artifactFiles), ...scripts.handlers },
     artifacts: [...artifacts.values()].map(artifactOf),
     metadata: { ...(t.metadata ?? {}), ...(t.description !== undefined && { description: t.description }) },
+    ...(scripts.scripts.length > 0 && { scripts: scripts.scripts }),
   };
 }
 
@@ -159,6 +162,7 @@ function compileRequirement(
     const props = allocation.entries.find((e) => e.key.kind === 'scalar' && e.key.value === 'properties')?.value ?? allocation;
     if (props.kind === 'map') for (const e of props.entries) if (e.key.kind === 'scalar') allocationMap[String(e.key.value)] = ctx.expr(e.value);
   }
+  const scripts = scriptOperations(layers, new Map(), ctx);
   const filter = a?.nodeFilter ?? def?.nodeFilter;
   const lower = def?.countRange?.[0] ?? 1;
   return {
@@ -171,7 +175,8 @@ function compileRequirement(
     ...(relType && { relationshipType: relType.name }),
     relationshipClasses: relType ? ctx.classesOf(relType) : [],
     properties: relProps,
-    handlers: ctx.handlers(layers, new Map()),
+    handlers: { ...ctx.handlers(layers, new Map()), ...scripts.handlers },
+    ...(scripts.scripts.length > 0 && { scripts: scripts.scripts }),
     ...(filter && { nodeFilter: ctx.expr(filter) }),
     ...(Object.keys(allocationMap).length > 0 && { allocation: allocationMap }),
     ...(capType && ctx.hierarchy.chain(capType).some((t) => t.name === PLACEMENT_CAPABILITY) && { placement: true }),

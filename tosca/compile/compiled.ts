@@ -4,6 +4,7 @@
  * instantiate.ts turns it into vertexes and edges. `khutulun compile` prints it.
  */
 import type { Expression } from '../../store/index.js';
+import type { Position } from '../problems/index.js';
 
 export interface CompiledProperty {
   readonly name: string;
@@ -32,6 +33,31 @@ export interface CompiledArtifact {
   readonly deployPath?: string;
 }
 
+/** A file a script operation needs, where the template names it (resolved by script-contents.ts). */
+export interface CompiledScriptFile {
+  readonly file: string;
+  readonly pos: Position;
+}
+
+/**
+ * An operation implemented by a script artifact (not a plugin function). compileFile reads its
+ * files and turns the node's scripts into the `khutulun:scripts` property the khutulun.script
+ * plugin runs (then drops this field).
+ */
+export interface CompiledScript {
+  /** The event (`Standard.create`, `Configure.add_target`). */
+  readonly event: string;
+  readonly interpreter: 'sh' | 'bash' | 'python3' | 'ansible-playbook';
+  readonly primary: CompiledScriptFile;
+  readonly dependencies: readonly CompiledScriptFile[];
+  readonly timeoutMs: number;
+  readonly inputs: readonly (readonly [string, Expression])[];
+  /** Output name -> attribute of SELF it is written to. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Set when the operation cannot run here: reported as a problem by compileFile. */
+  readonly problem?: { readonly pos: Position; readonly code: string; readonly message: string };
+}
+
 export interface CompiledRequirement {
   readonly name: string;
   /** Occurrence slots this entry creates (an assignment's `count`, default 1). */
@@ -58,6 +84,8 @@ export interface CompiledRequirement {
    * a node of the template; its node_filter constrains the owning host.
    */
   readonly placement?: boolean;
+  /** Relationship operations implemented by scripts (see CompiledScript). */
+  readonly scripts?: readonly CompiledScript[];
 }
 
 export interface CompiledCapability {
@@ -83,6 +111,8 @@ export interface CompiledNode {
   readonly handlers: Readonly<Record<string, readonly CompiledHandler[]>>;
   readonly artifacts: readonly CompiledArtifact[];
   readonly metadata: Readonly<Record<string, string>>;
+  /** Operations implemented by scripts (see CompiledScript). */
+  readonly scripts?: readonly CompiledScript[];
 }
 
 /** A policy trigger: run `actions` on the policy's targets when `event` reaches one of them. */

@@ -2,6 +2,7 @@
 import type { FunctionRegistry } from '../../store/index.js';
 import { toscaBuiltins } from './builtins.js';
 import { graphFunctions } from './graph-functions.js';
+import { operationOutputFunction } from './operation-output.js';
 import type { GraphSource } from './graph-functions.js';
 
 /** Every built-in function name of TOSCA 2.0 §10.2 (without the `$`). */
@@ -15,6 +16,7 @@ export const TOSCA_FUNCTION_NAMES: readonly string[] = [
 export function registerToscaFunctions(registry: FunctionRegistry, graph?: GraphSource): FunctionRegistry {
   for (const [name, impl] of Object.entries(toscaBuiltins)) registry.register(name, impl);
   if (graph) for (const [name, impl] of Object.entries(graphFunctions(graph))) registry.register(name, impl);
+  if (graph) registry.register('tosca:get_operation_output', operationOutputFunction(graph));
   return registry;
 }
 

@@ -196,7 +196,11 @@ export function readImplementation(g: GrammarContext, n: PNode | undefined): Imp
         if (a) deps.push(a);
       }
   }
-  return { pos: m.pos, ...(primary && { primary }), dependencies: deps };
+  // 1.x `timeout` (seconds): how long the script may run.
+  const t = get(m, 'timeout');
+  const timeout = t?.kind === 'scalar' && typeof t.value === 'number' ? t.value : undefined;
+  if (t !== undefined && timeout === undefined) g.report(t.pos, Codes.Shape, `timeout must be a number of seconds, not ${describe(t)}`);
+  return { pos: m.pos, ...(primary && { primary }), dependencies: deps, ...(timeout !== undefined && { timeout }) };
 }
 
 /**

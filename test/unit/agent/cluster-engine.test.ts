@@ -210,7 +210,7 @@ describe('cluster deployments through the store, the scheduler and every host’
 
   it('publishes what each host can run, and places a Container only where its runtime is', async () => {
     const [alpha] = agents as [Agent, Agent, Agent];
-    await eventually(async () => (alpha.hosts().every((h) => h.capabilities?.join() === 'runtime:noop') ? true : undefined), 10_000, 'capabilities published');
+    await eventually(async () => (alpha.hosts().every((h) => h.capabilities?.join() === 'runtime:noop,runtime:script') ? true : undefined), 10_000, 'capabilities published');
     const container = `
 tosca_definitions_version: tosca_2_0
 imports:

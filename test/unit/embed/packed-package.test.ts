@@ -4,9 +4,13 @@
  * examples/embed-service/server.mjs run there — which proves the exports, the files list and that
  * plugins load under a CommonJS app. Dependencies are linked from this checkout's node_modules
  * (no registry). The build runs first through `prepare`, which skips when the sources are unchanged.
+ * Then the plugin walk of docs/plugins.md with that installed CLI, in a folder that has no
+ * khutulun of its own: `plugin new`, `plugin build` (the SDK from the installed package; progress,
+ * size and hash), `plugin test` passing, and failing once an expectation is wrong.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,4 +66,38 @@ describe('the packed package, installed outside the project', () => {
     expect(line.nodes).toContain('web=started');
     expect(line.transitions).toBeGreaterThan(0);
   }, 400_000);
+
+  it('walks from plugin new to plugin test with the installed CLI, in a folder of its own', () => {
+    const cli = path.join(outside, 'app', 'node_modules', 'khutulun', 'bin', 'khutulun.js');
+    expect(existsSync(cli), 'the first test installs the package').toBe(true);
+    const walk = path.join(outside, 'walk');
+    mkdirSync(walk);
+    const khutulun = (cwd: string, ...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+
+    const made = khutulun(walk, 'plugin', 'new', 'acme.greeter');
+    expect(made.status, made.stderr).toBe(0);
+    const project = path.join(walk, 'acme.greeter');
+    expect(existsSync(path.join(project, 'node_modules'))).toBe(false);
+    expect(readFileSync(path.join(project, 'src', 'plugin.ts'), 'utf8')).toContain("from 'khutulun/plugins/sdk'");
+
+    const built = khutulun(project, 'plugin', 'build', 'src/plugin.ts', '-o', 'build/acme.greeter.wasm');
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(/bundling .*componentizing .*writing /s);
+    const bytes = readFileSync(path.join(project, 'build', 'acme.greeter.wasm'));
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    expect(built.stdout).toContain(`${bytes.length} bytes`);
+    expect(built.stdout).toContain(`sha256:${hash}`);
+
+    const tested = khutulun(project, 'plugin', 'test', 'test/cases.json');
+    expect(tested.status, tested.stdout + tested.stderr).toBe(0);
+    expect(tested.stdout).toContain('ok   start greets the node by its name');
+    expect(tested.stdout).toContain('3 passed, 0 failed');
+
+    // A wrong expectation fails, and says what came back.
+    const casesFile = path.join(project, 'test', 'cases.json');
+    writeFileSync(casesFile, readFileSync(casesFile, 'utf8').replace('"HI"', '"hi"'));
+    const wrong = khutulun(project, 'plugin', 'test', 'test/cases.json');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stdout).toMatch(/FAIL shout is a value function\n {2}value differs: expected "hi", actual "HI"/);
+  }, 200_000);
 });

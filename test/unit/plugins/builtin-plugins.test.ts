@@ -127,6 +127,29 @@ describe('built-in plugins (real Wasm components through the host)', () => {
     expect(none).toMatchObject({ ok: false, error: { code: 'KH-PLUGIN-NOFUNC' } });
   });
 
+  it('khutulun.script:run emits a one-shot exec intent to the script runtime (inside the container the node is HostedOn)', async () => {
+    const file = { path: 'scripts/setup.sh', content: 'ZWNobyBoaQo=', sha256: 'sha256:abc' };
+    const app: VertexSnapshot = {
+      id: 'nodes/app',
+      deployment: 'shop',
+      classes: [],
+      properties: { 'khutulun:scripts': { 'Standard.configure': { interpreter: 'sh', primary: 'scripts/setup.sh', files: [file], timeout_ms: 5000, inputs: { 'db-port': 5432 }, outputs: { site: 'site' } } } },
+      edges: [{ id: 'e1', name: 'host', direction: 'out', classes: ['tosca.relationships.HostedOn'], properties: {}, peer: { id: 'nodes/box', classes: [], properties: { runtime: 'docker', workload_id: 'shop/nodes/box' } } }],
+    };
+    const result = await host.call({ plugin: 'khutulun.script', fn: 'run', event: { name: 'Standard.configure' }, snapshot: app });
+    expect(result.ok && result.effects.find((e) => e.type === 'intent')).toEqual({
+      type: 'intent',
+      intent: {
+        action: 'exec',
+        runtime: 'script',
+        workload: 'shop/nodes/app',
+        spec: { kind: 'script', operation: 'Standard.configure', interpreter: 'sh', primary: 'scripts/setup.sh', files: [file], env: { db_port: '5432' }, timeoutMs: 5000, outputs: { site: 'site' }, inside: { runtime: 'docker', workload: 'shop/nodes/box' } },
+      },
+    });
+    const missing = await host.call({ plugin: 'khutulun.script', fn: 'run', event: { name: 'Standard.start' }, snapshot: app });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'KH-SCRIPT-OPERATION' } });
+  });
+
   it('strings cross the boundary intact both ways (UTF-8, large, empty)', async () => {
     const payload = { s: 'héllo ✓ 🌍 \u0000 "quoted"', big: 'x'.repeat(200_000), empty: '', list: [1.5, -2, true, null] };
     const echo = await host.call({ ...call('khutulun.noop', 'echo'), event: { name: 'e', payload } });
