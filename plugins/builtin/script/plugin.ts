@@ -13,11 +13,17 @@ import { scriptSpec } from './script-operation.js';
 const edgeOf = (payload: JsonValue | undefined): string | undefined =>
   typeof payload === 'object' && payload !== null && !Array.isArray(payload) && typeof payload.edge === 'string' ? payload.edge : undefined;
 
+/** The inputs of an imperative run (`event.payload.inputs`), which become environment variables too. */
+const inputsOf = (payload: JsonValue | undefined): Record<string, JsonValue> => {
+  const inputs = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload.inputs : undefined;
+  return typeof inputs === 'object' && inputs !== null && !Array.isArray(inputs) ? inputs : {};
+};
+
 export const { describe, invoke } = definePlugin(
   'khutulun.script',
   {
     run: (event, vertex) => {
-      const spec = scriptSpec(event.name, vertex, edgeOf(event.payload));
+      const spec = scriptSpec(event.name, vertex, edgeOf(event.payload), inputsOf(event.payload));
       return [
         log('debug', `${event.name} of ${vertex.id}: ${spec.interpreter} ${spec.primary}${spec.inside ? ` inside ${spec.inside.workload}` : ''}`),
         intent({ action: 'exec', runtime: 'script', workload: workloadId(vertex), spec }),

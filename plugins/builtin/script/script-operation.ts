@@ -84,7 +84,11 @@ function hostingWorkload(vertex: VertexSnapshot): ScriptSpec['inside'] {
 }
 
 /** The ScriptSpec of operation `event` of a vertex (or of the relationship `edge` it takes part in). */
-export function scriptSpec(event: string, vertex: VertexSnapshot, edgeId: string | undefined): ScriptSpec {
+/**
+ * `given`: inputs of an imperative run (`khutulun run --input`, an emitted event's source and
+ * payload); they override the operation's own inputs of the same name.
+ */
+export function scriptSpec(event: string, vertex: VertexSnapshot, edgeId: string | undefined, given: Readonly<Record<string, JsonValue>> = {}): ScriptSpec {
   const edge = edgeId !== undefined ? vertex.edges.find((e) => e.id === edgeId) : undefined;
   if (edgeId !== undefined && !edge) return fail(CODE, `${event}: relationship ${edgeId} is not an edge of ${vertex.id}`);
   const all = (edge ?? vertex).properties[SCRIPTS_PROPERTY];
@@ -101,6 +105,7 @@ export function scriptSpec(event: string, vertex: VertexSnapshot, edgeId: string
       env[envName(name)] = isObj(v) && OPERATION_OUTPUT_MARK in v ? resolveOutput(v[OPERATION_OUTPUT_MARK]!, vertex, edge, name) : envText(v);
     }
   }
+  for (const [name, v] of Object.entries(given)) env[envName(name)] = envText(v);
   const outputs: Record<string, string> = {};
   if (isObj(op.outputs)) for (const [name, attr] of Object.entries(op.outputs)) if (typeof attr === 'string') outputs[name] = attr;
   const timeoutMs = typeof op.timeout_ms === 'number' && op.timeout_ms > 0 ? op.timeout_ms : 300_000;
