@@ -23,6 +23,7 @@ import type { ChangeListener, HistoryEntry } from './events.js';
 import { updateProperties } from './update-properties.js';
 import { dispatchEvent } from './dispatch.js';
 import { instantiateTemplate } from './instantiate.js';
+import { fieldChanges, recordsAround } from './history.js';
 
 export const SERVICE_VERTEX = '_floria/service';
 
@@ -44,7 +45,7 @@ export class DeploymentImpl implements Deployment {
   readonly #queue: WriteQueue<DeploymentDoc>;
   readonly #listeners = new Set<ChangeListener>();
   #view: ReadView | undefined;
-  #history: { heads: string; entries: (HistoryEntry & { t: Record<string, string[]> })[] } | undefined;
+  #history: { heads: string; entries: (HistoryEntry & { deps: string[]; t: Record<string, string[]> })[] } | undefined;
   readonly #unsubscribe: () => void;
 
   constructor(name: DeploymentName, url: string, backend: DocBackend<DeploymentDoc>, ctx: DeploymentContext) {
@@ -312,20 +313,25 @@ export class DeploymentImpl implements Deployment {
 
   history(id: EntityId): HistoryEntry[] {
     const eid = checkEntityId(id);
-    const key = ops.keyOf(eid.kind, formatEntityId(eid));
+    const path = formatEntityId(eid);
+    const key = ops.keyOf(eid.kind, path);
     const doc = this.view().doc;
     const heads = A.getHeads(doc).join(',');
     if (this.#history?.heads !== heads) {
-      const entries = A.getAllChanges(doc).map((bytes) => {
+      // getAllChanges lists changes in causal order: `order` compares entries of any entities.
+      const entries = A.getAllChanges(doc).map((bytes, order) => {
         const c = A.decodeChange(bytes);
         const m = parseChangeMessage(c.message);
-        return { actor: c.actor, host: m?.h ?? '', at: m?.at ?? c.time * 1000, fields: [], hash: c.hash ?? '', seq: c.seq, t: m?.t ?? {} };
+        return { actor: c.actor, host: m?.h ?? '', at: m?.at ?? c.time * 1000, fields: [], hash: c.hash ?? '', seq: c.seq, order, deps: c.deps, changes: [], t: m?.t ?? {} };
       });
       this.#history = { heads, entries };
     }
     return this.#history.entries
       .filter((e) => key in e.t)
-      .map(({ t, ...e }) => ({ ...e, fields: t[key] ?? [] }))
+      .map(({ t, deps, ...e }) => {
+        const fields = t[key] ?? [];
+        return { ...e, fields, changes: fieldChanges(fields, ...recordsAround(doc, e.hash, deps, eid.kind, path)) };
+      })
       .sort((a, b) => a.at - b.at || a.actor.localeCompare(b.actor) || a.seq - b.seq);
   }
 
