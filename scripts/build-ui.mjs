@@ -1,0 +1,24 @@
+// Bundles the live page (ui/app.ts with cytoscape) into dist/ui/ with esbuild, beside its HTML and
+// CSS: the agent serves these files (agent/ui-routes.ts); nothing is fetched from a CDN. Run by
+// scripts/prepare.mjs (npm install / npm run build). Type-checked by `npm run typecheck`.
+//   node scripts/build-ui.mjs
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = join(root, 'dist', 'ui');
+mkdirSync(out, { recursive: true });
+await build({
+  entryPoints: [join(root, 'ui', 'app.ts')],
+  outfile: join(out, 'app.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['es2022'],
+  minify: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'app.css']) copyFileSync(join(root, 'ui', file), join(out, file));
