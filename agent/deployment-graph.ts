@@ -57,6 +57,8 @@ export function readGraph(d: Deployment, status: Pick<DeploymentStatus, 'name' |
     const attributes: Record<string, unknown> = {};
     const endpoints: Record<string, unknown> = {};
     for (const [name, p] of Object.entries(v.properties)) {
+      // Khutulun's own bookkeeping (placement claims, the goal) is not the node's data.
+      if (name.startsWith('khutulun:')) continue;
       if (ENDPOINT.test(name)) endpoints[name.replace(ENDPOINT, '')] = valueOf(p);
       else if (p.readOnly) properties[name] = valueOf(p);
       else attributes[name] = valueOf(p);

@@ -90,7 +90,13 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 
 const enc = encodeURIComponent;
 const short = (id: string): string => id.split('/').pop() ?? id;
-const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+/** A value as a person reads it: strings bare, TOSCA scalars as `10 s`, the rest as JSON. */
+function text(v: unknown): string {
+  if (typeof v === 'string') return v;
+  const scalar = v as { $custom?: string; value?: { amount?: unknown; unit?: unknown } } | null;
+  if (scalar?.$custom === 'tosca:scalar' && scalar.value) return `${String(scalar.value.amount)} ${String(scalar.value.unit)}`;
+  return JSON.stringify(v);
+}
 
 function badge(el: HTMLElement, state: string): void {
   el.textContent = state;
@@ -143,6 +149,9 @@ function draw(g: Graph): void {
     ],
     layout: { name: 'cose', animate: false, randomize: false, nodeDimensionsIncludeLabels: true },
     wheelSensitivity: 0.3,
+    // A graph of one or two nodes is not blown up to fill the pane.
+    maxZoom: 1.3,
+    minZoom: 0.1,
   });
   cy.on('tap', 'node.node', (e) => void select(e.target.id() as string));
   if (selected !== undefined) cy.getElementById(selected).select();
