@@ -7,8 +7,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { corruptState, writeFileAtomic } from '../common/index.js';
-import type { HistoryRecord } from './deployment-history.js';
+import { corruptState, KhutulunError, writeFileAtomic } from '../common/index.js';
+import type { Deployment } from '../store/index.js';
+import { readHistory } from './deployment-history.js';
+import type { HistoryQuery, HistoryRecord } from './deployment-history.js';
+import { notFound } from './errors.js';
 
 export const DEFAULT_HISTORY_RETENTION_MS = 30 * 24 * 3600_000;
 
@@ -74,4 +77,20 @@ export function readArchives(stateDir: string, name: string, now: number, retent
 export function hasArchives(stateDir: string, name: string): boolean {
   const dir = dirOf(stateDir, name);
   return existsSync(dir) && readdirSync(dir).some((f) => timeOf(f) !== undefined);
+}
+
+/**
+ * `history NAME [NODE]`: the archived records (earlier incarnations of NAME), then the live
+ * document's. An unknown NAME, or a NODE that has no history, is a coded error, not an empty list.
+ */
+export function historyOf(name: string, live: Deployment | undefined, query: HistoryQuery, o: { stateDir: string | undefined; now: number; retentionMs: number }): HistoryRecord[] {
+  const archived = o.stateDir !== undefined ? readArchives(o.stateDir, name, o.now, o.retentionMs) : [];
+  if (!live && (o.stateDir === undefined || !hasArchives(o.stateDir, name))) throw notFound(name);
+  const node = (r: HistoryRecord): boolean => query.node === undefined || r.node === query.node || r.node.split('/').pop() === query.node;
+  const everything = [...archived.filter(node), ...(live ? readHistory(live, { ...(query.node !== undefined ? { node: query.node } : {}) }) : [])];
+  if (query.node !== undefined && everything.length === 0) {
+    const nodes = live ? [...new Set(live.query({ kind: 'vertex', directory: ['nodes'] }).map((v) => String(v.metadata['tosca:template'] ?? v.id.name)))] : [];
+    throw new KhutulunError('KH-AGENT-070', `no node "${query.node}" in the history of ${name}`, { hint: `its nodes: ${nodes.join(', ') || '(none)'}`, details: { httpStatus: 404 } });
+  }
+  return everything.filter((r) => query.since === undefined || r.at >= query.since);
 }

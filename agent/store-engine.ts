@@ -34,7 +34,7 @@ import { readGraph } from './deployment-graph.js';
 import type { DeploymentGraph } from './deployment-graph.js';
 import { readHistory } from './deployment-history.js';
 import type { HistoryQuery, HistoryRecord } from './deployment-history.js';
-import { archiveHistory, DEFAULT_HISTORY_RETENTION_MS, hasArchives, readArchives } from './history-archive.js';
+import { archiveHistory, DEFAULT_HISTORY_RETENTION_MS, historyOf } from './history-archive.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -178,13 +178,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   /** The nodes' history: archived incarnations of NAME (undeployed), then the live document's. */
   async history(name: string, query: HistoryQuery = {}): Promise<HistoryRecord[]> {
     validateDeploymentName(name);
-    const dir = this.#o.stateDir;
-    const retention = this.#o.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS;
-    const archived = dir !== undefined ? readArchives(dir, name, this.#o.clock.now(), retention) : [];
-    const live = this.#exists(name) ? readHistory(await this.#open(name), query) : [];
-    if (!this.#exists(name) && (dir === undefined || !hasArchives(dir, name))) throw notFound(name);
-    const wanted = archived.filter((r) => (query.since === undefined || r.at >= query.since) && (query.node === undefined || r.node === query.node || r.node.split('/').pop() === query.node));
-    return [...wanted, ...live];
+    const live = this.#exists(name) ? await this.#open(name) : undefined;
+    return historyOf(name, live, query, { stateDir: this.#o.stateDir, now: this.#o.clock.now(), retentionMs: this.#o.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS });
   }
 
   async outputs(name: string): Promise<Record<string, unknown>> {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
 // Straight from its file: agent/index.js would load the agent (Automerge) for every CLI call.
 import { readAgentRecord } from '../agent/agent-record.js';
-import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult } from '../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HistoryRecord, HostView, DeployRequest, UndeployResult } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';
 
@@ -127,6 +127,17 @@ export class AgentClient {
   }
   hosts(): Promise<HostView[]> {
     return this.#call('GET', '/v1/hosts');
+  }
+  history(name: string, query: { node?: string; since?: number } = {}): Promise<HistoryRecord[]> {
+    const q = new URLSearchParams();
+    if (query.node !== undefined) q.set('node', query.node);
+    if (query.since !== undefined) q.set('since', String(query.since));
+    const qs = q.toString();
+    return this.#call('GET', `/v1/deployments/${encodeURIComponent(name)}/history${qs ? `?${qs}` : ''}`);
+  }
+  /** A one-time login link to the live page for this client's credential. */
+  loginLink(): Promise<{ url: string; expiresAt: number }> {
+    return this.#call('POST', '/v1/ui/login');
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
