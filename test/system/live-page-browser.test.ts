@@ -80,16 +80,16 @@ describe.skipIf(!hasChromium)('the live page in Chromium', () => {
     expect(page.url()).toBe(`${origin}/`);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
     // The session is HttpOnly: the page's scripts cannot read it.
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate('document.cookie')).toBe('');
     expect(await page.textContent('#who')).toContain('admin');
     expect(await page.textContent('#hosts')).toContain('local');
 
     // One node in one host: the layout fits it in the middle of the graph.
     const box = await page.locator('#graph').boundingBox();
     await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
-    await page.waitForFunction(() => document.getElementById('node-title')?.textContent?.endsWith('ticker'), undefined, { timeout: 10_000 });
+    await page.waitForFunction("document.getElementById('node-title')?.textContent?.endsWith('ticker')", undefined, { timeout: 10_000 });
     expect(await page.textContent('#node-state')).toBe('started');
-    await page.waitForFunction(() => document.getElementById('node-logs')?.textContent?.includes('tick'), undefined, { timeout: 10_000 });
+    await page.waitForFunction("document.getElementById('node-logs')?.textContent?.includes('tick')", undefined, { timeout: 10_000 });
     expect(await page.textContent('#node-logs')).toContain('hello from ticker');
     expect(await page.textContent('#node-history')).toContain('status');
 
@@ -97,7 +97,7 @@ describe.skipIf(!hasChromium)('the live page in Chromium', () => {
     const record = processRecords(state).find((r) => r.pid !== undefined);
     expect(record).toBeDefined();
     process.kill(record!.pid!, 'SIGKILL');
-    await page.waitForFunction(() => document.getElementById('node-state')?.textContent !== 'started', undefined, { timeout: 30_000 });
+    await page.waitForFunction("document.getElementById('node-state')?.textContent !== 'started'", undefined, { timeout: 30_000 });
     const after = await page.textContent('#node-state');
     expect(after).not.toBe('started');
     expect(await page.textContent('#events')).toMatch(/live\/ticker: started → /);
