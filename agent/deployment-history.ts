@@ -59,6 +59,11 @@ export function withGenerations(deployment: string, node: string, entries: reado
   return out;
 }
 
+/** `nodes/worker-2` -> `worker` is not knowable once deleted: instance ids keep the template's name first. */
+function templateOf(id: string): string {
+  return (id.split('/').pop() ?? id).replace(/-\d+$/, '');
+}
+
 function matches(nodeId: string, template: string, wanted: string): boolean {
   return nodeId === wanted || template === wanted || nodeId.split('/').pop() === wanted;
 }
@@ -67,10 +72,13 @@ function matches(nodeId: string, template: string, wanted: string): boolean {
 export function readHistory(d: Deployment, query: HistoryQuery = {}): HistoryRecord[] {
   const requests = requestsOf(d.history(d.require('vertex', d.serviceVertex).id));
   const out: HistoryRecord[] = [];
-  for (const v of d.query({ kind: 'vertex', directory: ['nodes'] })) {
-    const id = formatEntityId(v.id);
-    if (query.node !== undefined && !matches(id, String(v.metadata['tosca:template'] ?? v.id.name), query.node)) continue;
-    out.push(...withGenerations(d.name, id, d.history(v.id), requests));
+  // Removed nodes too (scaled away, deleted by an update): their history is part of the story.
+  for (const vid of d.historyIds('vertex')) {
+    if (vid.directory.length !== 1 || vid.directory[0] !== 'nodes') continue;
+    const id = formatEntityId(vid);
+    const v = d.get('vertex', vid);
+    if (query.node !== undefined && !matches(id, String(v?.metadata['tosca:template'] ?? templateOf(id)), query.node)) continue;
+    out.push(...withGenerations(d.name, id, d.history(vid), requests));
   }
   return out.filter((r) => query.since === undefined || r.at >= query.since).sort((a, b) => a.at - b.at || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
 }

@@ -35,6 +35,12 @@ export interface DeploymentContext extends IdContext {
   readonly onLocalChange?: (handle: DocHandle<unknown>) => void;
 }
 
+/** Every change of the document with its decoded message, for one version (heads). */
+interface HistoryCache {
+  heads: string;
+  entries: (HistoryEntry & { deps: string[]; t: Record<string, string[]> })[];
+}
+
 export class DeploymentImpl implements Deployment {
   readonly name: DeploymentName;
   readonly url: string;
@@ -45,7 +51,7 @@ export class DeploymentImpl implements Deployment {
   readonly #queue: WriteQueue<DeploymentDoc>;
   readonly #listeners = new Set<ChangeListener>();
   #view: ReadView | undefined;
-  #history: { heads: string; entries: (HistoryEntry & { deps: string[]; t: Record<string, string[]> })[] } | undefined;
+  #history: HistoryCache | undefined;
   readonly #unsubscribe: () => void;
 
   constructor(name: DeploymentName, url: string, backend: DocBackend<DeploymentDoc>, ctx: DeploymentContext) {
@@ -311,10 +317,8 @@ export class DeploymentImpl implements Deployment {
     return () => void this.#listeners.delete(listener);
   }
 
-  history(id: EntityId): HistoryEntry[] {
-    const eid = checkEntityId(id);
-    const path = formatEntityId(eid);
-    const key = ops.keyOf(eid.kind, path);
+  /** Every change's message, decoded once per document version (history reads it). */
+  #changes(): HistoryCache['entries'] {
     const doc = this.view().doc;
     const heads = A.getHeads(doc).join(',');
     if (this.#history?.heads !== heads) {
@@ -326,13 +330,28 @@ export class DeploymentImpl implements Deployment {
       });
       this.#history = { heads, entries };
     }
-    return this.#history.entries
+    return this.#history.entries;
+  }
+
+  history(id: EntityId): HistoryEntry[] {
+    const eid = checkEntityId(id);
+    const path = formatEntityId(eid);
+    const key = ops.keyOf(eid.kind, path);
+    const doc = this.view().doc;
+    return this.#changes()
       .filter((e) => key in e.t)
       .map(({ t, deps, ...e }) => {
         const fields = t[key] ?? [];
         return { ...e, fields, changes: fieldChanges(fields, ...recordsAround(doc, e.hash, deps, eid.kind, path)) };
       })
       .sort((a, b) => a.at - b.at || a.actor.localeCompare(b.actor) || a.seq - b.seq);
+  }
+
+  historyIds(kind: EntityKind): EntityId[] {
+    const prefix = `${kind}:`;
+    const paths = new Set<string>();
+    for (const e of this.#changes()) for (const k of Object.keys(e.t)) if (k.startsWith(prefix)) paths.add(k.slice(prefix.length));
+    return [...paths].sort().map((p) => parseEntityId(kind, p));
   }
 
   flush(): Promise<void> {

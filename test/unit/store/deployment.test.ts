@@ -174,6 +174,15 @@ describe('batching, events, history', () => {
     ]);
     expect(h.map((x) => x.order)).toEqual([...h.map((x) => x.order)].sort((a, b) => a - b));
   });
+
+  it('keeps the history of deleted entities, and lists them', async () => {
+    const gone = await dep.create('vertex', { id: 'nodes/gone', properties: { p: { value: 1n } } });
+    await dep.create('vertex', { id: 'nodes/kept' });
+    await dep.delete(gone.id);
+    expect(dep.get('vertex', 'nodes/gone')).toBeUndefined();
+    expect(dep.historyIds('vertex').map((id) => `${id.directory.join('/')}/${id.name}`)).toEqual(['nodes/gone', 'nodes/kept']);
+    expect(dep.history(gone.id).map((x) => x.fields)).toEqual([['created'], ['deleted']]);
+  });
 });
 
 describe('evaluation, events and instantiation', () => {
