@@ -16,6 +16,10 @@ import type { BrowserContext } from 'playwright-core';
 import type { CliRun } from '../unit/cli/up-helpers.js';
 import { jsonLine, killPids, processRecords, root, startCli, waitFor, watchPids } from '../unit/cli/up-helpers.js';
 
+// The page's DOM, as the functions run inside the browser see it (this file is type-checked
+// without the DOM library; the page's CSP forbids evaluating strings, so these are functions).
+declare const document: { cookie: string; getElementById(id: string): { textContent: string | null } | null };
+
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.warn(`live-page browser test skipped: ${CHROMIUM} is missing (apt-get install chromium; scripts/ci/install-packages.sh installs it in CI)`);
@@ -80,16 +84,16 @@ describe.skipIf(!hasChromium)('the live page in Chromium', () => {
     expect(page.url()).toBe(`${origin}/`);
     await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
     // The session is HttpOnly: the page's scripts cannot read it.
-    expect(await page.evaluate('document.cookie')).toBe('');
+    expect(await page.evaluate(() => document.cookie)).toBe('');
     expect(await page.textContent('#who')).toContain('admin');
     expect(await page.textContent('#hosts')).toContain('local');
 
     // One node in one host: the layout fits it in the middle of the graph.
     const box = await page.locator('#graph').boundingBox();
     await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
-    await page.waitForFunction("document.getElementById('node-title')?.textContent?.endsWith('ticker')", undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('node-title')?.textContent?.endsWith('ticker'), undefined, { timeout: 10_000 });
     expect(await page.textContent('#node-state')).toBe('started');
-    await page.waitForFunction("document.getElementById('node-logs')?.textContent?.includes('tick')", undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('node-logs')?.textContent?.includes('tick'), undefined, { timeout: 10_000 });
     expect(await page.textContent('#node-logs')).toContain('hello from ticker');
     expect(await page.textContent('#node-history')).toContain('status');
 
@@ -97,7 +101,7 @@ describe.skipIf(!hasChromium)('the live page in Chromium', () => {
     const record = processRecords(state).find((r) => r.pid !== undefined);
     expect(record).toBeDefined();
     process.kill(record!.pid!, 'SIGKILL');
-    await page.waitForFunction("document.getElementById('node-state')?.textContent !== 'started'", undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('node-state')?.textContent !== 'started', undefined, { timeout: 30_000 });
     const after = await page.textContent('#node-state');
     expect(after).not.toBe('started');
     expect(await page.textContent('#events')).toMatch(/live\/ticker: started → /);
