@@ -243,8 +243,9 @@ async function loadLogs(): Promise<void> {
 async function loadHistory(): Promise<void> {
   if (current === undefined || selected === undefined) return;
   const records = await api<HistoryRecord[]>(`/v1/deployments/${enc(current)}/history?node=${enc(selected)}`);
+  // Khutulun's own bookkeeping (placement claims) is left to `khutulun history`.
   const rows = records.slice(-40).flatMap((r) =>
-    r.changes.map((c) => [new Date(r.at).toLocaleTimeString(), String(r.generation), r.host, c.field, `${c.old === undefined ? '' : text(c.old)} → ${c.new === undefined ? '' : text(c.new)}${c.note ? ` (${c.note})` : ''}`]),
+    r.changes.filter((c) => !c.field.startsWith('property:khutulun:')).map((c) => [new Date(r.at).toLocaleTimeString(), String(r.generation), r.host, c.field, `${c.old === undefined ? '' : text(c.old)} → ${c.new === undefined ? '' : text(c.new)}${c.note ? ` (${c.note})` : ''}`]),
   );
   fillTable($('node-history'), rows.reverse(), ['when', 'gen', 'host', 'field', 'old → new']);
 }
@@ -290,6 +291,7 @@ function follow(): void {
     refetch ??= setTimeout(() => {
       refetch = undefined;
       void loadGraph().catch((err: unknown) => showError(String(err)));
+      if (selected !== undefined) void loadHistory().catch(() => undefined);
       if (e.type.startsWith('deployment.')) void loadDeployments();
     }, 500);
   };

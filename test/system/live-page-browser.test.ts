@@ -95,7 +95,8 @@ describe.skipIf(!hasChromium)('the live page in Chromium', () => {
     expect(await page.textContent('#node-state')).toBe('started');
     await page.waitForFunction(() => document.getElementById('node-logs')?.textContent?.includes('tick'), undefined, { timeout: 10_000 });
     expect(await page.textContent('#node-logs')).toContain('hello from ticker');
-    expect(await page.textContent('#node-history')).toContain('status');
+    await page.waitForFunction(() => document.getElementById('node-history')?.textContent?.includes('status'), undefined, { timeout: 10_000 });
+    expect(await page.textContent('#node-history')).toMatch(/started/);
 
     // The workload dies: the event stream brings the new state, no reload.
     const record = processRecords(state).find((r) => r.pid !== undefined);
@@ -106,11 +107,16 @@ describe.skipIf(!hasChromium)('the live page in Chromium', () => {
     expect(after).not.toBe('started');
     expect(await page.textContent('#events')).toMatch(/live\/ticker: started → /);
 
+    // A moment for the derived views (deployment state) to follow, so the artifact shows them too.
+    await page.waitForTimeout(1000);
     const results = process.env['KH_CI_BASE'] ? path.join(process.env['KH_CI_BASE'], 'results') : tmpdir();
     mkdirSync(results, { recursive: true });
     const shot = path.join(results, 'live-page.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(existsSync(shot)).toBe(true);
+    // The node's history (old -> new, generation, host), further down the details pane.
+    await page.locator('#node-history').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(results, 'live-page-history.png') });
     console.log(`live page screenshot: ${shot} (node state after the kill: ${after})`);
     expect(problems).toEqual([]);
   });
