@@ -3,12 +3,21 @@
 // scripts/prepare.mjs (npm install / npm run build). Type-checked by `npm run typecheck`.
 //   node scripts/build-ui.mjs
 import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'dist', 'ui');
+try {
+  createRequire(join(root, 'package.json')).resolve('cytoscape');
+} catch {
+  // An install without devDependencies: everything else works; the agent answers `/` with
+  // 503 KH-AGENT-080 "the live page is not built" (never a blank page).
+  process.stderr.write('khutulun: the live page is not bundled: cytoscape (a devDependency) is not installed; run npm install (with dev dependencies) and npm run build\n');
+  process.exit(0);
+}
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: [join(root, 'ui', 'app.ts')],
