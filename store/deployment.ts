@@ -23,7 +23,7 @@ import type { ChangeListener, HistoryEntry } from './events.js';
 import { updateProperties } from './update-properties.js';
 import { dispatchEvent } from './dispatch.js';
 import { instantiateTemplate } from './instantiate.js';
-import { fieldChanges, recordsAround } from './history.js';
+import { historyIndex } from './history.js';
 
 export const SERVICE_VERTEX = '_floria/service';
 
@@ -35,10 +35,10 @@ export interface DeploymentContext extends IdContext {
   readonly onLocalChange?: (handle: DocHandle<unknown>) => void;
 }
 
-/** Every change of the document with its decoded message, for one version (heads). */
+/** Every entity's history, for one document version (heads). */
 interface HistoryCache {
   heads: string;
-  entries: (HistoryEntry & { deps: string[]; t: Record<string, string[]> })[];
+  index: Map<string, HistoryEntry[]>;
 }
 
 export class DeploymentImpl implements Deployment {
@@ -317,41 +317,29 @@ export class DeploymentImpl implements Deployment {
     return () => void this.#listeners.delete(listener);
   }
 
-  /** Every change's message, decoded once per document version (history reads it). */
-  #changes(): HistoryCache['entries'] {
+  /** The history of every entity, built once per document version (store/history.ts). */
+  #index(): Map<string, HistoryEntry[]> {
     const doc = this.view().doc;
     const heads = A.getHeads(doc).join(',');
     if (this.#history?.heads !== heads) {
-      // getAllChanges lists changes in causal order: `order` compares entries of any entities.
-      const entries = A.getAllChanges(doc).map((bytes, order) => {
-        const c = A.decodeChange(bytes);
+      // getAllChanges lists changes in causal order.
+      const changes = A.getAllChanges(doc).map((bytes) => A.decodeChange(bytes));
+      this.#history = { heads, index: historyIndex(changes, (c) => {
         const m = parseChangeMessage(c.message);
-        return { actor: c.actor, host: m?.h ?? '', at: m?.at ?? c.time * 1000, fields: [], hash: c.hash ?? '', seq: c.seq, order, deps: c.deps, changes: [], t: m?.t ?? {} };
-      });
-      this.#history = { heads, entries };
+        return m ? { h: m.h, at: m.at ?? c.time * 1000, t: m.t } : undefined;
+      }) };
     }
-    return this.#history.entries;
+    return this.#history.index;
   }
 
   history(id: EntityId): HistoryEntry[] {
     const eid = checkEntityId(id);
-    const path = formatEntityId(eid);
-    const key = ops.keyOf(eid.kind, path);
-    const doc = this.view().doc;
-    return this.#changes()
-      .filter((e) => key in e.t)
-      .map(({ t, deps, ...e }) => {
-        const fields = t[key] ?? [];
-        return { ...e, fields, changes: fieldChanges(fields, ...recordsAround(doc, e.hash, deps, eid.kind, path)) };
-      })
-      .sort((a, b) => a.at - b.at || a.actor.localeCompare(b.actor) || a.seq - b.seq);
+    return [...(this.#index().get(ops.keyOf(eid.kind, formatEntityId(eid))) ?? [])].sort((a, b) => a.at - b.at || a.actor.localeCompare(b.actor) || a.seq - b.seq);
   }
 
   historyIds(kind: EntityKind): EntityId[] {
     const prefix = `${kind}:`;
-    const paths = new Set<string>();
-    for (const e of this.#changes()) for (const k of Object.keys(e.t)) if (k.startsWith(prefix)) paths.add(k.slice(prefix.length));
-    return [...paths].sort().map((p) => parseEntityId(kind, p));
+    return [...this.#index().keys()].filter((k) => k.startsWith(prefix)).sort().map((k) => parseEntityId(kind, k.slice(prefix.length)));
   }
 
   flush(): Promise<void> {
