@@ -1,6 +1,7 @@
 /**
  * The agent's series in the metrics registry: events by type, actors (nodes this host reports) by
- * state, node errors, runtime events, workload failures and restarts, connected peers. Fed by the
+ * state, node errors, runtime events, workload failures and restarts, connected peers and how long
+ * ago each peer was last heard from (sync lag). Fed by the
  * event hub and the runtimes' own event streams; `/metrics` exposes them (agent/observe-routes.ts).
  */
 import { MetricsRegistry } from '../common/index.js';
@@ -25,6 +26,10 @@ export function attachAgentMetrics(o: { events: EventHub; hosts: () => HostView[
   const failures = r.counter('khutulun_runtime_failures_total', 'Workloads a runtime reported failed, by runtime.');
   const restarts = r.counter('khutulun_workload_restarts_total', 'Workload restarts done by the runtime supervisors, by runtime.');
   const peers = r.gauge('khutulun_peers', 'Hosts of the cluster by connectivity as seen from this agent.');
+  const lag = r.gauge(
+    'khutulun_peer_sync_lag_seconds',
+    'Per peer host: seconds since this agent last heard from it (a heartbeat or a change of its record), on this agent\'s clock.',
+  );
 
   const states = new Map<string, string>();
   const unsubscribe = o.events.subscribe((e) => {
@@ -46,6 +51,7 @@ export function attachAgentMetrics(o: { events: EventHub; hosts: () => HostView[
       [{ connected: 'true' }, hosts.filter((h) => h.connected && h.id !== o.hostId).length],
       [{ connected: 'false' }, hosts.filter((h) => !h.connected).length],
     ]);
+    lag.replace(hosts.filter((h) => h.heardAgoMs !== undefined).map((h) => [{ peer: h.name }, h.heardAgoMs! / 1000]));
   });
   const offRuntimes: Array<() => void> = [];
   const seenRestarts = new Map<string, number>();

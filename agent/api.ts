@@ -17,7 +17,10 @@ import type { HostView } from './membership.js';
 import { checkRequestGuard } from './request-guard.js';
 import type { GuardPolicy } from './request-guard.js';
 import { observeRoutes } from './observe-routes.js';
+import { inspectRoutes } from './inspect-routes.js';
 import { workloadRoutes } from './workload-routes.js';
+import { handleUi, sessionDecision } from './ui-routes.js';
+import type { UiContext } from './ui-routes.js';
 import type { WorkloadRouteContext } from './workload-routes.js';
 
 export interface ApiContext {
@@ -38,6 +41,8 @@ export interface ApiContext {
   metrics?: MetricsRegistry;
   /** Node logs and exec (agent/workload-routes.ts); absent: those paths answer 404. */
   workloads?: Pick<WorkloadRouteContext, 'hostId' | 'runtimes' | 'tls'>;
+  /** The live page (agent/ui-routes.ts): its paths, and cookie sessions for the API; absent: tokens only. */
+  ui?: UiContext;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, params: string[]) => Promise<void>;
@@ -63,6 +68,8 @@ export const ROUTE_PERMISSIONS: ReadonlyArray<{ method: string; path: string; ne
   { method: 'DELETE', path: '/v1/deployments/:name', needs: 'deploy' },
   // An operation runs plugin code with the node's runtime (scripts included): as strong as deploy.
   { method: 'POST', path: '/v1/deployments/:name/run', needs: 'deploy' },
+  { method: 'GET', path: '/v1/deployments/:name/graph', needs: 'read' },
+  { method: 'GET', path: '/v1/deployments/:name/history', needs: 'read' },
   { method: 'GET', path: '/v1/events', needs: 'read' },
   { method: 'GET', path: '/v1/events/recent', needs: 'read' },
   { method: 'GET', path: '/metrics', needs: 'read' },
@@ -107,7 +114,7 @@ function routes(ctx: ApiContext): Route[] {
     // The Day-2 routes (api-day2.ts) get their permission from the table by method + path.
     ...day2Routes(ctx.engine, (s) => named(ctx, s)).map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
     { method: 'GET', pattern: /^\/v1\/events$/, needs: needsOf('GET', '/v1/events'), handler: async (req, res) => streamEvents(ctx, req, res) },
-    ...[...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []), ...observeRoutes(ctx)].map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
+    ...[...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []), ...observeRoutes(ctx), ...inspectRoutes(ctx)].map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
   ];
 }
 
@@ -139,13 +146,14 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
     void (async () => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       if (path === '/healthz' && req.method === 'GET') return sendJson(res, 200, { ok: true });
-      const refused = checkRequestGuard(ctx.guard, req.headers);
+      const refused = checkRequestGuard(ctx.guard, req.headers, ctx.ui ? (ctx.ui.secure ? 'https' : 'http') : undefined);
       if (refused !== undefined) {
         ctx.logger.log('warn', 'refused API request', { from: req.socket.remoteAddress, reason: refused, path });
         throw new KhutulunError(AgentErrors.badOrigin, `refused: ${refused}`, {
           hint: 'call the agent by its address (or a name given with --allow-host), not from a web page',
         });
       }
+      if (ctx.ui && (await handleUi(ctx.ui, req, res, path))) return;
       let matched: { route: Route; params: string[] } | undefined;
       let pathMatched = false;
       for (const r of table) {
@@ -157,7 +165,9 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
         break;
       }
       // Unknown paths need a valid credential too (no probing without one); the permission is the route's.
-      const decision = authorize(ctx.auth, presentedToken(req), matched?.route.needs ?? 'read');
+      // The page's calls carry a session cookie instead of a token (ui-routes.ts).
+      const needs = matched?.route.needs ?? 'read';
+      const decision = (ctx.ui ? sessionDecision(ctx.ui, req, needs) : undefined) ?? authorize(ctx.auth, presentedToken(req), needs);
       if (!decision.ok && decision.reason !== 'forbidden' && ctx.throttle) {
         // Only failures are throttled: a valid client at the same address is never locked out.
         const from = req.socket.remoteAddress ?? '?';

@@ -27,6 +27,8 @@ export interface ClusterEngineOptions {
   readonly policy?: Partial<DisconnectPolicy>;
   /** How often the ownership protocol runs (default 1000 ms). */
   readonly ownershipTickMs?: number;
+  /** How long undeployed deployments' history is kept (default 30 days). */
+  readonly historyRetentionMs?: number;
 }
 
 /** What one host runs once its agent started: the local host, the engine, the reconcile loop. */
@@ -124,6 +126,7 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
         doc: ctx.cluster,
         ...(options.undeployTimeoutMs !== undefined ? { undeployTimeoutMs: options.undeployTimeoutMs } : {}),
         ...(options.forceTimeoutMs !== undefined ? { forceTimeoutMs: options.forceTimeoutMs } : {}),
+        ...(options.historyRetentionMs !== undefined ? { historyRetentionMs: options.historyRetentionMs } : {}),
       });
       return { host, engine, reconciler, keeper };
     });
@@ -137,6 +140,8 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
       scale: async (n, node, count, o) => (await later()).scale(n, node, count, o),
       status: async (n) => (await later()).status(n),
       outputs: async (n) => (await later()).outputs(n),
+      graph: async (n) => (await later()).graph(n),
+      history: async (n, q) => (await later()).history(n, q),
       undeploy: async (n, o) => (await later()).undeploy(n, o),
       list: async () => (await later()).list(),
       run: async (n, spec) => (await later()).run(n, spec),

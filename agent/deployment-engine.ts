@@ -6,6 +6,8 @@
 import type { DeploymentPlan } from './update-plan.js';
 import type { RunResult } from './run-operation.js';
 import type { WorkflowStepReport } from './workflow-run.js';
+import type { DeploymentGraph } from './deployment-graph.js';
+import type { HistoryQuery, HistoryRecord } from './deployment-history.js';
 
 export interface DeployRequest {
   name: string;
@@ -96,6 +98,10 @@ export interface DeploymentEngine {
   scale(name: string, node: string, count: number, options?: { dryRun?: boolean }): Promise<DeployResult>;
   status(name: string): Promise<DeploymentStatus>;
   outputs(name: string): Promise<Record<string, unknown>>;
+  /** Nodes (state, properties, attributes, endpoints), relationships and the update in progress. */
+  graph(name: string): Promise<DeploymentGraph>;
+  /** What happened to the nodes, oldest first, with values; outlives undeploy (archived). */
+  history(name: string, query?: HistoryQuery): Promise<HistoryRecord[]>;
   /** Stops the nodes in reverse dependency order and forgets the deployment. */
   undeploy(name: string, options?: UndeployOptions): Promise<UndeployResult>;
   list(): Promise<DeploymentSummary[]>;

@@ -32,6 +32,8 @@ export type { RunResult, RunStepResult } from './run-operation.js';
 export type { WorkflowStepReport, StepState } from './workflow-run.js';
 export { stepOrder } from './workflow-run.js';
 export { planUpdate } from './update-plan.js';
+export type { DeploymentGraph, GraphNode, GraphEdge } from './deployment-graph.js';
+export type { HistoryRecord, HistoryQuery } from './deployment-history.js';
 export type { DeploymentPlan, PlanChange, PlanAction, PropertyChange, GraphSnapshot, NodeSnapshot, EdgeSnapshot } from './update-plan.js';
 export { StoreDeploymentEngine } from './store-engine.js';
 export { lockStateDir, STATE_BUSY } from './state-lock.js';

@@ -29,6 +29,12 @@ export interface HostView {
   connected: boolean;
   /** ISO time of the host's last heartbeat (its own clock). */
   lastSeen: string;
+  /**
+   * Milliseconds since THIS host last heard from it (a heartbeat or a change of its record), on
+   * this host's clock: how far behind what we know about it may be. Absent for self and for a
+   * host not heard from since this agent started.
+   */
+  heardAgoMs?: number;
   self: boolean;
 }
 
@@ -189,6 +195,7 @@ export class Membership {
           ...(h.capabilities ? { capabilities: [...h.capabilities] } : {}),
           connected: self || this.#connected.has(h.id) || fresh,
           lastSeen: new Date(lastSeen).toISOString(),
+          ...(!self && Number.isFinite(heardAt) ? { heardAgoMs: Math.max(0, now - heardAt) } : {}),
           self,
         };
       })

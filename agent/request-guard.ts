@@ -21,8 +21,12 @@ export function hostOfHeader(host: string): string {
   return colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
 }
 
-/** Undefined when the request may proceed, else the reason it is refused. */
-export function checkRequestGuard(policy: GuardPolicy, headers: IncomingHttpHeaders): string | undefined {
+/**
+ * Undefined when the request may proceed, else the reason it is refused. With `scheme` (the agent
+ * serves the live page), an `Origin` equal to the agent's own (`scheme://Host`) is the page itself
+ * and may proceed; any other Origin is still refused.
+ */
+export function checkRequestGuard(policy: GuardPolicy, headers: IncomingHttpHeaders, scheme?: 'http' | 'https'): string | undefined {
   const host = headers.host;
   if (typeof host !== 'string' || host === '') return 'no Host header';
   const name = hostOfHeader(host);
@@ -30,7 +34,8 @@ export function checkRequestGuard(policy: GuardPolicy, headers: IncomingHttpHead
     return `Host "${name}" is not an address of this agent (DNS rebinding?)`;
   }
   const origin = headers.origin;
-  if (typeof origin === 'string' && origin !== '') return `cross-site request from Origin "${origin}"`;
+  const self = scheme !== undefined && typeof origin === 'string' && origin.toLowerCase() === `${scheme}://${host.trim().toLowerCase()}`;
+  if (typeof origin === 'string' && origin !== '' && !self) return `cross-site request from Origin "${origin}"`;
   const site = headers['sec-fetch-site'];
   if (typeof site === 'string' && site !== 'none' && site !== 'same-origin') return `cross-site request (Sec-Fetch-Site: ${site})`;
   return undefined;

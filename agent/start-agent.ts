@@ -40,6 +40,9 @@ import { PeerManager } from './peer-manager.js';
 import { makeShareConfig } from './share-policy.js';
 import { PeerServerAdapter } from './sync-adapters.js';
 import { createAgentServer } from './tls.js';
+import { loginLink } from './ui-routes.js';
+import type { UiContext } from './ui-routes.js';
+import { UiSessions } from './ui-session.js';
 
 export const SYNC_PATH = '/sync';
 
@@ -55,6 +58,11 @@ export interface Agent {
   readonly events: EventHub;
   readonly deployments: DeploymentEngine;
   hosts(): HostView[];
+  /**
+   * A one-time login link to the live page (`URL/login?code=…`, valid for minutes, usable once),
+   * for the cluster (admin) credential. `up` and `agent` print one; `khutulun ui` asks for more.
+   */
+  loginLink(): { url: string; expiresAt: number };
   /** Host ids with a live sync connection. */
   connectedPeers(): string[];
   /** Dial another agent (`host:port`); idempotent. */
@@ -102,7 +110,8 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
   const auth = { credentials: o.credentials };
   const guard = { allowedHosts: o.allowedHosts };
   // Membership needs the advertised address, known only after listen(): filled in below.
-  const late: { membership?: Membership; advertise?: string; capabilities?: string[]; runtimes?: readonly RuntimeAdapter[] } = {};
+  const late: { membership?: Membership; advertise?: string; url?: string; capabilities?: string[]; runtimes?: readonly RuntimeAdapter[] } = {};
+  const ui: UiContext = { sessions: new UiSessions(o.clock, o.random), auth, secure: o.tls !== undefined, url: () => late.url ?? '', now: () => o.clock.now() };
   // One engine everywhere: without an explicit one, the production cluster engine on this state dir.
   const makeEngine = o.engine ?? clusterEngine(o.stateDir !== undefined ? { stateDir: o.stateDir } : {}).factory;
   const engine: DeploymentEngine = makeEngine({
@@ -140,6 +149,7 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
       streams,
       metrics: metrics.registry,
       workloads: { hostId: identity.id, runtimes: () => late.runtimes ?? [], tls: o.tls },
+      ui,
     }),
     o.tls,
     o.logger,
@@ -208,6 +218,7 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
   const advertise = o.advertise ?? (o.listen.host === '0.0.0.0' || o.listen.host === '::' ? formatHostPort({ host: '127.0.0.1', port }) : listenAddress);
   const url = `${o.tls ? 'https' : 'http'}://${listenAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`;
   late.advertise = advertise;
+  late.url = url;
 
   const m = new Membership({
     cluster,
@@ -257,6 +268,7 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
     events,
     deployments: engine,
     hosts: () => m.hosts(),
+    loginLink: () => loginLink(ui),
     connectedPeers: () => [...m.connectedPeers()].sort(),
     addPeer: (address) => peers.add(formatHostPort(parseAddress(address))),
     removePeer: (address) => peers.remove(formatHostPort(parseAddress(address))),

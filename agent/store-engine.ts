@@ -34,6 +34,11 @@ import { runOnTargets, runTargets } from './run-operation.js';
 import { runWorkflow } from './workflow-run.js';
 import { CompilePool } from './compile-pool.js';
 import type { RunReport, RunSpec } from './deployment-engine.js';
+import { readGraph } from './deployment-graph.js';
+import type { DeploymentGraph } from './deployment-graph.js';
+import { readHistory } from './deployment-history.js';
+import type { HistoryQuery, HistoryRecord } from './deployment-history.js';
+import { archiveHistory, DEFAULT_HISTORY_RETENTION_MS, historyOf } from './history-archive.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -58,6 +63,8 @@ export interface StoreEngineOptions {
   readonly undeployTimeoutMs?: number;
   /** How long `undeploy --force` waits for the owners before it removes the record (default 10 s). */
   readonly forceTimeoutMs?: number;
+  /** How long undeployed deployments' history is kept (default 30 days; needs stateDir). */
+  readonly historyRetentionMs?: number;
 }
 
 /** Nothing more can happen without a new request: something failed and nothing is in progress. */
@@ -75,6 +82,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   #runCounter = 0;
   /** Templates compile in a worker thread: the event loop keeps answering meanwhile. */
   readonly #compiler = new CompilePool();
+  /** The last update applied per deployment: the live page shows it while it is in progress. */
+  readonly #lastPlans = new Map<string, { generation: number; plan: DeploymentPlan }>();
 
   constructor(options: StoreEngineOptions) {
     this.#o = options;
@@ -165,6 +174,21 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     return { ...s, outputs: await this.outputs(name).catch(() => ({})) };
   }
 
+  async graph(name: string): Promise<DeploymentGraph> {
+    const d = await this.#open(name);
+    const graph = readGraph(d, readStatus(d, readRequest(d), this.#o.clock.now(), this.#o.hostId));
+    const last = this.#lastPlans.get(name);
+    const pending = last !== undefined && graph.nodes.some((n) => (n.generation ?? 0) < (n.desiredGeneration ?? 0) || n.message?.startsWith('being removed'));
+    return pending ? { ...graph, pendingUpdate: last } : graph;
+  }
+
+  /** The nodes' history: archived incarnations of NAME (undeployed), then the live document's. */
+  async history(name: string, query: HistoryQuery = {}): Promise<HistoryRecord[]> {
+    validateDeploymentName(name);
+    const live = this.#exists(name) ? await this.#open(name) : undefined;
+    return historyOf(name, live, query, { stateDir: this.#o.stateDir, now: this.#o.clock.now(), retentionMs: this.#o.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS });
+  }
+
   async outputs(name: string): Promise<Record<string, unknown>> {
     return (await readOutputs(await this.#open(name))).outputs;
   }
@@ -191,6 +215,11 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     for (const n of leftBehind) {
       if (n.hostId === this.#o.hostId) await this.#o.engine.release(name, n.id).catch(() => false);
     }
+    // History outlives the document (history-archive.ts).
+    if (this.#o.stateDir !== undefined) {
+      archiveHistory(this.#o.stateDir, name, readHistory(d), this.#o.clock.now(), this.#o.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS);
+    }
+    this.#lastPlans.delete(name);
     await this.#o.store.deleteDeployment(name);
     this.#o.doc.change((c) => void delete c.deployments[name]);
     this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name, ...(leftBehind.length > 0 ? { message: `forced: ${leftBehind.length} node(s) unconfirmed` } : {}) });
@@ -280,6 +309,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
       // Always a new request: an unchanged deploy of a failed deployment tries its failures again.
       const request = await writeRequest(d, 'deployed');
       this.#watch(name, request.generation, 'deploy');
+      if (!plan.empty) this.#lastPlans.set(name, { generation: request.generation, plan });
       if (!plan.empty) this.#o.events?.publish({ type: 'deployment.updated', at: this.#o.clock.now(), deployment: name, message: `${plan.changes.length} change(s), generation ${request.generation}` });
       return { ...(await this.status(name)), action: plan.empty ? 'unchanged' : 'updated', plan };
     } finally {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
 // Straight from its file: agent/index.js would load the agent (Automerge) for every CLI call.
 import { readAgentRecord } from '../agent/agent-record.js';
-import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult, RunReport, RunSpec } from '../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HistoryRecord, HostView, DeployRequest, UndeployResult, RunReport, RunSpec } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';
 
@@ -131,6 +131,17 @@ export class AgentClient {
   /** A failed run answers 422 with every result: that is a report, not an error, here. */
   run(name: string, spec: RunSpec): Promise<RunReport> {
     return this.#call('POST', `/v1/deployments/${encodeURIComponent(name)}/run`, spec, { timeoutMs: (spec.timeoutMs ?? 60_000) + 15_000, report: 422 });
+  }
+  history(name: string, query: { node?: string; since?: number } = {}): Promise<HistoryRecord[]> {
+    const q = new URLSearchParams();
+    if (query.node !== undefined) q.set('node', query.node);
+    if (query.since !== undefined) q.set('since', String(query.since));
+    const qs = q.toString();
+    return this.#call('GET', `/v1/deployments/${encodeURIComponent(name)}/history${qs ? `?${qs}` : ''}`);
+  }
+  /** A one-time login link to the live page for this client's credential. */
+  loginLink(): Promise<{ url: string; expiresAt: number }> {
+    return this.#call('POST', '/v1/ui/login');
   }
 
   async #call<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number; report?: number } = {}): Promise<T> {

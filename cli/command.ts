@@ -8,6 +8,10 @@ export interface CliIo {
   stdoutClosed?: AbortSignal;
   /** stdout is a terminal (human tables, progress) rather than a pipe or file (plain lines). */
   stdoutIsTty?: boolean;
+  /** stderr is a terminal: progress is redrawn in place (cli/live-progress.ts) instead of logged. */
+  stderrIsTty?: boolean;
+  /** The terminal's width (columns), when it is one. */
+  columns?: number;
 }
 
 export interface GlobalOptions {

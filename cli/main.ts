@@ -42,6 +42,8 @@ export async function main(argv: string[], io?: Partial<CliIo>): Promise<number>
     cwd: io?.cwd ?? process.cwd(),
     ...(io?.stdoutClosed ?? out?.closed ? { stdoutClosed: (io?.stdoutClosed ?? out?.closed)! } : {}),
     stdoutIsTty: io?.stdoutIsTty ?? (io?.stdout ? false : process.stdout.isTTY === true),
+    stderrIsTty: io?.stderrIsTty ?? (io?.stderr ? false : process.stderr.isTTY === true),
+    ...(io?.columns !== undefined ? { columns: io.columns } : !io?.stderr && process.stderr.isTTY ? { columns: process.stderr.columns } : {}),
   };
   const globals: GlobalOptions = {};
   // Like the token, the TLS files may come from the environment; flags override.

@@ -5,6 +5,8 @@
  *   const off = host.events((e) => console.log(e.type, e.node, e.to));
  *   const status = await host.deploy('web', { file: 'service.yaml', inputs: { port: '8080' } });
  *   console.log(await host.outputs('web'));
+ *   await host.scale('web', 'worker', 3);                         // waits until they run
+ *   const stop = host.watch('web', { type: 'Process' }, (nodes) => …); // a custom controller
  *   await host.undeploy('web');
  *   await host.close();
  *
@@ -17,8 +19,10 @@ import { resolve } from 'node:path';
 import { KhutulunError, systemRandom, silentLogger } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import { startAgent } from '../agent/index.js';
-import type { AgentEvent, DeploymentPlan, DeploymentStatus, DeploymentSummary, RunReport, RunSpec } from '../agent/index.js';
+import type { AgentEvent, DeploymentPlan, DeploymentStatus, DeploymentSummary, GraphNode, HistoryQuery, HistoryRecord, RunReport, RunSpec } from '../agent/index.js';
 import { clusterEngine } from '../agent/cluster-engine.js';
+import { watchNodes } from './watch-nodes.js';
+import type { NodesListener, WatchNodesOptions } from './watch-nodes.js';
 
 export interface EmbeddedHostOptions {
   /** Where the host keeps its documents, workload state and logs (created if missing). */
@@ -52,10 +56,20 @@ export interface EmbeddedHost {
   list(): Promise<DeploymentSummary[]>;
   /** What deploying `what` as NAME would change (nothing is written). */
   plan(name: string, what: DeploySource): Promise<DeploymentPlan>;
-  /** Applies the plan of `what` to the existing NAME; resolves once recorded (watch status or events for progress). */
-  update(name: string, what: DeploySource, options?: { dryRun?: boolean }): Promise<DeploymentStatus>;
-  /** Sets the instance count of one node template (a Day-2 update). */
-  scale(name: string, node: string, count: number, options?: { dryRun?: boolean }): Promise<DeploymentStatus>;
+  /** Applies the plan of `what` to the existing NAME and waits like deploy. */
+  update(name: string, what: DeploySource): Promise<DeployResult>;
+  /** Sets the instance count of node template NODE and waits until the instances run (or rejects, coded). */
+  scale(name: string, node: string, count: number): Promise<DeploymentStatus>;
+  /** The nodes with their state, properties, attributes and endpoints (optionally of one TOSCA type). */
+  nodes(name: string, options?: { type?: string }): Promise<GraphNode[]>;
+  /** What happened to the nodes (old -> new values, host, time, generation); outlives undeploy. */
+  history(name: string, query?: HistoryQuery): Promise<HistoryRecord[]>;
+  /**
+   * A custom controller: `listener` gets NAME's nodes (of `options.type`) now and after each change
+   * of the deployment (at most every `everyMs`); it reacts by writing desired state (scale,
+   * update). Errors go to `onError`. Returns the stop function.
+   */
+  watch(name: string, options: WatchNodesOptions, listener: NodesListener, onError?: (error: unknown) => void): () => void;
   /** Runs an interface operation (`{node?, operation, inputs?}`) or a workflow (`{workflow, inputs?}`); resolves with every step's result. */
   run(name: string, spec: RunSpec): Promise<RunReport>;
   /** Stops the nodes in reverse dependency order and removes the deployment. */
@@ -94,6 +108,16 @@ export async function startHost(options: EmbeddedHostOptions): Promise<EmbeddedH
     throw error;
   }
   let closed: Promise<void> | undefined;
+  /** Waits for the latest request of NAME; a failure is a coded error (a new deployment is removed again). */
+  const settle = async (name: string, created: boolean): Promise<void> => {
+    const report = await deployments.settled(name);
+    if (!report || report.ok) return;
+    if (created) await deployments.undeploy(name, { force: true }).catch(() => undefined);
+    throw new KhutulunError('KH-EMBED-002', `deployment ${name} failed: ${report.error?.message ?? 'a node failed'}`, {
+      hint: report.failed.map((f) => `${f.vertex}: ${f.error?.message ?? f.phase}`).join('; ') || 'see the events',
+      details: { failed: report.failed.map((f) => f.vertex) },
+    });
+  };
   return {
     hostId: agent.hostId,
     name: agent.name,
@@ -104,28 +128,31 @@ export async function startHost(options: EmbeddedHostOptions): Promise<EmbeddedH
         'file' in what
           ? await deployments.deployFile(name, what.file, what.inputs ?? {}, what.cwd ?? process.cwd())
           : await deployments.deploy({ name, source: what.source, inputs: what.inputs ?? {}, ...(what.sourceName !== undefined ? { sourceName: what.sourceName } : {}) });
-      const report = await deployments.settled(name);
-      if (report && !report.ok) {
-        await deployments.undeploy(name, { force: true }).catch(() => undefined);
-        throw new KhutulunError('KH-EMBED-002', `deployment ${name} failed: ${report.error?.message ?? 'a node failed'}`, {
-          hint: report.failed.map((f) => `${f.vertex}: ${f.error?.message ?? f.phase}`).join('; ') || 'see the events',
-          details: { failed: report.failed.map((f) => f.vertex) },
-        });
-      }
+      await settle(name, true);
       return { status: { ...(await deployments.status(name)), name: result.name }, outputs: await deployments.outputs(name) };
     },
-    status: (name) => deployments.status(name),
-    outputs: (name) => deployments.outputs(name),
-    list: () => deployments.list(),
     plan: (name, what) =>
       'file' in what
         ? deployments.planFile(name, what.file, what.inputs ?? {}, what.cwd ?? process.cwd())
         : deployments.plan({ name, source: what.source, inputs: what.inputs ?? {}, ...(what.sourceName !== undefined ? { sourceName: what.sourceName } : {}) }),
-    update: (name, what, options = {}) =>
-      'file' in what
-        ? deployments.updateFile(name, what.file, what.inputs ?? {}, what.cwd ?? process.cwd(), options)
-        : deployments.update({ name, source: what.source, inputs: what.inputs ?? {}, ...(what.sourceName !== undefined ? { sourceName: what.sourceName } : {}) }, options),
-    scale: (name, node, count, options = {}) => deployments.scale(name, node, count, options),
+    async update(name, what) {
+      if ('file' in what) await deployments.updateFile(name, what.file, what.inputs ?? {}, what.cwd ?? process.cwd());
+      else await deployments.update({ name, source: what.source, inputs: what.inputs ?? {}, ...(what.sourceName !== undefined ? { sourceName: what.sourceName } : {}) });
+      await settle(name, false);
+      return { status: await deployments.status(name), outputs: await deployments.outputs(name) };
+    },
+    async scale(name, node, count) {
+      await deployments.scale(name, node, count);
+      await settle(name, false);
+      return deployments.status(name);
+    },
+    nodes: async (name, options = {}) => (await deployments.graph(name)).nodes.filter((n) => options.type === undefined || n.type === options.type),
+    history: (name, query) => deployments.history(name, query),
+    watch: (name, options, listener, onError) =>
+      watchNodes(name, async () => (await deployments.graph(name)).nodes, (l) => agent.events.subscribe(l), listener, options, onError),
+    status: (name) => deployments.status(name),
+    outputs: (name) => deployments.outputs(name),
+    list: () => deployments.list(),
     run: (name, spec) => deployments.run(name, spec),
     undeploy: (name) => deployments.undeploy(name),
     events: (listener, replay = false) => agent.events.subscribe(listener, replay),

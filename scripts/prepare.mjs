@@ -1,6 +1,6 @@
 // `npm install` / `npm pack` run this (package.json "prepare"): the TypeScript build and the
 // built-in Wasm plugins, skipped when nothing they are made from changed since the last build
-// (a hash of the sources, kept in dist/.sources.sha256). Says what it does, since it takes a while.
+// (a hash of the sources, kept in dist/.sources.sha256), then the live page's bundle (under a second). Says what it does, since it takes a while.
 //   node scripts/prepare.mjs [--force]
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -57,3 +57,4 @@ if (built && !process.argv.includes('--force')) {
   writeFileSync(stampPath, stamp);
 }
 run('building the built-in Wasm plugins (skipped when unchanged)', [join(root, 'scripts', 'build-plugins.mjs')]);
+run('bundling the live page (dist/ui)', [join(root, 'scripts', 'build-ui.mjs')]);

@@ -187,6 +187,8 @@ export interface Deployment {
 
   subscribe(listener: ChangeListener): () => void;
   history(id: EntityId): HistoryEntry[];
+  /** Every entity of `kind` any change touched, deleted ones included (for their history). */
+  historyIds(kind: EntityKind): EntityId[];
   /** Commits queued writes now. */
   flush(): Promise<void>;
 }

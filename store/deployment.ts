@@ -23,6 +23,7 @@ import type { ChangeListener, HistoryEntry } from './events.js';
 import { updateProperties } from './update-properties.js';
 import { dispatchEvent } from './dispatch.js';
 import { instantiateTemplate } from './instantiate.js';
+import { historyIndex } from './history.js';
 
 export const SERVICE_VERTEX = '_floria/service';
 
@@ -32,6 +33,12 @@ export interface DeploymentContext extends IdContext {
   readonly logger?: Logger;
   /** See StoreOptions.onLocalChange. */
   readonly onLocalChange?: (handle: DocHandle<unknown>) => void;
+}
+
+/** Every entity's history, for one document version (heads). */
+interface HistoryCache {
+  heads: string;
+  index: Map<string, HistoryEntry[]>;
 }
 
 export class DeploymentImpl implements Deployment {
@@ -44,7 +51,7 @@ export class DeploymentImpl implements Deployment {
   readonly #queue: WriteQueue<DeploymentDoc>;
   readonly #listeners = new Set<ChangeListener>();
   #view: ReadView | undefined;
-  #history: { heads: string; entries: (HistoryEntry & { t: Record<string, string[]> })[] } | undefined;
+  #history: HistoryCache | undefined;
   readonly #unsubscribe: () => void;
 
   constructor(name: DeploymentName, url: string, backend: DocBackend<DeploymentDoc>, ctx: DeploymentContext) {
@@ -310,23 +317,29 @@ export class DeploymentImpl implements Deployment {
     return () => void this.#listeners.delete(listener);
   }
 
-  history(id: EntityId): HistoryEntry[] {
-    const eid = checkEntityId(id);
-    const key = ops.keyOf(eid.kind, formatEntityId(eid));
+  /** The history of every entity, built once per document version (store/history.ts). */
+  #index(): Map<string, HistoryEntry[]> {
     const doc = this.view().doc;
     const heads = A.getHeads(doc).join(',');
     if (this.#history?.heads !== heads) {
-      const entries = A.getAllChanges(doc).map((bytes) => {
-        const c = A.decodeChange(bytes);
+      // getAllChanges lists changes in causal order.
+      const changes = A.getAllChanges(doc).map((bytes) => A.decodeChange(bytes));
+      this.#history = { heads, index: historyIndex(changes, (c) => {
         const m = parseChangeMessage(c.message);
-        return { actor: c.actor, host: m?.h ?? '', at: m?.at ?? c.time * 1000, fields: [], hash: c.hash ?? '', seq: c.seq, t: m?.t ?? {} };
-      });
-      this.#history = { heads, entries };
+        return m ? { h: m.h, at: m.at ?? c.time * 1000, t: m.t } : undefined;
+      }) };
     }
-    return this.#history.entries
-      .filter((e) => key in e.t)
-      .map(({ t, ...e }) => ({ ...e, fields: t[key] ?? [] }))
-      .sort((a, b) => a.at - b.at || a.actor.localeCompare(b.actor) || a.seq - b.seq);
+    return this.#history.index;
+  }
+
+  history(id: EntityId): HistoryEntry[] {
+    const eid = checkEntityId(id);
+    return [...(this.#index().get(ops.keyOf(eid.kind, formatEntityId(eid))) ?? [])].sort((a, b) => a.at - b.at || a.actor.localeCompare(b.actor) || a.seq - b.seq);
+  }
+
+  historyIds(kind: EntityKind): EntityId[] {
+    const prefix = `${kind}:`;
+    return [...this.#index().keys()].filter((k) => k.startsWith(prefix)).sort().map((k) => parseEntityId(kind, k.slice(prefix.length)));
   }
 
   flush(): Promise<void> {

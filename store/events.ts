@@ -37,6 +37,16 @@ export interface ChangeEvent {
 
 export type ChangeListener = (events: readonly ChangeEvent[]) => void;
 
+/** One field an entry changed, with its values before and after (absent: unset). */
+export interface FieldChange {
+  /** `property:NAME`, `status`, `owner`, `metadata:KEY`, `created`, `deleted`, … */
+  readonly field: string;
+  readonly old?: unknown;
+  readonly new?: unknown;
+  /** For `status`: the new state's reason or error. */
+  readonly note?: string;
+}
+
 /** One entry of an entity's history: one Automerge change that touched it. */
 export interface HistoryEntry {
   /** Automerge actor id of the writer. */
@@ -49,6 +59,10 @@ export interface HistoryEntry {
   readonly fields: readonly string[];
   readonly hash: string;
   readonly seq: number;
+  /** Position in the document's causal order of changes (orders entries of different entities). */
+  readonly order: number;
+  /** What the change did to the entity's fields, with values. */
+  readonly changes: readonly FieldChange[];
 }
 
 export type ClusterChangeField = 'host' | 'deployment' | 'plugin';

@@ -30,7 +30,7 @@ export type {
   InputByKind,
   EntityPatch,
 } from './entities.js';
-export type { ChangeField, ChangeEvent, ChangeListener, HistoryEntry, ClusterChangeField, ClusterChangeEvent, ClusterChangeListener } from './events.js';
+export type { ChangeField, ChangeEvent, ChangeListener, FieldChange, HistoryEntry, ClusterChangeField, ClusterChangeEvent, ClusterChangeListener } from './events.js';
 export type {
   SharePolicy,
   StoreOptions,

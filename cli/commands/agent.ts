@@ -8,6 +8,7 @@ import { readTokenFile } from '../../agent/credentials.js';
 import { DEFAULT_HTTP_LIMITS } from '../../agent/http-limits.js';
 import type { HttpLimits } from '../../agent/http-limits.js';
 import { tokenInArgv } from '../token-source.js';
+import { livePageLine } from '../live-page.js';
 import type { ParsedArgs } from '../args.js';
 import type { CliIo, Command, GlobalOptions } from '../command.js';
 import { clusterEngine } from '../../agent/cluster-engine.js';
@@ -17,10 +18,10 @@ import type { DisconnectPolicy } from '../../scheduler/index.js';
 const USAGE =
   'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token-file FILE] [--credentials FILE] [--labels k=v,...] ' +
   '[--allow-host NAME]... [--limit NAME=VALUE]... [--cluster NAME] [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--log-level debug|info|warn|error] ' +
-  '[--tls-cert FILE --tls-key FILE --tls-ca FILE]';
+  '[--tls-cert FILE --tls-key FILE --tls-ca FILE] [--history-retention DAYS]';
 
 /** Parses the agent command line into AgentOptions (shared with `khutulun up`). */
-export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalOptions): AgentOptions & { disconnect?: DisconnectPolicy } {
+export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalOptions): AgentOptions & { disconnect?: DisconnectPolicy; historyRetentionMs?: number } {
   const args = parseArgs(argv, {
     name: { value: true },
     listen: { value: true },
@@ -40,6 +41,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
     'tls-cert': { value: true },
     'tls-key': { value: true },
     'tls-ca': { value: true },
+    'history-retention': { value: true },
   });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
   const name = flagString(args, 'name');
@@ -57,6 +59,8 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
   const heartbeat = flagString(args, 'heartbeat-ms');
   if (heartbeat !== undefined && !/^\d+$/.test(heartbeat)) throw new UsageError(`--heartbeat-ms wants a number of milliseconds, got "${heartbeat}"`, 'for example --heartbeat-ms 1000');
   const tls = tlsFromArgs(args, io, globals);
+  const retention = flagString(args, 'history-retention');
+  if (retention !== undefined && !/^\d{1,5}$/.test(retention)) throw new UsageError(`--history-retention wants a number of days, got "${retention}"`, 'for example --history-retention 30 (0: drop archives at once)');
   const disconnectText = flagString(args, 'disconnect');
   let disconnect: DisconnectPolicy | undefined;
   try {
@@ -67,6 +71,7 @@ export function agentOptionsFromArgs(argv: string[], io: CliIo, globals: GlobalO
   }
   return {
     ...(disconnect ? { disconnect } : {}),
+    ...(retention !== undefined ? { historyRetentionMs: Number(retention) * 24 * 3600_000 } : {}),
     name,
     listen: flagString(args, 'listen') ?? '127.0.0.1:7700',
     peers: flagList(args, 'peer'),
@@ -121,6 +126,7 @@ function tlsFromArgs(args: ParsedArgs, io: CliIo, globals: GlobalOptions): Agent
 export async function runAgent(options: AgentOptions, io: CliIo, stop: Promise<unknown>): Promise<Agent> {
   const agent = await startAgent(options);
   io.stdout(`agent ${agent.name} (${agent.hostId}) listening on ${agent.url}\n`);
+  io.stdout(`${livePageLine(agent)}\n`);
   await stop;
   await agent.close();
   return agent;
@@ -131,12 +137,16 @@ export const agentCommand: Command = {
   summary: 'run the long-lived host agent (sync + HTTP API + membership), deploying on this host',
   usage: USAGE,
   async run(argv, io, globals) {
-    const { disconnect, ...options } = agentOptionsFromArgs(argv, io, globals);
+    const { disconnect, historyRetentionMs, ...options } = agentOptionsFromArgs(argv, io, globals);
     const stop = new Promise<string>((done) => {
       process.once('SIGINT', () => done('SIGINT'));
       process.once('SIGTERM', () => done('SIGTERM'));
     });
-    const engine = clusterEngine({ ...(options.stateDir ? { stateDir: options.stateDir } : {}), ...(disconnect ? { policy: disconnect } : {}) });
+    const engine = clusterEngine({
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      ...(disconnect ? { policy: disconnect } : {}),
+      ...(historyRetentionMs !== undefined ? { historyRetentionMs } : {}),
+    });
     try {
       await runAgent({ ...options, engine: engine.factory }, io, stop);
     } finally {

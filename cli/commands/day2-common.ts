@@ -6,11 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { KhutulunError } from '../../common/index.js';
-import type { DeploymentPlan, DeploymentStatus } from '../../agent/index.js';
+import type { DeploymentPlan } from '../../agent/index.js';
 import { UsageError } from '../args.js';
 import type { AgentClient } from '../client.js';
 import type { CliIo } from '../command.js';
 import { table } from './table.js';
+import { progressView } from '../live-progress.js';
 
 /** Exit codes of the verbs that start work (documented in docs/day2.md). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3 } as const;
@@ -52,26 +53,20 @@ export function planTable(plan: DeploymentPlan): string {
   return table(['ACTION', 'NODE', 'DETAIL'], rows) + `${plan.unchanged} node(s) unchanged\n`;
 }
 
-function line(s: DeploymentStatus): string {
-  const counts = new Map<string, number>();
-  for (const n of s.nodes) counts.set(n.state, (counts.get(n.state) ?? 0) + 1);
-  return `${s.name}: ${s.state} (generation ${s.generation ?? '?'}; ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')})`;
-}
-
 /**
  * Follows NAME until it is deployed (0), failed or failing (1), or `timeoutMs` passed (3).
- * Progress goes to stderr, one line per change (plain lines: it may be a log, not a terminal).
+ * Progress goes to stderr: redrawn in place on a terminal, else one plain line per change (it may
+ * be a log). cli/live-progress.ts.
  */
 export async function waitConverged(client: AgentClient, name: string, timeoutMs: number, io: CliIo, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
+  const view = progressView(io.stderr, io.stderrIsTty === true, io.columns);
   for (;;) {
     const s = await client.status(name);
-    const text = line(s);
-    if (text !== last) io.stderr(`${text}\n`);
-    last = text;
+    view.show(s);
     if (s.state === 'deployed') return EXIT.ok;
     if (s.state === 'failed' || s.state === 'failing') {
+      view.end();
       for (const n of s.nodes.filter((x) => x.state === 'error' || x.state === 'failing')) {
         io.stderr(`  ${n.id}: ${n.state}${n.message ? `: ${n.message}` : ''}\n`);
         for (const l of n.stderrTail ?? []) io.stderr(`    stderr| ${l}\n`);
@@ -79,6 +74,7 @@ export async function waitConverged(client: AgentClient, name: string, timeoutMs
       return EXIT.failed;
     }
     if (Date.now() >= deadline) {
+      view.end();
       io.stderr(`${name} did not converge within ${Math.round(timeoutMs / 1000)} s (it goes on: see \`khutulun status ${name}\`)\n`);
       return EXIT.timeout;
     }

@@ -39,12 +39,12 @@ export const commands: readonly CommandEntry[] = [
     summary: 'run the long-lived host agent (sync + HTTP API + membership), deploying on this host',
     usage:
       'khutulun agent --name NAME --listen HOST:PORT [--peer HOST:PORT]... [--state DIR] [--token-file F] [--credentials F] [--labels k=v,...] [--cluster NAME]\n' +
-      '               [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--allow-host NAME]... [--limit NAME=N]... [--log-level LEVEL] [--tls-cert F --tls-key F --tls-ca F]',
+      '               [--advertise HOST:PORT] [--heartbeat-ms MS] [--disconnect replace=true,lost-after-ms=N,...] [--allow-host NAME]... [--limit NAME=N]... [--log-level LEVEL] [--tls-cert F --tls-key F --tls-ca F] [--history-retention DAYS]',
     examples: [
       'khutulun agent --name a --listen 127.0.0.1:7001 --state /var/lib/khutulun --token-file /etc/khutulun/token',
       'khutulun --log-format json agent --name b --listen 0.0.0.0:7002 --peer 10.0.0.1:7001 --token-file /etc/khutulun/token   # JSON log lines',
     ],
-    flags: ['name', 'listen', 'peer', 'state', 'token-file', 'credentials', 'allow-host', 'limit', 'labels', 'cluster', 'advertise', 'heartbeat-ms', 'disconnect', 'log-level', 'tls-cert', 'tls-key', 'tls-ca'],
+    flags: ['name', 'listen', 'peer', 'state', 'token-file', 'credentials', 'allow-host', 'limit', 'labels', 'cluster', 'advertise', 'heartbeat-ms', 'disconnect', 'log-level', 'tls-cert', 'tls-key', 'tls-ca', 'history-retention'],
     load: async () => (await import('./agent.js')).agentCommand,
   },
   {
@@ -156,6 +156,24 @@ export const commands: readonly CommandEntry[] = [
     flags: ['follow', ...agentFlags],
     outputs: ['table', 'json'],
     load: async () => (await import('./events.js')).eventsCommand,
+  },
+  {
+    name: 'history',
+    summary: "print what happened to a deployment's nodes: old -> new values, host, time, request generation (outlives undeploy)",
+    usage: 'khutulun [--agent URL] history NAME [NODE] [--since DURATION] [-o table|json] [--state DIR]',
+    examples: ['khutulun history hello-web           # every node, oldest first', 'khutulun history hello-web web --since 1h -o json'],
+    flags: ['since', ...agentFlags],
+    outputs: ['table', 'json'],
+    load: async () => (await import('./history.js')).historyCommand,
+  },
+  {
+    name: 'ui',
+    summary: "print a one-time login link to the agent's live page (graph, states, logs, history)",
+    usage: 'khutulun [--agent URL] ui [-o json] [--state DIR]',
+    examples: ['khutulun ui                     # open the printed link in a browser (once, within minutes)', 'khutulun --agent http://10.0.0.1:7001 ui'],
+    flags: agentFlags,
+    outputs: ['table', 'json'],
+    load: async () => (await import('./ui.js')).uiCommand,
   },
   {
     name: 'hosts',

@@ -2,6 +2,28 @@ import { flagString, parseArgs, UsageError } from '../args.js';
 import { AgentClient, resolveAgentTarget } from '../client.js';
 import type { Command } from '../command.js';
 import { outputJson } from './status.js';
+import { progressView } from '../live-progress.js';
+import type { ProgressView } from '../live-progress.js';
+import type { DeploymentStatus } from '../../agent/index.js';
+
+/** Redraws NAME's status every 500 ms (a terminal only) until `work` settles. */
+async function showWhile<T>(work: Promise<T>, status: () => Promise<DeploymentStatus>, view: ProgressView): Promise<T> {
+  let settled = false;
+  const done = work.finally(() => void (settled = true));
+  void (async () => {
+    while (!settled) {
+      const s = await status().catch(() => undefined);
+      if (!s || settled) break;
+      view.show(s);
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    }
+  })();
+  try {
+    return await done;
+  } finally {
+    view.end();
+  }
+}
 
 export const undeployCommand: Command = {
   name: 'undeploy',
@@ -13,7 +35,9 @@ export const undeployCommand: Command = {
     const name = args.positionals[0];
     if (!name || args.positionals.length > 1) throw new UsageError('undeploy takes exactly one NAME');
     const force = args.flags['force'] === true;
-    const status = await new AgentClient(resolveAgentTarget(globals, io, flagString(args, 'state'))).undeploy(name, force);
+    const client = new AgentClient(resolveAgentTarget(globals, io, flagString(args, 'state')));
+    // On a terminal the nodes stopping in reverse order are shown live; elsewhere only the result.
+    const status = io.stderrIsTty && !json ? await showWhile(client.undeploy(name, force), () => client.status(name), progressView(io.stderr, true, io.columns)) : await client.undeploy(name, force);
     if (json) io.stdout(JSON.stringify(status) + '\n');
     else {
       io.stdout(`deployment ${status.name}: ${status.state}${force ? ' (forced)' : ''}\n`);

@@ -14,6 +14,7 @@ import { flagList, flagString, parseArgs, parseAssignments, UsageError } from '.
 import { stateDirOf } from '../client.js';
 import { asKhutulunError, silentLogger, stderrLogger, systemRandom } from '../../common/index.js';
 import { clusterEngine, startAgent } from '../../agent/index.js';
+import { livePageLine } from '../live-page.js';
 import type { DeploymentPlan, DeploymentStatus } from '../../agent/index.js';
 
 /** `examples/hello-web/service.yaml` -> `hello-web`; `web.yaml` -> `web`. */
@@ -93,6 +94,7 @@ export const upCommand: Command = {
     try {
       const { engine: deployments, reconciler } = await cluster.opened();
       say(`khutulun: state in ${stateDir}, agent API at ${agent.url}`);
+      say(`khutulun: ${livePageLine(agent)}`);
       let last = '';
       let pending: ReturnType<typeof setTimeout> | undefined;
       const show = (): void => {

@@ -21,6 +21,8 @@ PKGS=(
   libvirt-dev libvirt-clients build-essential pkg-config python3
   # a real tiny guest under libvirtd + QEMU (TCG without /dev/kvm)
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system qemu-system-x86
+  # the live page's browser test: Debian's Chromium driven by playwright-core (executablePath)
+  chromium
 )
 missing=()
 for p in "${PKGS[@]}"; do

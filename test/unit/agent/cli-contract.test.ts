@@ -144,7 +144,7 @@ describe('CLI against a running agent (main() in-process)', () => {
     expect(JSON.parse(r.out)[0]).toMatchObject({ name: 'edge-1', connected: true });
     stop();
     await running;
-    expect(out).toMatch(/^agent edge-1 \(h-[0-9a-f]{16}\) listening on http:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(out).toMatch(/^agent edge-1 \(h-[0-9a-f]{16}\) listening on http:\/\/127\.0\.0\.1:(\d+)\nlive page: http:\/\/127\.0\.0\.1:\1\/login\?code=[0-9a-f]{64} \(one-time link, expires \d\d:\d\d UTC; `khutulun ui` prints a new one\)\n$/);
     expect(readAgentRecord(join(dir, 'st'))).toBeUndefined();
     expect(() => agentOptionsFromArgs(['--listen', '127.0.0.1:0'], io, {})).toThrow(/--name is required/);
   });

@@ -77,6 +77,8 @@ function fakeEngine(owner: () => string): DeploymentEngine {
     scale: () => Promise.reject(new Error('unused')),
     status,
     outputs: async () => ({}),
+    graph: () => Promise.reject(new Error('unused')),
+    history: () => Promise.reject(new Error('unused')),
     undeploy: status,
     list: async () => [{ name: 'shop', state: 'deployed', nodes: 1 }],
     idle: async () => undefined,

@@ -2,7 +2,8 @@
  * The package as a user gets it: `npm pack`, the tarball unpacked into node_modules/khutulun of a
  * folder outside the project (a CommonJS app: "type": "commonjs"), and
  * examples/embed-service/server.mjs run there — which proves the exports, the files list and that
- * plugins load under a CommonJS app. Dependencies are linked from this checkout's node_modules
+ * plugins load under a CommonJS app — then examples/custom-controller/controller.mjs (an ESM app),
+ * which scales a node on a metric through the embedding API's watch/scale. Dependencies are linked from this checkout's node_modules
  * (no registry). The build runs first through `prepare`, which skips when the sources are unchanged.
  * Then the plugin walk of docs/plugins.md with that installed CLI, in a folder that has no
  * khutulun of its own: `plugin new`, `plugin build` (the SDK from the installed package; progress,
@@ -33,6 +34,9 @@ describe('the packed package, installed outside the project', () => {
     expect(files).toContain('dist/agent/index.d.ts');
     expect(files).toContain('profiles/khutulun/profile.yaml');
     expect(files.some((f) => f.endsWith('.wasm'))).toBe(true);
+    // The live page's bundle ships built: installs from the registry run no build.
+    expect(files).toContain('dist/ui/app.js');
+    expect(files).toContain('dist/ui/index.html');
     expect(files.some((f) => f.startsWith('test/') || f.endsWith('.test.js') || f.startsWith('dist/test/unit'))).toBe(false);
 
     const app = path.join(outside, 'app');
@@ -65,7 +69,20 @@ describe('the packed package, installed outside the project', () => {
     expect(line.greeting).toBe('Hello from an embedded Khutulun');
     expect(line.nodes).toContain('web=started');
     expect(line.transitions).toBeGreaterThan(0);
-  }, 400_000);
+
+    // The custom controller example: scales a node on a metric through the embedding API.
+    const ctl = path.join(outside, 'controller');
+    mkdirSync(ctl);
+    symlinkSync(path.join(app, 'node_modules'), path.join(ctl, 'node_modules'), 'dir');
+    writeFileSync(path.join(ctl, 'package.json'), JSON.stringify({ name: 'controller-app', private: true, version: '1.0.0', type: 'module' }));
+    for (const f of readdirSync(path.join(root, 'examples/custom-controller'))) cpSync(path.join(root, 'examples/custom-controller', f), path.join(ctl, f));
+    const controlled = spawnSync(process.execPath, ['controller.mjs', path.join(ctl, 'state'), '--check'], { cwd: ctl, encoding: 'utf8', timeout: 150_000 });
+    expect(controlled.status, controlled.stderr).toBe(0);
+    const result = JSON.parse(controlled.stdout.trim().split('\n').pop()!) as { workers: number[]; decisions: string[]; generations: number };
+    expect(result.workers).toEqual([1, 3, 1]);
+    expect(result.decisions).toEqual(['queue 25: 1 -> 3 workers', 'queue 5: 3 -> 1 workers']);
+    expect(result.generations).toBe(3);
+  }, 600_000);
 
   it('walks from plugin new to plugin test with the installed CLI, in a folder of its own', () => {
     const cli = path.join(outside, 'app', 'node_modules', 'khutulun', 'bin', 'khutulun.js');

@@ -157,6 +157,32 @@ describe('batching, events, history', () => {
     expect(h[1]!.at - h[0]!.at).toBe(5000);
     expect(h.every((x) => x.host === 'h1')).toBe(true);
   });
+
+  it('history carries old and new values per field, in causal order', async () => {
+    const v = await dep.create('vertex', { id: 'v', properties: { port: { value: 8080n } } });
+    await dep.setProperty(v.id, 'port', 8081n);
+    await dep.setOwner('v', 'h1');
+    await dep.setStatus('v', { state: 'starting', reason: 'its turn' });
+    await dep.setStatus('v', { state: 'started' });
+    const h = dep.history(v.id);
+    expect(h.map((x) => x.changes)).toEqual([
+      [{ field: 'created' }],
+      [{ field: 'property:port', old: 8080, new: 8081 }],
+      [{ field: 'owner', new: 'h1' }],
+      [{ field: 'status', new: 'starting', note: 'its turn' }],
+      [{ field: 'status', old: 'starting', new: 'started' }],
+    ]);
+    expect(h.map((x) => x.order)).toEqual([...h.map((x) => x.order)].sort((a, b) => a - b));
+  });
+
+  it('keeps the history of deleted entities, and lists them', async () => {
+    const gone = await dep.create('vertex', { id: 'nodes/gone', properties: { p: { value: 1n } } });
+    await dep.create('vertex', { id: 'nodes/kept' });
+    await dep.delete(gone.id);
+    expect(dep.get('vertex', 'nodes/gone')).toBeUndefined();
+    expect(dep.historyIds('vertex').map((id) => `${id.directory.join('/')}/${id.name}`)).toEqual(['nodes/gone', 'nodes/kept']);
+    expect(dep.history(gone.id).map((x) => x.fields)).toEqual([['created'], ['deleted']]);
+  });
 });
 
 describe('evaluation, events and instantiation', () => {
