@@ -9,6 +9,7 @@ import { str } from './doc-schema.js';
 import type { DeploymentDoc } from './doc-schema.js';
 import type { DocBackend } from './doc-backend.js';
 import { ReadView } from './read-view.js';
+import type { DecodeCache } from './read-view.js';
 import { WriteQueue, parseChangeMessage } from './write-queue.js';
 import * as ops from './write-ops.js';
 import { buildRecord, resolveId } from './record-builder.js';
@@ -44,6 +45,8 @@ export class DeploymentImpl implements Deployment {
   readonly #queue: WriteQueue<DeploymentDoc>;
   readonly #listeners = new Set<ChangeListener>();
   #view: ReadView | undefined;
+  /** Decoded entities by record, shared by every version's view (read-view.ts says why). */
+  readonly #decoded: DecodeCache = new WeakMap();
   #history: { heads: string; entries: (HistoryEntry & { t: Record<string, string[]> })[] } | undefined;
   readonly #unsubscribe: () => void;
 
@@ -72,7 +75,7 @@ export class DeploymentImpl implements Deployment {
   view(): ReadView {
     if (this.#queue.pending > 0) this.#queue.commit();
     const doc = this.#backend.doc();
-    if (this.#view?.doc !== doc) this.#view = new ReadView(doc);
+    if (this.#view?.doc !== doc) this.#view = new ReadView(doc, this.#decoded);
     return this.#view;
   }
 

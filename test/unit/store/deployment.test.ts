@@ -82,6 +82,32 @@ describe('deployment CRUD', () => {
   });
 });
 
+describe('reads decode only what changed', () => {
+  it('hands out the same entity while its record is unchanged, a fresh one when it or its links change', async () => {
+    const ids = ['a', 'b', 'c'].map((n) => `n/${n}`);
+    for (const id of ids) await dep.create('vertex', { id, owner: 'h1', properties: { p: { value: id } } });
+    const first = new Map(dep.list('vertex').map((v) => [v.id.name, v]));
+    await dep.setStatus('n/b', { state: 'started' });
+    const second = new Map(dep.list('vertex').map((v) => [v.id.name, v]));
+    expect(second.get('a')).toBe(first.get('a'));
+    expect(second.get('c')).toBe(first.get('c'));
+    expect(second.get('b')).not.toBe(first.get('b'));
+    expect(second.get('b')?.status?.state).toBe('started');
+    // An edge changes the derived adjacency of both endpoints, not their records.
+    await dep.create('edge', { id: 'n/ac', source: 'n/a', target: 'n/c' });
+    const third = new Map(dep.list('vertex').map((v) => [v.id.name, v]));
+    expect(third.get('a')?.outgoing).toEqual(['n/ac']);
+    expect(third.get('c')?.incoming).toEqual(['n/ac']);
+    expect(third.get('b')).toBe(second.get('b'));
+    await dep.delete(parseEntityId('edge', 'n/ac'));
+    expect(dep.get('vertex', 'n/a')?.outgoing).toEqual([]);
+    // A container that disappears reads as absent on the contained vertex.
+    await dep.create('vertex', { id: 'n/d', containing: 'n/c' });
+    expect(dep.get('vertex', 'n/d')?.containing).toBe('n/c');
+    expect(dep.get('vertex', 'n/c')?.contained).toEqual(['n/d']);
+  });
+});
+
 describe('bad input: coded errors, document unchanged', () => {
   it('refuses writes to a read-only property that has a value', async () => {
     const v = await dep.create('vertex', { id: 'v', properties: { size: { readOnly: true, value: 1n } } });
