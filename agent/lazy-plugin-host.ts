@@ -19,8 +19,12 @@ export class LazyPluginHost implements PluginHostLike {
   readonly #loading = new Map<string, Promise<void>>();
   #closed = false;
 
-  constructor(create: () => Promise<PluginHostLike>) {
+  readonly #beforeLoad: ((id: string) => void) | undefined;
+
+  /** `beforeLoad` runs once per declared plugin, before it is loaded (e.g. to seed a cache). */
+  constructor(create: () => Promise<PluginHostLike>, beforeLoad?: (id: string) => void) {
     this.#create = create;
+    this.#beforeLoad = beforeLoad;
   }
 
   /** Makes a plugin known; it is loaded by the first call that names it. */
@@ -97,7 +101,10 @@ export class LazyPluginHost implements PluginHostLike {
       const registration = this.#declared.get(id);
       if (!registration) return undefined;
       this.#declared.delete(id);
-      load = this.#inner().then((h) => h.register(registration));
+      load = this.#inner().then((h) => {
+        this.#beforeLoad?.(id);
+        return h.register(registration);
+      });
       this.#loading.set(id, load);
     }
     try {

@@ -25,6 +25,7 @@ import { DeferredRuntime } from './deferred-runtime.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
 import { KhutulunError } from '../common/index.js';
 import { LazyPluginHost } from './lazy-plugin-host.js';
+import { seedBuiltinCache } from './builtin-cache.js';
 
 export interface LocalHostOptions {
   readonly hostId: string;
@@ -174,7 +175,13 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
   try {
     if (!plugins) {
       // Workers and Wasm modules on first use: the files are checked now, loaded by their first call.
-      ownPlugins = new LazyPluginHost(() => PluginHost.create(stateDir ? { cacheDir: join(stateDir, 'plugin-cache') } : {}));
+      const cacheDir = stateDir ? join(stateDir, 'plugin-cache') : undefined;
+      ownPlugins = new LazyPluginHost(
+        () => PluginHost.create(cacheDir ? { cacheDir } : {}),
+        (id) => {
+          if (cacheDir) seedBuiltinCache(id, cacheDir);
+        },
+      );
       for (const p of builtinPlugins()) {
         if (!existsSync(p.path)) {
           throw new KhutulunError('KH-AGENT-PLUGINS-MISSING', `built-in plugin ${p.id} is not built (${p.path} missing)`, {
