@@ -108,6 +108,31 @@ describe('reads decode only what changed', () => {
   });
 });
 
+describe('status writes coalesce within a tick', () => {
+  it('writes one operation per vertex per change: the last status of the tick', async () => {
+    await dep.create('vertex', { id: 'n/a', owner: 'h1' });
+    await dep.create('vertex', { id: 'n/b', owner: 'h1' });
+    const before = changes(dep);
+    const writes = [dep.setStatus('n/a', { state: 'creating' }), dep.setStatus('n/b', { state: 'creating' }), dep.setStatus('n/a', { state: 'created' }), dep.setStatus('n/a', { state: 'configuring' })];
+    await Promise.all(writes);
+    expect(changes(dep)).toBe(before + 1);
+    const doc = (dep as DeploymentImpl).view().doc;
+    const last = A.decodeChange(A.getLastLocalChange(doc)!);
+    expect(last.ops.filter((o) => o.key === 'status')).toHaveLength(2);
+    expect(dep.get('vertex', 'n/a')?.status?.state).toBe('configuring');
+    expect(dep.get('vertex', 'n/b')?.status?.state).toBe('creating');
+    // After a commit the next write is a change of its own.
+    await dep.setStatus('n/a', { state: 'configured' });
+    expect(dep.get('vertex', 'n/a')?.status?.state).toBe('configured');
+  });
+
+  it('a coalesced write shares the refusal of the write it joined', async () => {
+    await dep.create('vertex', { id: 'n/x', owner: 'other' });
+    const results = await Promise.allSettled([dep.setStatus('n/x', { state: 'creating' }), dep.setStatus('n/x', { state: 'created' })]);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as KhutulunError).code : 'ok'))).toEqual(['KH-STORE-023', 'KH-STORE-023']);
+  });
+});
+
 describe('bad input: coded errors, document unchanged', () => {
   it('refuses writes to a read-only property that has a value', async () => {
     const v = await dep.create('vertex', { id: 'v', properties: { size: { readOnly: true, value: 1n } } });
