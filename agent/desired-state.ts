@@ -7,8 +7,6 @@ import { KhutulunError, silentLogger } from '../common/index.js';
 import type { Clock } from '../common/index.js';
 import { openStore } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
-import { buildCatalog } from '../tosca/index.js';
-import { compileFile, instantiateService } from '../tosca/compile/index.js';
 import type { CompiledService } from '../tosca/compile/index.js';
 
 /** Where a deployment came from: kept in its service vertex, so scale and update can compile it again. */
@@ -70,6 +68,8 @@ function withCounts(service: CompiledService, counts: Readonly<Record<string, nu
 
 /** Compiles `source` and instantiates it as `name` in a scratch store (close() it after use). */
 export async function desiredState(name: string, source: DeploymentSource, o: DesiredOptions): Promise<Desired> {
+  // Loaded here, not with the agent: an idle agent never holds the TOSCA processor.
+  const [{ buildCatalog }, { compileFile, instantiateService }] = await Promise.all([import('../tosca/index.js'), import('../tosca/compile/index.js')]);
   const catalog = await buildCatalog(o.profileDirs, source.cwd);
   const compiled = await compileFile(source.file, { catalog, cwd: source.cwd, inputs: source.inputs });
   if (!compiled.ok || !compiled.service) {
