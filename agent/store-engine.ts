@@ -11,9 +11,10 @@ import { KeyedMutex, KhutulunError, asKhutulunError } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { formatEntityId } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
+import type * as ToscaCompile from '../tosca/compile/index.js';
 import type { DeploymentReport, HostEngine } from '../actors/index.js';
 // The TOSCA processor loads with the first deploy or outputs read, not with the agent (idle memory).
-const toscaCompile = (): Promise<typeof import('../tosca/compile/index.js')> => import('../tosca/compile/index.js');
+const toscaCompile = (): Promise<typeof ToscaCompile> => import('../tosca/compile/index.js');
 import type { DeployRequest, DeployResult, DeploymentEngine, DeploymentStatus, DeploymentSummary, UndeployOptions, UndeployResult } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';

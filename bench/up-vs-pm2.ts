@@ -7,7 +7,8 @@
  * pm2 is installed by this benchmark into its scratch folder (`npm install --prefix`), never a
  * dependency of the product; without the registry the benchmark says so and reports nothing.
  * Self-checks: N `sleep` processes with this run's marker argument exist (counted in /proc) and
- * each side reports all N started/online; after each side stops, none is left.
+ * each side reports all N started/online; after each side stops, none is left. pm2's time runs
+ * until all N exist in /proc (its `start` may return before the daemon spawned them all).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -130,7 +131,7 @@ async function khutulunUp(base: string, n: number, marker: string): Promise<Run>
 
 function pm2(pm2Bin: string, home: string, args: string[]): { ms: number; stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [pm2Bin, ...args], { env: { ...process.env, PM2_HOME: home }, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [pm2Bin, ...args], { env: { ...process.env, PM2_HOME: home }, encoding: 'utf8', timeout: 300_000, maxBuffer: 512 * 1024 * 1024 });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`pm2 ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(-1500)}`);
   return { ms, stdout: r.stdout };
@@ -143,13 +144,16 @@ async function pm2Start(pm2Bin: string, dir: string, n: number, marker: string):
   const apps = Array.from({ length: n }, (_, i) => ({ name: `w-${i}`, script: 'sleep', args: marker, interpreter: 'none', autorestart: true }));
   writeFileSync(eco, `module.exports = ${JSON.stringify({ apps })};\n`);
   try {
-    const { ms } = pm2(pm2Bin, home, ['start', eco]);
+    // Timed until all N run (seen in /proc), like `up`'s all-started: pm2 start may return earlier.
+    const t0 = performance.now();
+    pm2(pm2Bin, home, ['start', eco]);
+    await waitFor(() => sleepers(marker).length === n, 180_000, `pm2's ${n} sleep processes`);
+    const ms = performance.now() - t0;
     const pid = Number(readFileSync(join(home, 'pm2.pid'), 'utf8').trim());
     const rss = rssMb(pid);
     const list = JSON.parse(pm2(pm2Bin, home, ['jlist']).stdout) as { pm2_env?: { status?: string } }[];
     const online = list.filter((p) => p.pm2_env?.status === 'online').length;
     if (online !== n) throw new Error(`pm2 reports ${online} of ${n} online`);
-    await waitFor(() => sleepers(marker).length === n, 30_000, `pm2's ${n} sleep processes`);
     pm2(pm2Bin, home, ['kill']);
     await waitFor(() => sleepers(marker).length === 0, 30_000, 'pm2 kill to stop its processes');
     return { ms, rssMb: rss };

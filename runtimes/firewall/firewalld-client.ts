@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { MessageBus } from 'dbus-next';
+import type * as DbusNext from 'dbus-next';
 import { KhutulunError, systemClock } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import { classifyDbusError, FirewallErrorCode, notRunning } from './errors.js';
@@ -58,8 +59,8 @@ function checkRule(rule: FirewallPortRule): void {
 }
 
 /** dbus-next (~12 MB) loads with the first firewalld call, not with the runtimes layer. */
-let dbusModule: typeof import('dbus-next') | undefined;
-const dbusNext = (): typeof import('dbus-next') => (dbusModule ??= createRequire(import.meta.url)('dbus-next') as typeof import('dbus-next'));
+let dbusModule: typeof DbusNext | undefined;
+const dbusNext = (): typeof DbusNext => (dbusModule ??= createRequire(import.meta.url)('dbus-next') as typeof DbusNext);
 
 export class FirewalldClient implements FirewallLike {
   readonly address: string;

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { KhutulunError } from '../../common/index.js';
+import type * as DbusNext from 'dbus-next';
 
 export interface SystemdAvailability {
   available: boolean;
@@ -34,7 +35,7 @@ export async function detectSystemd(options: { address?: string; timeoutMs?: num
     return { available: false, address, reason: `no D-Bus system bus at ${path} (the host does not run systemd or dbus)` };
   }
   // dbus-next (~12 MB) loads only when there is a bus to ask.
-  const dbus = createRequire(import.meta.url)('dbus-next') as typeof import('dbus-next');
+  const dbus = createRequire(import.meta.url)('dbus-next') as typeof DbusNext;
   const bus = dbus.sessionBus({ busAddress: address });
   let timer: NodeJS.Timeout | undefined;
   try {
