@@ -159,6 +159,17 @@ async function pm2Start(pm2Bin: string, dir: string, n: number, marker: string):
     return { ms, rssMb: rss };
   } finally {
     killLeft(marker);
+    // A failed check must not leave pm2's daemon behind (it is ours: its PID file is in our folder).
+    const pidFile = join(home, 'pm2.pid');
+    if (existsSync(pidFile)) {
+      try {
+        const pid = Number(readFileSync(pidFile, 'utf8').trim());
+        // Only if that PID is still this run's daemon (never a reused PID).
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(home)) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already stopped by `pm2 kill`
+      }
+    }
   }
 }
 
