@@ -7,9 +7,7 @@ import { KhutulunError, silentLogger } from '../common/index.js';
 import type { Clock } from '../common/index.js';
 import { openStore } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
-import { instantiateService } from '../tosca/compile/index.js';
 import type { CompiledService, CompileFileResult } from '../tosca/compile/index.js';
-import { compileTask } from './compile-worker.js';
 import type { CompileTask } from './compile-worker.js';
 
 /** Where a deployment came from: kept in its service vertex, so scale and update can compile it again. */
@@ -73,8 +71,10 @@ function withCounts(service: CompiledService, counts: Readonly<Record<string, nu
 
 /** Compiles `source` and instantiates it as `name` in a scratch store (close() it after use). */
 export async function desiredState(name: string, source: DeploymentSource, o: DesiredOptions): Promise<Desired> {
+  // Loaded here, not with the agent: an idle agent never holds the TOSCA processor.
+  const [{ instantiateService }, worker] = await Promise.all([import('../tosca/compile/index.js'), o.compile ? undefined : import('./compile-worker.js')]);
   const task = { file: source.file, cwd: source.cwd, profileDirs: o.profileDirs, inputs: source.inputs };
-  const compiled = await (o.compile ?? compileTask)(task);
+  const compiled = await (o.compile ?? worker!.compileTask)(task);
   if (!compiled.ok || !compiled.service) {
     throw new KhutulunError(compiled.ioError ? 'KH-AGENT-SOURCE' : 'KH-AGENT-INVALID', `${source.file} is not a deployable service template: ${compiled.problems.length} problem(s)`, {
       hint: compiled.problems.slice(0, 5).map((p) => `${p.file}:${p.line}:${p.column}: ${p.code}: ${p.message}`).join('\n') || 'run `khutulun validate FILE`',

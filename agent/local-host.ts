@@ -24,6 +24,8 @@ import { connectionEnvFromStore } from './connection-env.js';
 import { DeferredRuntime } from './deferred-runtime.js';
 import { NoopRuntime } from '../runtimes/noop/index.js';
 import { KhutulunError } from '../common/index.js';
+import { LazyPluginHost } from './lazy-plugin-host.js';
+import { seedBuiltinCache } from './builtin-cache.js';
 
 export interface LocalHostOptions {
   readonly hostId: string;
@@ -98,15 +100,10 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
     // One-shot runs of script operations (after process: `logs` asks the runtimes in this order).
     new ScriptRuntime({ stateDir: join(o.stateDir, 'script'), clock }),
   ];
-  // System containers where systemd-nspawn is installed (runtime:nspawn); none elsewhere.
+  // Every optional engine is probed at once (each probe may wait up to 2 s for an answer).
   const nspawn = new NspawnRuntimeAdapter({ stateDir: join(o.stateDir, 'nspawn'), clock, logger: o.logger });
-  if (await reachable(nspawn)) runtimes.push(bind(nspawn));
-  else await nspawn.close();
-  // VMs where libvirt answers (KH_LIBVIRT_URI, default qemu:///system) and its binding is built.
   const libvirt = new LibvirtRuntimeAdapter({ stateDir: join(o.stateDir, 'libvirt'), clock, hostId });
-  if (await reachable(libvirt)) runtimes.push(libvirt);
-  else await libvirt.close();
-  for (const make of [createPodmanAdapter, createDockerAdapter]) {
+  const engines = [createPodmanAdapter, createDockerAdapter].map(async (make) => {
     const open = async (): Promise<RuntimeAdapter | undefined> => {
       const adapter = make({ clock, hostId });
       if (await reachable(adapter)) return bind(adapter);
@@ -115,25 +112,28 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
     };
     const { name, config } = make({ clock, hostId });
     const adapter = await open();
-    if (adapter) {
-      runtimes.push(adapter);
-      continue;
-    }
+    if (adapter) return adapter;
     o.logger.log('debug', `${name} does not answer on ${config.socketPath}; containers start here once it does`);
-    runtimes.push(
-      new DeferredRuntime({
-        name,
-        socket: config.socketPath,
-        open,
-        clock,
-        ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
-        onAvailable: () => {
-          o.logger.log('info', `${name} answers on ${config.socketPath}: containers can run on this host now`);
-          o.onAvailable(name);
-        },
-      }),
-    );
-  }
+    return new DeferredRuntime({
+      name,
+      socket: config.socketPath,
+      open,
+      clock,
+      ...(o.retryMs !== undefined ? { retryMs: o.retryMs } : {}),
+      onAvailable: () => {
+        o.logger.log('info', `${name} answers on ${config.socketPath}: containers can run on this host now`);
+        o.onAvailable(name);
+      },
+    });
+  });
+  const [nspawnUp, libvirtUp, ...containers] = await Promise.all([reachable(nspawn), reachable(libvirt), ...engines]);
+  // System containers where systemd-nspawn is installed (runtime:nspawn); none elsewhere.
+  if (nspawnUp) runtimes.push(bind(nspawn));
+  else await nspawn.close();
+  // VMs where libvirt answers (KH_LIBVIRT_URI, default qemu:///system) and its binding is built.
+  if (libvirtUp) runtimes.push(libvirt);
+  else await libvirt.close();
+  runtimes.push(...(containers as RuntimeAdapter[]));
   return runtimes;
 }
 
@@ -178,17 +178,24 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
         : {}),
   });
   let plugins = options.plugins;
-  let ownPlugins: PluginHost | undefined;
+  let ownPlugins: LazyPluginHost | undefined;
   try {
     if (!plugins) {
-      ownPlugins = await PluginHost.create(stateDir ? { cacheDir: join(stateDir, 'plugin-cache') } : {});
+      // Workers and Wasm modules on first use: the files are checked now, loaded by their first call.
+      const cacheDir = stateDir ? join(stateDir, 'plugin-cache') : undefined;
+      ownPlugins = new LazyPluginHost(
+        () => PluginHost.create(cacheDir ? { cacheDir } : {}),
+        (id) => {
+          if (cacheDir) seedBuiltinCache(id, cacheDir);
+        },
+      );
       for (const p of builtinPlugins()) {
         if (!existsSync(p.path)) {
           throw new KhutulunError('KH-AGENT-PLUGINS-MISSING', `built-in plugin ${p.id} is not built (${p.path} missing)`, {
             hint: 'run `npm run build` (npm install runs it) in the Khutulun folder',
           });
         }
-        await ownPlugins.register({ id: p.id, url: p.path });
+        ownPlugins.declare({ id: p.id, url: p.path });
       }
       plugins = ownPlugins;
     }

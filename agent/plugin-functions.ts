@@ -11,10 +11,13 @@ import type { PluginHostLike } from '../plugins/index.js';
 import { parseHandlerName } from '../plugins/index.js';
 import type { JsonValue } from '../plugins/effects.js';
 
-export function pluginFunctionResolver(host: PluginHostLike): FunctionResolver {
+/** A host that can say a plugin exists before it is loaded (LazyPluginHost). */
+type MaybeLazy = PluginHostLike & { knows?(id: string): boolean };
+
+export function pluginFunctionResolver(host: MaybeLazy): FunctionResolver {
   return (name) => {
     const parsed = parseHandlerName(name);
-    if (!parsed || host.describe(parsed.plugin) === undefined) return undefined;
+    if (!parsed || (host.describe(parsed.plugin) === undefined && !host.knows?.(parsed.plugin))) return undefined;
     return async (args, ctx) => {
       const values = await Promise.all(args.map((a) => ctx.evaluate(a)));
       const result = await host.call({

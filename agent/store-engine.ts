@@ -11,8 +11,10 @@ import { KeyedMutex, KhutulunError, asKhutulunError } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { formatEntityId } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
+import type * as ToscaCompile from '../tosca/compile/index.js';
 import type { DeploymentReport, HostEngine } from '../actors/index.js';
-import { instantiateService, readOutputs } from '../tosca/compile/index.js';
+// The TOSCA processor loads with the first deploy or outputs read, not with the agent (idle memory).
+const toscaCompile = (): Promise<typeof ToscaCompile> => import('../tosca/compile/index.js');
 import type { DeployRequest, DeployResult, DeploymentEngine, DeploymentStatus, DeploymentSummary, UndeployOptions, UndeployResult } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';
@@ -190,6 +192,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   }
 
   async outputs(name: string): Promise<Record<string, unknown>> {
+    const { readOutputs } = await toscaCompile();
     return (await readOutputs(await this.#open(name))).outputs;
   }
 
@@ -270,6 +273,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     const d = await this.#o.store.createDeployment(name);
     try {
       plan = planUpdate(name, undefined, snapshotOf(desired.scratch));
+      const { instantiateService } = await toscaCompile();
       const inst = await instantiateService(d, desired.service);
       if (inst.problems.length > 0) {
         throw new KhutulunError('KH-AGENT-INSTANTIATE', `${name}: ${inst.problems.map((p) => p.message).join('; ')}`, { hint: 'fix the template and deploy again', details: { problems: inst.problems } });

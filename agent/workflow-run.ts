@@ -15,7 +15,6 @@ import { evaluate } from '../store/index.js';
 import type { Deployment, Expression } from '../store/index.js';
 import { toJson } from '../store/index.js';
 import { SET_STATE } from '../actors/index.js';
-import { decodeWorkflow } from '../tosca/compile/index.js';
 import type { CompiledWorkflow, CompiledWorkflowStep } from '../tosca/compile/index.js';
 import { RunErrors, nodeTargets, runOnTargets, runTargets } from './run-operation.js';
 import type { RunDeps, RunResult, RunStepResult } from './run-operation.js';
@@ -54,10 +53,13 @@ export function stepOrder(steps: readonly Pick<CompiledWorkflowStep, 'name' | 'o
   return { ready, skip };
 }
 
-export function readWorkflow(d: Deployment, name: string): CompiledWorkflow {
+/** The TOSCA layer's decoder, loaded with the first workflow run (an idle agent does not hold the TOSCA processor). */
+let decodeWorkflow: ((text: string) => CompiledWorkflow | undefined) | undefined;
+
+function readWorkflow(d: Deployment, name: string): CompiledWorkflow {
   const service = d.get('vertex', d.serviceVertex);
   const raw = service?.properties[`workflow:${name}`]?.value;
-  const workflow = typeof raw === 'string' ? decodeWorkflow(raw) : undefined;
+  const workflow = typeof raw === 'string' ? decodeWorkflow!(raw) : undefined;
   if (!workflow) {
     const known = Object.keys(service?.properties ?? {})
       .filter((k) => k.startsWith('workflow:'))
@@ -168,6 +170,7 @@ async function runStep(d: Deployment, step: CompiledWorkflowStep, inputs: Record
 
 /** Runs workflow `name` of deployment `d` to its end (every reachable step run or skipped). */
 export async function runWorkflow(d: Deployment, name: string, inputs: Record<string, unknown>, deps: RunDeps): Promise<RunResult & { steps: WorkflowStepReport[] }> {
+  decodeWorkflow ??= (await import('../tosca/compile/index.js')).decodeWorkflow;
   const w = readWorkflow(d, name);
   const run = await execute(d, w, await workflowInputs(d, w, inputs), deps, 0);
   return { deployment: d.name, workflow: name, ok: run.ok, results: run.results, steps: run.steps };

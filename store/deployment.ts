@@ -9,6 +9,7 @@ import { str } from './doc-schema.js';
 import type { DeploymentDoc } from './doc-schema.js';
 import type { DocBackend } from './doc-backend.js';
 import { ReadView } from './read-view.js';
+import type { DecodeCache } from './read-view.js';
 import { WriteQueue, parseChangeMessage } from './write-queue.js';
 import * as ops from './write-ops.js';
 import { buildRecord, resolveId } from './record-builder.js';
@@ -51,6 +52,13 @@ export class DeploymentImpl implements Deployment {
   readonly #queue: WriteQueue<DeploymentDoc>;
   readonly #listeners = new Set<ChangeListener>();
   #view: ReadView | undefined;
+  /** Decoded entities by record, shared by every version's view (read-view.ts says why). */
+  readonly #decoded: DecodeCache = new WeakMap();
+  /**
+   * Status writes queued in this tick, by vertex: a later one replaces the text of the queued one
+   * (transient lifecycle states coalesce into one operation per vertex per change).
+   */
+  readonly #queuedStatus = new Map<string, { text: string; done: Promise<void> }>();
   #history: HistoryCache | undefined;
   readonly #unsubscribe: () => void;
 
@@ -79,7 +87,7 @@ export class DeploymentImpl implements Deployment {
   view(): ReadView {
     if (this.#queue.pending > 0) this.#queue.commit();
     const doc = this.#backend.doc();
-    if (this.#view?.doc !== doc) this.#view = new ReadView(doc);
+    if (this.#view?.doc !== doc) this.#view = new ReadView(doc, this.#decoded);
     return this.#view;
   }
 
@@ -113,14 +121,17 @@ export class DeploymentImpl implements Deployment {
   }
 
   /** Runs validation synchronously; returns a rejected promise instead of throwing. */
-  #write(prepare: () => { op: (d: DeploymentDoc) => ops.Touched; hint: ops.Touched }): Promise<void> {
+  #write(prepare: () => { op: (d: DeploymentDoc) => ops.Touched; hint: ops.Touched; slot?: { done: Promise<void> } } | { coalesced: Promise<void> }): Promise<void> {
     let w;
     try {
       w = prepare();
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#queue.enqueue(w.op, w.hint);
+    if ('coalesced' in w) return w.coalesced;
+    const done = this.#queue.enqueue(w.op, w.hint);
+    if (w.slot) w.slot.done = done;
+    return done;
   }
 
   create<K extends EntityKind>(kind: K, input: InputByKind[K]): Promise<EntityByKind[K]> {
@@ -280,18 +291,26 @@ export class DeploymentImpl implements Deployment {
         throw storeError('KH-STORE-011', 'status needs a non-empty state string');
       }
       const full: VertexStatus = { ...status, at: status.at ?? this.ctx.clock.now() };
-      const text = encodeStatus(full);
+      const slot = { text: encodeStatus(full), done: Promise.resolve() };
+      const queued = this.#queuedStatus.get(path);
+      if (queued) {
+        queued.text = slot.text;
+        return { coalesced: queued.done };
+      }
+      this.#queuedStatus.set(path, slot);
       return {
         op: (d) => {
+          if (this.#queuedStatus.get(path) === slot) this.#queuedStatus.delete(path);
           const rec = ops.requireRecord(d, 'vertex', path);
           if (str(rec.owner) !== this.ctx.hostId) {
             throw storeError('KH-STORE-023', `host ${this.ctx.hostId} does not own vertex ${path} (owner: ${str(rec.owner) ?? 'none'})`, {
               hint: 'observed state is written only by the owning host; the scheduler sets the owner',
             });
           }
-          return ops.setField(d, 'vertex', path, 'status', text, 'status');
+          return ops.setField(d, 'vertex', path, 'status', slot.text, 'status');
         },
         hint: [[ops.keyOf('vertex', path), 'status']],
+        slot,
       };
     });
   }

@@ -8,7 +8,7 @@ import type { DeploymentDoc, EntityRecord } from './doc-schema.js';
 import { recordOf, recordsOf, str } from './doc-schema.js';
 import { decodeEntity, decodeProperty, keys } from './entity-codec.js';
 import type { Adjacency } from './entity-codec.js';
-import type { Entity } from './entities.js';
+import type { Entity, Vertex } from './entities.js';
 import type { Query } from './api.js';
 import { expressionEquals } from './expression/index.js';
 
@@ -18,12 +18,23 @@ interface Index {
   contained: Map<string, string[]>;
 }
 
+/**
+ * Decoded entities by stored record. Automerge shares every unchanged object between document
+ * versions, so a record object that is the same as before holds the same data: decoding only the
+ * records a change replaced keeps reads (status polls, the actors' graph loads) O(changed). A
+ * vertex also depends on its derived adjacency and on whether its container exists: those are
+ * compared before a cached vertex is reused.
+ */
+export type DecodeCache = WeakMap<EntityRecord, Entity>;
+
 export class ReadView {
   readonly doc: DeploymentDoc;
   #index: Index | undefined;
+  readonly #cache: DecodeCache;
 
-  constructor(doc: DeploymentDoc) {
+  constructor(doc: DeploymentDoc, cache: DecodeCache = new WeakMap()) {
     this.doc = doc;
+    this.#cache = cache;
   }
 
   vertexExists = (path: string): boolean => recordOf(this.doc, 'vertex', path) !== undefined;
@@ -65,7 +76,19 @@ export class ReadView {
   get(kind: EntityKind, path: string): Entity | undefined {
     const rec = this.visibleRecord(kind, path);
     if (!rec) return undefined;
-    return decodeEntity(kind, path, rec, this.vertexExists, kind === 'vertex' ? this.#adjacency(path) : undefined);
+    const adj = kind === 'vertex' ? this.#adjacency(path) : undefined;
+    const cached = this.#cache.get(rec);
+    if (cached && (!adj || this.#sameVertex(cached as Vertex, rec, adj))) return cached;
+    const entity = decodeEntity(kind, path, rec, this.vertexExists, adj);
+    this.#cache.set(rec, entity);
+    return entity;
+  }
+
+  /** Whether a cached vertex still has the derived parts this version gives it. */
+  #sameVertex(v: Vertex, rec: EntityRecord, adj: Adjacency): boolean {
+    const containing = str(rec.containing);
+    const visible = containing !== undefined && this.vertexExists(containing) ? containing : undefined;
+    return v.containing === visible && sameList(v.outgoing, adj.outgoing) && sameList(v.incoming, adj.incoming) && sameList(v.contained, adj.contained);
   }
 
   *visible(kind: EntityKind): Generator<[string, EntityRecord]> {
@@ -124,4 +147,8 @@ export class ReadView {
     }
     return problems;
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }

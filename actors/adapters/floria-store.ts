@@ -28,6 +28,13 @@ export class FloriaActorStore implements ActorStorePort {
   #flushing: Promise<void> | undefined;
   /** Vertexes known to be owned by this host (from load or a claim): no read on the write path. */
   readonly #owned = new Map<string, Set<string>>();
+  /**
+   * Views by store entity: the store hands out the same entity object while its record is
+   * unchanged, so a reload converts only what changed. Copies go out (DeploymentGraph notes
+   * statuses and properties on its views).
+   */
+  readonly #vertexViews = new WeakMap<Vertex, VertexView>();
+  readonly #edgeViews = new WeakMap<Edge, EdgeView>();
 
   constructor(store: Store, options: FloriaActorStoreOptions = {}) {
     this.#store = store;
@@ -45,13 +52,24 @@ export class FloriaActorStore implements ActorStorePort {
     const self = this.#store.hostId as string;
     // The service vertex holds inputs, outputs and the request: it has no lifecycle, no owner and
     // no actor (every host would otherwise claim it).
-    const vertexes = dep
-      .list('vertex')
-      .filter((v) => formatEntityId(v.id) !== dep.serviceVertex)
-      .map((v) => vertexView(v, self));
+    const vertexes: VertexView[] = [];
+    for (const v of dep.list('vertex')) {
+      let view = this.#vertexViews.get(v);
+      if (!view) {
+        if (formatEntityId(v.id) === dep.serviceVertex) continue;
+        this.#vertexViews.set(v, (view = vertexView(v, self)));
+      }
+      vertexes.push({ ...view });
+    }
     this.#owned.set(deployment, new Set(vertexes.filter((v) => v.owner === this.#store.hostId).map((v) => v.id)));
+    const edges: EdgeView[] = [];
+    for (const e of dep.list('edge')) {
+      let view = this.#edgeViews.get(e);
+      if (!view) this.#edgeViews.set(e, (view = edgeView(e)));
+      edges.push({ ...view });
+    }
     const policies = policyViews(dep);
-    return { vertexes, edges: dep.list('edge').map(edgeView), ...(policies.length > 0 ? { policies } : {}) };
+    return { vertexes, edges, ...(policies.length > 0 ? { policies } : {}) };
   }
 
   async writeStatus(deployment: string, vertex: string, status: StoredStatus): Promise<void> {

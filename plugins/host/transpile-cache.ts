@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { transpile } from '@bytecodealliance/jco';
+import type { transpile as Transpile } from '@bytecodealliance/jco';
 import { PluginErrorCode, pluginError } from './errors.js';
 
 /** Bump when the transpile options or the loader's expectations change. */
@@ -39,8 +39,10 @@ export async function transpileCached(bytes: Uint8Array, cacheDir: string): Prom
       // A damaged cache entry is rebuilt below.
     }
   }
-  let out: Awaited<ReturnType<typeof transpile>>;
+  let out: Awaited<ReturnType<typeof Transpile>>;
   try {
+    // jco loads on the first transpile (a cache hit never needs it).
+    const { transpile } = await import('@bytecodealliance/jco');
     out = await transpile(bytes, { name: 'plugin', instantiation: 'async', noTypescript: true, quiet: true });
   } catch (cause) {
     throw pluginError(PluginErrorCode.load, `not a valid Wasm component: ${(cause as Error).message ?? String(cause)}`, {

@@ -4,7 +4,6 @@
  * benchmark as a plugin whose own cost is near zero. ~15 ms per component, no toolchain needed.
  */
 import { readFile } from 'node:fs/promises';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 import { pluginWitPath } from './wit-path.js';
 
 export interface WatPluginOptions {
@@ -83,6 +82,7 @@ export function watPluginSource(options: WatPluginOptions = {}): string {
 
 /** Compiles a WAT plugin into component bytes. */
 export async function watPluginComponent(options: WatPluginOptions = {}): Promise<Uint8Array> {
+  const { componentEmbed, componentNew, parse } = await import('@bytecodealliance/jco');
   const core = await parse(watPluginSource(options));
   let witSource = await readFile(pluginWitPath(), 'utf8');
   if (options.useWasiRandom) {

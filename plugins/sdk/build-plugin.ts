@@ -10,9 +10,7 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
-import { componentize } from 'componentize-qjs';
 import { PluginErrorCode, pluginError } from '../host/errors.js';
 import { pluginWitPath } from '../host/wit-path.js';
 
@@ -59,6 +57,8 @@ function sdkResolver(): Plugin {
 /** Bundles a plugin entry into one dependency-free ES module. */
 export async function bundlePlugin(source: string): Promise<string> {
   try {
+    // The toolchains load when a plugin is built, not with the layer (an agent never needs them).
+    const { build } = await import('esbuild');
     const result = await build({
       entryPoints: [resolve(source)],
       bundle: true,
@@ -90,6 +90,7 @@ export async function buildPlugin(options: BuildPluginOptions): Promise<BuiltPlu
   try {
     const jsPath = join(work, 'plugin.js');
     await writeFile(jsPath, bundle);
+    const { componentize } = await import('componentize-qjs');
     const result = await componentize({
       witPath: pluginWitPath(),
       world: 'plugin',

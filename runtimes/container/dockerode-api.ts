@@ -4,7 +4,9 @@
  */
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { c as tarCreate } from 'tar';
 import type {
   ContainerInspect,
@@ -49,17 +51,33 @@ async function collect(stream: NodeJS.ReadableStream): Promise<Buffer> {
 }
 
 export class DockerodeApi implements DockerApiLike {
-  readonly #docker: Docker;
-  readonly #modem: Modem;
+  readonly #socketPath: string;
+  readonly #timeoutMs: number | undefined;
+  #client: Docker | undefined;
   readonly #podman: boolean;
 
   constructor(socketPath: string, options: { podman: boolean; timeoutMs?: number }) {
-    this.#docker = new Docker({ socketPath, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) });
-    this.#modem = this.#docker.modem as unknown as Modem;
+    this.#socketPath = socketPath;
+    this.#timeoutMs = options.timeoutMs;
     this.#podman = options.podman;
   }
 
+  /** dockerode (~27 MB with its dependencies) loads with the first request, not at start-up. */
+  get #docker(): Docker {
+    if (!this.#client) {
+      const DockerClass = createRequire(import.meta.url)('dockerode') as typeof Docker;
+      this.#client = new DockerClass({ socketPath: this.#socketPath, ...(this.#timeoutMs ? { timeout: this.#timeoutMs } : {}) });
+    }
+    return this.#client;
+  }
+
+  get #modem(): Modem {
+    return this.#docker.modem as unknown as Modem;
+  }
+
   async ping(): Promise<void> {
+    // No socket, no engine: said without loading the client (the usual case on a host without one).
+    if (!existsSync(this.#socketPath)) throw Object.assign(new Error(`connect ENOENT ${this.#socketPath}`), { code: 'ENOENT' });
     await this.#docker.ping();
   }
 

@@ -3,8 +3,9 @@
  * default; `permanent` also writes the zone's configuration. Calls get long timeouts because
  * firewalld answers slowly while it starts or reloads.
  */
-import dbus from 'dbus-next';
+import { createRequire } from 'node:module';
 import type { MessageBus } from 'dbus-next';
+import type * as DbusNext from 'dbus-next';
 import { KhutulunError, systemClock } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import { classifyDbusError, FirewallErrorCode, notRunning } from './errors.js';
@@ -57,6 +58,10 @@ function checkRule(rule: FirewallPortRule): void {
   }
 }
 
+/** dbus-next (~12 MB) loads with the first firewalld call, not with the runtimes layer. */
+let dbusModule: typeof DbusNext | undefined;
+const dbusNext = (): typeof DbusNext => (dbusModule ??= createRequire(import.meta.url)('dbus-next') as typeof DbusNext);
+
 export class FirewalldClient implements FirewallLike {
   readonly address: string;
   readonly #timeoutMs: number;
@@ -76,7 +81,7 @@ export class FirewalldClient implements FirewallLike {
     if (this.#bus && this.#busError === undefined) return this.#bus;
     this.#bus?.disconnect();
     // sessionBus() is the only constructor that takes an explicit address; the bus is the system one.
-    const bus = dbus.sessionBus({ busAddress: this.address });
+    const bus = dbusNext().sessionBus({ busAddress: this.address });
     this.#busError = undefined;
     // An unhandled 'error' event would crash the process when the socket is missing.
     bus.on('error', (error: unknown) => {
@@ -111,7 +116,7 @@ export class FirewalldClient implements FirewallLike {
     });
     try {
       const reply = await Promise.race([
-        bus.call(new dbus.Message({ destination: NAME, path, interface: iface, member, signature, body })),
+        bus.call(new (dbusNext().Message)({ destination: NAME, path, interface: iface, member, signature, body })),
         timeout,
         busFailure,
       ]);

@@ -3,9 +3,10 @@
  * `org.freedesktop.systemd1` on it. The default process runtime never needs systemd; this tells an
  * operator (and a future `systemd` launch mode) clearly why that mode is not available.
  */
-import dbus from 'dbus-next';
+import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { KhutulunError } from '../../common/index.js';
+import type * as DbusNext from 'dbus-next';
 
 export interface SystemdAvailability {
   available: boolean;
@@ -33,6 +34,8 @@ export async function detectSystemd(options: { address?: string; timeoutMs?: num
   if (path !== undefined && !existsSync(path)) {
     return { available: false, address, reason: `no D-Bus system bus at ${path} (the host does not run systemd or dbus)` };
   }
+  // dbus-next (~12 MB) loads only when there is a bus to ask.
+  const dbus = createRequire(import.meta.url)('dbus-next') as typeof DbusNext;
   const bus = dbus.sessionBus({ busAddress: address });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -82,6 +82,57 @@ describe('deployment CRUD', () => {
   });
 });
 
+describe('reads decode only what changed', () => {
+  it('hands out the same entity while its record is unchanged, a fresh one when it or its links change', async () => {
+    const ids = ['a', 'b', 'c'].map((n) => `n/${n}`);
+    for (const id of ids) await dep.create('vertex', { id, owner: 'h1', properties: { p: { value: id } } });
+    const first = new Map(dep.list('vertex').map((v) => [v.id.name, v]));
+    await dep.setStatus('n/b', { state: 'started' });
+    const second = new Map(dep.list('vertex').map((v) => [v.id.name, v]));
+    expect(second.get('a')).toBe(first.get('a'));
+    expect(second.get('c')).toBe(first.get('c'));
+    expect(second.get('b')).not.toBe(first.get('b'));
+    expect(second.get('b')?.status?.state).toBe('started');
+    // An edge changes the derived adjacency of both endpoints, not their records.
+    await dep.create('edge', { id: 'n/ac', source: 'n/a', target: 'n/c' });
+    const third = new Map(dep.list('vertex').map((v) => [v.id.name, v]));
+    expect(third.get('a')?.outgoing).toEqual(['n/ac']);
+    expect(third.get('c')?.incoming).toEqual(['n/ac']);
+    expect(third.get('b')).toBe(second.get('b'));
+    await dep.delete(parseEntityId('edge', 'n/ac'));
+    expect(dep.get('vertex', 'n/a')?.outgoing).toEqual([]);
+    // A container that disappears reads as absent on the contained vertex.
+    await dep.create('vertex', { id: 'n/d', containing: 'n/c' });
+    expect(dep.get('vertex', 'n/d')?.containing).toBe('n/c');
+    expect(dep.get('vertex', 'n/c')?.contained).toEqual(['n/d']);
+  });
+});
+
+describe('status writes coalesce within a tick', () => {
+  it('writes one operation per vertex per change: the last status of the tick', async () => {
+    await dep.create('vertex', { id: 'n/a', owner: 'h1' });
+    await dep.create('vertex', { id: 'n/b', owner: 'h1' });
+    const before = changes(dep);
+    const writes = [dep.setStatus('n/a', { state: 'creating' }), dep.setStatus('n/b', { state: 'creating' }), dep.setStatus('n/a', { state: 'created' }), dep.setStatus('n/a', { state: 'configuring' })];
+    await Promise.all(writes);
+    expect(changes(dep)).toBe(before + 1);
+    const doc = (dep as DeploymentImpl).view().doc;
+    const last = A.decodeChange(A.getLastLocalChange(doc)!);
+    expect(last.ops.filter((o) => o.key === 'status')).toHaveLength(2);
+    expect(dep.get('vertex', 'n/a')?.status?.state).toBe('configuring');
+    expect(dep.get('vertex', 'n/b')?.status?.state).toBe('creating');
+    // After a commit the next write is a change of its own.
+    await dep.setStatus('n/a', { state: 'configured' });
+    expect(dep.get('vertex', 'n/a')?.status?.state).toBe('configured');
+  });
+
+  it('a coalesced write shares the refusal of the write it joined', async () => {
+    await dep.create('vertex', { id: 'n/x', owner: 'other' });
+    const results = await Promise.allSettled([dep.setStatus('n/x', { state: 'creating' }), dep.setStatus('n/x', { state: 'created' })]);
+    expect(results.map((r) => (r.status === 'rejected' ? (r.reason as KhutulunError).code : 'ok'))).toEqual(['KH-STORE-023', 'KH-STORE-023']);
+  });
+});
+
 describe('bad input: coded errors, document unchanged', () => {
   it('refuses writes to a read-only property that has a value', async () => {
     const v = await dep.create('vertex', { id: 'v', properties: { size: { readOnly: true, value: 1n } } });
