@@ -4,6 +4,7 @@
  * desired state into the deployment's document; the owners' actors converge observed state on it.
  */
 import type { DeploymentPlan } from './update-plan.js';
+import type { PluginsView } from './plugin-policy.js';
 
 export interface DeployRequest {
   name: string;
@@ -86,6 +87,10 @@ export interface DeploymentEngine {
   list(): Promise<DeploymentSummary[]>;
   /** Waits for in-flight work (used by close() and by tests). */
   idle(): Promise<void>;
+  /** The plugin registry, this host's shipped plugins and the grant policy (agent/plugin-policy.ts). */
+  plugins?(): Promise<PluginsView>;
+  /** Sets the grants plugin NAME may have in this cluster; answers the whole policy. */
+  allowPlugin?(name: string, grants: readonly string[]): Promise<Record<string, string[]>>;
   /** Stops following documents and abandons coordination (the agent is shutting down). */
   close?(): void;
 }

@@ -10,6 +10,7 @@ import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
 import { buildCatalog } from '../tosca/index.js';
 import { compileFile, instantiateService } from '../tosca/compile/index.js';
 import type { CompiledService } from '../tosca/compile/index.js';
+import type { ShippedPlugin } from './plugin-shipping.js';
 
 /** Where a deployment came from: kept in its service vertex, so scale and update can compile it again. */
 export interface DeploymentSource {
@@ -48,10 +49,14 @@ export interface DesiredOptions {
   readonly profileDirs: readonly string[];
   /** A registry for the scratch store (the plugin functions resolve there too). */
   readonly functions: () => FunctionRegistry;
+  /** Resolves the plugins the service ships (agent/plugin-shipping.ts) and points handlers at them. */
+  readonly plugins?: (service: CompiledService, source: DeploymentSource) => Promise<{ service: CompiledService; plugins: ShippedPlugin[] }>;
 }
 
 export interface Desired {
   readonly service: CompiledService;
+  /** The plugins it ships or names from the registry (published when the plan is applied). */
+  readonly plugins: readonly ShippedPlugin[];
   readonly scratch: Deployment;
   close(): Promise<void>;
 }
@@ -78,7 +83,8 @@ export async function desiredState(name: string, source: DeploymentSource, o: De
       details: { problems: compiled.problems },
     });
   }
-  const service = withCounts(compiled.service, source.counts);
+  const shipped = o.plugins ? await o.plugins(compiled.service, source) : { service: compiled.service, plugins: [] };
+  const service = withCounts(shipped.service, source.counts);
   const store: Store = await openStore({ hostId: o.hostId, clock: o.clock, logger: silentLogger, functions: o.functions() });
   try {
     const scratch = await store.createDeployment(name);
@@ -92,7 +98,7 @@ export async function desiredState(name: string, source: DeploymentSource, o: De
     if (inst.nodes.length > MAX_COUNT) {
       throw new KhutulunError('KH-AGENT-TOO-MANY', `${name} would have ${inst.nodes.length} node instances (limit ${MAX_COUNT})`, { hint: 'lower the counts' });
     }
-    return { service, scratch, close: () => store.close() };
+    return { service, plugins: shipped.plugins, scratch, close: () => store.close() };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

