@@ -69,6 +69,7 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
       const o = await opened?.catch(() => undefined);
       if (!o) return;
       o.reconciler.close();
+      o.shipped.unwatch();
       await o.keeper.close();
       o.engine.close();
       await o.engine.idle();
@@ -136,13 +137,7 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
         ...(options.forceTimeoutMs !== undefined ? { forceTimeoutMs: options.forceTimeoutMs } : {}),
       });
       // Blobs that no deployment uses any more leave this host (after an undeploy or an update).
-      let index = '';
-      ctx.cluster.on('change', ({ doc }) => {
-        const now = JSON.stringify(Object.values(doc.deployments).map((d) => d.plugins ?? {}));
-        if (now === index) return;
-        index = now;
-        void shipped!.collect().catch((e: unknown) => ctx.logger.log('warn', 'collecting plugin blobs failed', { error: String(e) }));
-      });
+      shipped!.watch();
       return { host, engine, reconciler, keeper, shipped: shipped! };
     });
     opened.catch((e: unknown) => ctx.logger.log('error', 'cannot open the local host', { error: String(e) }));

@@ -35,11 +35,17 @@ export interface ShippedPluginHostOptions {
   readonly fetchTimeoutMs?: number;
 }
 
+/** automerge-repo's sync throttle (store/store.ts waits for it the same way). */
+const SYNC_THROTTLE_MS = 100;
+
 export class ShippedPluginHost implements PluginHostLike {
   readonly #inner: PluginHostLike & { unregister?(id: string): boolean };
   readonly #o: ShippedPluginHostOptions;
   readonly #local = new Map<string, LocalPlugin>();
   readonly #loading = new Map<string, Promise<ErrorData | undefined>>();
+  #unwatch: () => void = () => undefined;
+  /** Blob documents this host saw in use (only those are ever collected). */
+  readonly #seen = new Set<string>();
 
   constructor(inner: PluginHostLike, options: ShippedPluginHostOptions) {
     this.#inner = inner;
@@ -79,23 +85,66 @@ export class ShippedPluginHost implements PluginHostLike {
     return calls.map((c) => (failed.has(c.plugin) ? { ok: false as const, error: failed.get(c.plugin)! } : results[k++]!));
   }
 
-  /** Drops blobs and registrations no deployment in the index uses any more. */
+  /**
+   * Collects after every change of the deployment index or the registry (an undeploy, an update
+   * that ships a new build), until unwatch().
+   */
+  watch(): void {
+    let index = '';
+    const run = (): void => void this.collect().catch((e: unknown) => this.#o.logger.log('warn', 'collecting plugin blobs failed', { error: String(e) }));
+    const onIndex = ({ doc }: { doc: ClusterDoc }): void => {
+      const now = JSON.stringify(Object.values(doc.deployments).map((d) => d.plugins ?? {}));
+      if (now === index) return;
+      index = now;
+      run();
+    };
+    this.#o.doc.on('change', onIndex);
+    const off = this.#o.store.cluster.subscribe((events) => {
+      if (events.some((e) => e.field === 'plugin')) run();
+    });
+    this.#unwatch = () => {
+      this.#o.doc.off('change', onIndex);
+      off();
+    };
+  }
+
+  unwatch(): void {
+    this.#unwatch();
+  }
+
+  /** Drops registrations the registry no longer has, and blobs no deployment in the index uses. */
   async collect(): Promise<void> {
     const index = this.#o.doc.doc();
     if (!index) return;
-    const used = new Set<string>();
-    for (const ref of Object.values(index.deployments)) for (const docId of Object.keys(ref.plugins ?? {})) used.add(docId);
-    const registry = new Map(this.#o.store.cluster.plugins().map((p) => [p.id, p]));
+    const registry = new Set(this.#o.store.cluster.plugins().map((p) => p.id));
     for (const [id] of this.#local) {
       if (registry.has(id)) continue;
       this.#local.delete(id);
       this.#inner.unregister?.(id);
     }
-    for (const [docId, handle] of Object.entries(this.#o.repo.handles)) {
-      if (used.has(docId) || !handle.isReady()) continue;
-      const doc = handle.doc() as { kind?: unknown } | undefined;
-      if (doc?.kind !== 'khutulun.plugin-blob') continue;
-      this.#o.repo.delete(docId as DocumentId);
+    // A blob is collected once it was in use (index or registry) and no longer is: a blob just
+    // published, whose index entry has not been written (or synced) yet, is never taken for garbage.
+    const referenced = (): Set<string> => {
+      const out = new Set<string>();
+      for (const ref of Object.values(this.#o.doc.doc()?.deployments ?? {})) for (const docId of Object.keys(ref.plugins ?? {})) out.add(docId);
+      for (const p of this.#o.store.cluster.plugins()) {
+        const docId = blobDocumentId(p.url);
+        if (docId) out.add(docId);
+      }
+      return out;
+    };
+    const inUse = referenced();
+    for (const docId of inUse) this.#seen.add(docId);
+    const blobs = Object.keys(this.#o.repo.handles).filter((docId) => this.#seen.has(docId) && !inUse.has(docId)) as DocumentId[];
+    if (blobs.length === 0) return;
+    // automerge-repo syncs a document up to 100 ms after a change; deleting it before that sync
+    // ran breaks the library's timer (store.ts deleteDeployment waits the same way).
+    await new Promise((resolve) => setTimeout(resolve, SYNC_THROTTLE_MS + 20));
+    const still = referenced();
+    for (const docId of blobs) {
+      if (still.has(docId) || !this.#o.repo.handles[docId]) continue;
+      this.#seen.delete(docId);
+      this.#o.repo.delete(docId);
       this.#o.logger.log('info', 'collected an unused plugin blob', { blob: docId });
     }
   }

@@ -114,4 +114,46 @@ describe('plugins shipped with a service, on three hosts', () => {
     expect(local).toEqual([[], [entry.id], []]);
     expect([0, 1, 2].map((i) => hasBlob(i, entry.url))).toEqual([true, true, false]);
   }, 60_000);
+
+  it('rolls an updated plugin out as a Day-2 update of the nodes that use it', async () => {
+    const [alpha] = agents as [Agent, Agent, Agent];
+    const before = (await alpha.deployments.plugins!()).registry[0]!;
+    const file = csar(dir, 'app.csar', TEMPLATE('z1'), await greeter('hello v2'));
+    const plan = await hosts[0]!.engine.planFile('greet', file);
+    expect(plan.changes.map((c) => [c.action, c.node])).toEqual([['replace', 'nodes/hello']]);
+    const result = await hosts[0]!.engine.deployFile('greet', file);
+    expect(result.action).toBe('updated');
+    expect(await eventually(() => greeting(alpha, 'greet').then((g) => (g === 'hello v2' ? g : undefined)), 30_000, 'the new greeting')).toBe('hello v2');
+    const view = await alpha.deployments.plugins!();
+    // The old build is no longer used by any deployment: it left the registry.
+    expect(view.registry.map((p) => p.id)).toEqual([expect.not.stringMatching(before.id.replace('.', '\\.'))]);
+    expect(view.registry[0]!.digest).not.toBe(before.digest);
+    await eventually(async () => ((await agents[1]!.deployments.plugins!()).local.map((p) => p.id).join() === view.registry[0]!.id ? true : undefined), 10_000, 'only the new build registered on beta');
+    await eventually(async () => (!hasBlob(1, before.url) ? true : undefined), 10_000, 'the old blob collected on beta');
+  }, 60_000);
+
+  it('refuses a plugin that asks for a grant the cluster does not allow, and runs it once allowed', async () => {
+    const [alpha] = agents as [Agent, Agent, Agent];
+    const file = csar(dir, 'random.csar', TEMPLATE('z2', 'random'), await greeter('lucky', { useWasiRandom: true }));
+    const refused = await hosts[0]!.engine.deployFile('lucky', file).then(() => undefined, (e: unknown) => e as { code?: string; message?: string; hint?: string });
+    expect(refused?.code).toBe('KH-PLUGIN-GRANT');
+    expect(refused?.message).toContain('"random"');
+    expect(refused?.hint).toContain('khutulun plugin allow acme.greeter random');
+    expect((await alpha.deployments.list()).map((d) => d.name)).not.toContain('lucky');
+    await alpha.deployments.allowPlugin!('acme.greeter', ['random']);
+    await hosts[0]!.engine.deployFile('lucky', file);
+    expect(await eventually(() => greeting(alpha, 'lucky').then((g) => (g === 'lucky' ? g : undefined)), 30_000, 'the granted plugin ran')).toBe('lucky');
+    expect((await agents[2]!.deployments.plugins!()).local.map((p) => p.grants)).toEqual([['random']]);
+    await alpha.deployments.undeploy('lucky');
+    await alpha.deployments.allowPlugin!('acme.greeter', []);
+  }, 60_000);
+
+  it('collects the registry entry and the blobs after undeploy', async () => {
+    const [alpha] = agents as [Agent, Agent, Agent];
+    const entry = (await alpha.deployments.plugins!()).registry[0]!;
+    await alpha.deployments.undeploy('greet');
+    await eventually(async () => ((await alpha.deployments.plugins!()).registry.length === 0 ? true : undefined), 10_000, 'registry empty');
+    await eventually(async () => ([0, 1, 2].every((i) => !hasBlob(i, entry.url)) ? true : undefined), 10_000, 'blobs collected everywhere');
+    await eventually(async () => ((await agents[1]!.deployments.plugins!()).local.length === 0 ? true : undefined), 10_000, 'nothing registered on beta');
+  }, 60_000);
 });
