@@ -158,7 +158,11 @@ export class ShippedPluginHost implements PluginHostLike {
     if (!loading) {
       loading = this.#load(id).then(
         () => undefined,
-        (error: unknown) => toErrorData(asKhutulunError(error)),
+        (error: unknown) => {
+          const data = toErrorData(asKhutulunError(error));
+          this.#o.logger.log('warn', 'a shipped plugin could not be registered', { plugin: id, code: data.code, error: data.message });
+          return data;
+        },
       );
       this.#loading.set(id, loading);
       // A failure is not remembered: the next call tries again (the blob may arrive later).

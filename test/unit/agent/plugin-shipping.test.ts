@@ -63,6 +63,8 @@ describe('plugins shipped with a service, on three hosts', () => {
   let agents: Agent[];
   let hosts: OpenedHost[];
   let dir: string;
+  /** The build deployed last (the update test's). */
+  let current: Uint8Array;
 
   beforeAll(async () => {
     plugins = await PluginHost.create({ threads: 1, callTimeoutMs: 5000, cacheDir: join(h.tmp(), 'cache') });
@@ -92,6 +94,16 @@ describe('plugins shipped with a service, on three hosts', () => {
     const value = v?.properties['greeting']?.value;
     return typeof value === 'string' ? value : undefined;
   };
+  /** Waits until NAME is deployed as seen from A; a timeout shows the last status. */
+  const deployed = async (a: Agent, name: string): Promise<void> => {
+    let last: unknown;
+    await eventually(async () => {
+      last = await a.deployments.status(name).catch((e: unknown) => String(e));
+      return (last as { state?: string }).state === 'deployed' ? true : undefined;
+    }, 30_000, `${name} deployed`).catch((e: unknown) => {
+      throw new Error(`${String(e)}: ${JSON.stringify(last)}`);
+    });
+  };
   /** Whether host i holds the blob document (a handle with its content). */
   const hasBlob = (i: number, url: string): boolean => agents[i]!.repo.handles[url.replace(/^automerge:/, '') as DocumentId]?.isReady() === true;
 
@@ -100,7 +112,7 @@ describe('plugins shipped with a service, on three hosts', () => {
     const file = csar(dir, 'app.csar', TEMPLATE('z1'), await greeter('hello v1'));
     const result = await hosts[0]!.engine.deployFile('greet', file);
     expect(result.action).toBe('created');
-    await eventually(async () => ((await beta.deployments.status('greet').catch(() => undefined))?.state === 'deployed' ? true : undefined), 30_000, 'greet deployed');
+    await deployed(beta, 'greet');
     expect(await eventually(() => greeting(alpha, 'greet').then((g) => (g === 'hello v1' ? g : undefined)), 10_000, 'the greeting')).toBe('hello v1');
 
     const view = await alpha.deployments.plugins!();
@@ -118,7 +130,8 @@ describe('plugins shipped with a service, on three hosts', () => {
   it('rolls an updated plugin out as a Day-2 update of the nodes that use it', async () => {
     const [alpha] = agents as [Agent, Agent, Agent];
     const before = (await alpha.deployments.plugins!()).registry[0]!;
-    const file = csar(dir, 'app.csar', TEMPLATE('z1'), await greeter('hello v2'));
+    current = await greeter('hello v2');
+    const file = csar(dir, 'app.csar', TEMPLATE('z1'), current);
     const plan = await hosts[0]!.engine.planFile('greet', file);
     expect(plan.changes.map((c) => [c.action, c.node])).toEqual([['replace', 'nodes/hello']]);
     const result = await hosts[0]!.engine.deployFile('greet', file);
@@ -142,10 +155,38 @@ describe('plugins shipped with a service, on three hosts', () => {
     expect((await alpha.deployments.list()).map((d) => d.name)).not.toContain('lucky');
     await alpha.deployments.allowPlugin!('acme.greeter', ['random']);
     await hosts[0]!.engine.deployFile('lucky', file);
+    await deployed(alpha, 'lucky');
     expect(await eventually(() => greeting(alpha, 'lucky').then((g) => (g === 'lucky' ? g : undefined)), 30_000, 'the granted plugin ran')).toBe('lucky');
     expect((await agents[2]!.deployments.plugins!()).local.map((p) => p.grants)).toEqual([['random']]);
     await alpha.deployments.undeploy('lucky');
     await alpha.deployments.allowPlugin!('acme.greeter', []);
+  }, 60_000);
+
+  it('refuses a tampered blob with a coded error on the host that reads it', async () => {
+    const [alpha] = agents as [Agent, Agent, Agent];
+    const entry = (await alpha.deployments.plugins!()).registry[0]!;
+    // The publisher's copy is changed after the deployment recorded its hash (a peer that may write
+    // the document, or a damaged disk); gamma has never read it yet.
+    const evil = await greeter('evil');
+    const handle = await alpha.repo.find<{ bytes: Uint8Array }>(entry.url as never);
+    handle.change((d) => {
+      d.bytes = evil;
+    });
+    const file = join(dir, 'second.yaml');
+    writeFileSync(join(dir, 'plugins', 'greeter.wasm'), current);
+    writeFileSync(file, TEMPLATE('z2'));
+    await hosts[0]!.engine.deployFile('second', file);
+    let last: unknown;
+    const failed = await eventually(async () => {
+      const s = await alpha.deployments.status('second').catch((e: unknown) => e);
+      last = s;
+      return (s as { nodes?: { state: string; message?: string }[] }).nodes?.find((n) => n.state === 'error');
+    }, 30_000, 'the node on gamma fails').catch((e: unknown) => {
+      throw new Error(`${String(e)}: ${JSON.stringify(last)}`);
+    });
+    expect(failed.message).toContain('KH-PLUGIN-TAMPERED');
+    expect((await agents[2]!.deployments.plugins!()).local).toEqual([]);
+    await alpha.deployments.undeploy('second', { force: true });
   }, 60_000);
 
   it('collects the registry entry and the blobs after undeploy', async () => {
