@@ -8,8 +8,13 @@ import type { PluginsView } from './plugin-policy.js';
 
 export interface DeployRequest {
   name: string;
-  /** TOSCA service template source (YAML). */
+  /** TOSCA service template source (YAML); empty when `archive` is given. */
   source: string;
+  /**
+   * A CSAR (zip, tar or tar.gz) as base64, deployed instead of `source`: it carries its imports
+   * and artifacts, e.g. the Wasm components of plugins shipped with the service.
+   */
+  archive?: string;
   /** File name the source came from (for problem positions); optional. */
   sourceName?: string;
   inputs: Record<string, unknown>;

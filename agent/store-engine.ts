@@ -298,8 +298,9 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     if (!this.#o.stateDir) throw new KhutulunError('KH-AGENT-NO-STATE', 'this agent has no state directory for sources', { hint: 'start the agent with --state DIR' });
     const dir = join(this.#o.stateDir, scratch ? 'plans' : 'sources', request.name);
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'service.yaml');
-    writeFileSync(file, request.source);
+    // A CSAR keeps its artifacts (plugin components) beside its templates; YAML is one file.
+    const file = join(dir, request.archive !== undefined ? 'service.csar' : 'service.yaml');
+    writeFileSync(file, request.archive !== undefined ? Buffer.from(request.archive, 'base64') : request.source);
     const inputs = Object.fromEntries(Object.entries(request.inputs).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
     return { file, inputs, dir };
   }

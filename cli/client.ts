@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
 // Straight from its file: agent/index.js would load the agent (Automerge) for every CLI call.
 import { readAgentRecord } from '../agent/agent-record.js';
-import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult } from '../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HostView, DeployRequest, UndeployResult, PluginsView } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';
 
@@ -127,6 +127,12 @@ export class AgentClient {
   }
   hosts(): Promise<HostView[]> {
     return this.#call('GET', '/v1/hosts');
+  }
+  plugins(): Promise<PluginsView> {
+    return this.#call('GET', '/v1/plugins');
+  }
+  async allowPlugin(name: string, grants: readonly string[]): Promise<Record<string, string[]>> {
+    return (await this.#call<{ policy: Record<string, string[]> }>('PUT', `/v1/plugins/${encodeURIComponent(name)}/grants`, { grants })).policy;
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -10,12 +10,14 @@ import type { PluginGrant, PluginGrants, VertexSnapshot } from '../../plugins/in
 import type { JsonValue } from '../../plugins/effects.js';
 import { buildPlugin } from '../../plugins/sdk/build.js';
 import { UsageError, flagList, flagString, parseArgs } from '../args.js';
-import type { Command, CliIo } from '../command.js';
+import type { Command, CliIo, GlobalOptions } from '../command.js';
+import { PLUGIN_REGISTRY_USAGE, pluginRegistryCommand } from './plugin-registry.js';
 
 const USAGE = `khutulun plugin build SRC.ts -o OUT.wasm
        khutulun plugin call PLUGIN.wasm FN [--snapshot FILE.json] [--event NAME] [--payload JSON] [--grant NAME]... [--timeout MS]
        khutulun plugin describe PLUGIN.wasm
-       khutulun plugin builtins`;
+       khutulun plugin builtins
+       \${PLUGIN_REGISTRY_USAGE}`;
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -58,8 +60,9 @@ async function withHost<T>(timeoutMs: number, fn: (host: PluginHost) => Promise<
   }
 }
 
-async function run(argv: string[], io: CliIo): Promise<number> {
+async function run(argv: string[], io: CliIo, globals: GlobalOptions): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'list' || sub === 'allow') return pluginRegistryCommand(sub, rest, io, globals);
   const args = parseArgs(rest, {
     out: { value: true, short: 'o' },
     snapshot: { value: true, short: 's' },
@@ -124,7 +127,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const pluginCommand: Command = {
   name: 'plugin',
-  summary: 'build a TypeScript plugin into Wasm, call or describe a plugin',
+  summary: 'build a TypeScript plugin into Wasm, call or describe a plugin; list the cluster registry, allow grants',
   usage: USAGE,
-  run: (argv, io) => run(argv, io),
+  run: (argv, io, globals) => run(argv, io, globals),
 };
