@@ -17,7 +17,7 @@ const USAGE = `khutulun plugin build SRC.ts -o OUT.wasm
        khutulun plugin call PLUGIN.wasm FN [--snapshot FILE.json] [--event NAME] [--payload JSON] [--grant NAME]... [--timeout MS]
        khutulun plugin describe PLUGIN.wasm
        khutulun plugin builtins
-       \${PLUGIN_REGISTRY_USAGE}`;
+       ${PLUGIN_REGISTRY_USAGE}`;
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
