@@ -64,6 +64,8 @@ export async function fetchBlob(repo: Repo, url: string, name: string, expected:
   let doc: PluginBlobDoc | undefined;
   try {
     const handle = await repo.find<PluginBlobDoc>(url as AutomergeUrl, { signal: AbortSignal.timeout(timeoutMs) });
+    // Without peers that have it, find can settle on an unavailable handle.
+    if (!handle.isReady()) throw new Error(`the blob document is ${handle.state}`);
     doc = handle.doc();
   } catch (cause) {
     throw new KhutulunError(PluginErrorCode.blob, `plugin ${name}: its blob ${url} is not on this host and no peer sent it within ${timeoutMs} ms`, {
