@@ -13,6 +13,9 @@ import { KhutulunError } from '../common/index.js';
 /** The artifact type (profiles/khutulun/artifacts.yaml) a shipped plugin has, or derives from. */
 export const PLUGIN_ARTIFACT_TYPE = 'PluginComponent';
 
+/** `file: registry:<name>`: a plugin from the cluster's registry instead of a shipped file. */
+export const REGISTRY_PREFIX = 'registry:';
+
 /** What a template says about one plugin it uses. */
 export interface PluginArtifactRef {
   /** The plugin id handlers name (`<name>:<function>`). */
@@ -67,7 +70,14 @@ export function pluginArtifacts(service: CompiledService): PluginArtifactRef[] {
     for (const a of node.artifacts) {
       if (!isPluginArtifact(a.types, a.type)) continue;
       const where = `node ${node.name}, artifact ${a.name}`;
-      const nameValue = a.properties?.['name'] !== undefined ? toJson(a.properties['name']) : a.name;
+      // `file: registry:<name>` names a plugin already in the cluster's registry (TOSCA needs a file).
+      const fromRegistry = a.file?.startsWith(REGISTRY_PREFIX) ? a.file.slice(REGISTRY_PREFIX.length) : undefined;
+      const nameValue = a.properties?.['name'] !== undefined ? toJson(a.properties['name']) : fromRegistry ?? a.name;
+      if (fromRegistry !== undefined && nameValue !== fromRegistry) {
+        throw new KhutulunError(PluginErrorCode.invalid, `${where}: file names registry plugin ${fromRegistry} but the name property says ${JSON.stringify(nameValue)}`, {
+          hint: 'drop the name property, or make it match',
+        });
+      }
       if (typeof nameValue !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(nameValue)) {
         throw new KhutulunError(PluginErrorCode.invalid, `${where}: plugin name ${JSON.stringify(nameValue)} is not a plugin id`, {
           hint: 'use letters, digits, ".", "_" and "-", e.g. acme.greeter',
@@ -76,7 +86,7 @@ export function pluginArtifacts(service: CompiledService): PluginArtifactRef[] {
       const ref = {
         name: nameValue,
         ...(a.version !== undefined && { version: a.version }),
-        ...(a.file !== undefined && { file: a.file }),
+        ...(a.file !== undefined && fromRegistry === undefined && { file: a.file }),
         grants: grantsOf(a.properties?.['grants'] !== undefined ? toJson(a.properties['grants']) : undefined, where),
       };
       const seen = byName.get(nameValue);

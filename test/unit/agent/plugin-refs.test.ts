@@ -36,6 +36,8 @@ describe('plugin artifacts and handler ids', () => {
     const derived = { ...greeter, name: 'h', type: 'MyPlugin', types: ['MyPlugin', 'PluginComponent', 'Root'] };
     const refs = pluginArtifacts(service([node('a', {}, [greeter]), node('b', {}, [derived]), node('c', {}, [{ name: 'exe', type: 'Executable', types: ['Executable', 'Root'], file: 'x' }])]));
     expect(refs).toEqual([{ name: 'acme.greeter', version: '1', file: 'p.wasm', grants: ['clocks'], nodes: ['a', 'b'] }]);
+    // `file: registry:<name>`: a plugin from the cluster's registry, no file to read.
+    expect(pluginArtifacts(service([node('a', {}, [{ name: 'r', type: 'PluginComponent', file: 'registry:acme.other' }])]))).toEqual([{ name: 'acme.other', grants: [], nodes: ['a'] }]);
   });
 
   it('refuses an unknown grant and two different declarations of one plugin, with codes', () => {
