@@ -168,15 +168,17 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'plugin',
-    summary: 'build a TypeScript plugin into Wasm, call or describe a plugin',
+    summary: 'build a TypeScript plugin into Wasm, call or describe a plugin; list the cluster registry, allow grants',
     usage:
       'khutulun plugin build SRC.ts -o OUT.wasm\n' +
       'khutulun plugin call PLUGIN.wasm FN [--snapshot FILE.json] [--event NAME] [--payload JSON] [--grant NAME]... [--timeout MS]\n' +
       'khutulun plugin describe PLUGIN.wasm\n' +
-      'khutulun plugin builtins',
-    examples: ['khutulun plugin build my-plugin.ts -o my-plugin.wasm', 'khutulun plugin call my-plugin.wasm create --snapshot vertex.json'],
-    flags: ['out', 'snapshot', 'event', 'payload', 'grant', 'timeout'],
-    subcommands: ['build', 'call', 'describe', 'builtins'],
+      'khutulun plugin builtins\n' +
+      'khutulun plugin list [-o table|json|yaml]\n' +
+      'khutulun plugin allow NAME [GRANT]...',
+    examples: ['khutulun plugin build my-plugin.ts -o my-plugin.wasm', 'khutulun plugin call my-plugin.wasm create --snapshot vertex.json', 'khutulun plugin allow acme.greeter clocks'],
+    flags: ['out', 'snapshot', 'event', 'payload', 'grant', 'timeout', 'output', 'state'],
+    subcommands: ['build', 'call', 'describe', 'builtins', 'list', 'allow'],
     load: async () => (await import('./plugin.js')).pluginCommand,
   },
   {
