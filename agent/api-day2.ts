@@ -39,9 +39,13 @@ async function objectBody(req: IncomingMessage, shape: string): Promise<Record<s
 /** `{name?, source, inputs?, sourceName?}` checked into a DeployRequest (name from the path if given). */
 export async function deployRequest(req: IncomingMessage, pathName?: string): Promise<DeployRequest> {
   const b = await objectBody(req, '{name, source, inputs}');
-  if (typeof b['source'] !== 'string' || b['source'].trim() === '') {
+  const archive = b['archive'];
+  if (archive !== undefined && (typeof archive !== 'string' || archive === '' || !/^[A-Za-z0-9+/]+={0,2}$/.test(archive))) {
+    throw new KhutulunError(AgentErrors.badBody, 'field "archive" must be a CSAR (zip, tar or tar.gz) in base64', { hint: 'send {"name": "...", "archive": "<base64>", "inputs": {...}}' });
+  }
+  if (archive === undefined && (typeof b['source'] !== 'string' || b['source'].trim() === '')) {
     throw new KhutulunError(AgentErrors.badBody, 'field "source" (the TOSCA service template text) is missing or empty', {
-      hint: 'send {"name": "...", "source": "<YAML>", "inputs": {...}}',
+      hint: 'send {"name": "...", "source": "<YAML>", "inputs": {...}} (or "archive": "<base64 CSAR>")',
     });
   }
   const inputs = b['inputs'] ?? {};
@@ -50,7 +54,8 @@ export async function deployRequest(req: IncomingMessage, pathName?: string): Pr
   }
   return {
     name: pathName ?? String(b['name'] ?? ''),
-    source: b['source'],
+    source: typeof b['source'] === 'string' ? b['source'] : '',
+    ...(typeof archive === 'string' ? { archive } : {}),
     inputs: inputs as Record<string, unknown>,
     ...(typeof b['sourceName'] === 'string' ? { sourceName: b['sourceName'] } : {}),
   };

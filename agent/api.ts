@@ -18,6 +18,7 @@ import { checkRequestGuard } from './request-guard.js';
 import type { GuardPolicy } from './request-guard.js';
 import { observeRoutes } from './observe-routes.js';
 import { inspectRoutes } from './inspect-routes.js';
+import { pluginRoutes } from './plugin-routes.js';
 import { workloadRoutes } from './workload-routes.js';
 import { handleUi, sessionDecision } from './ui-routes.js';
 import type { UiContext } from './ui-routes.js';
@@ -76,6 +77,9 @@ export const ROUTE_PERMISSIONS: ReadonlyArray<{ method: string; path: string; ne
   { method: 'GET', path: '/v1/deployments/:name/nodes/:name/logs', needs: 'read' },
   // Running a command in a workload is as strong as deploying one: operator and admin only.
   { method: 'POST', path: '/v1/deployments/:name/nodes/:name/exec', needs: 'deploy' },
+  { method: 'GET', path: '/v1/plugins', needs: 'read' },
+  // What a plugin may touch (files, network, clocks…) is cluster policy: admin only.
+  { method: 'PUT', path: '/v1/plugins/:name/grants', needs: 'admin' },
 ];
 
 /** `^\/v1\/deployments\/([^/]+)\/plan$` -> `/v1/deployments/:name/plan`. */
@@ -114,7 +118,7 @@ function routes(ctx: ApiContext): Route[] {
     // The Day-2 routes (api-day2.ts) get their permission from the table by method + path.
     ...day2Routes(ctx.engine, (s) => named(ctx, s)).map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
     { method: 'GET', pattern: /^\/v1\/events$/, needs: needsOf('GET', '/v1/events'), handler: async (req, res) => streamEvents(ctx, req, res) },
-    ...[...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []), ...observeRoutes(ctx), ...inspectRoutes(ctx)].map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
+    ...[...(ctx.workloads ? workloadRoutes({ ...ctx, ...ctx.workloads }) : []), ...observeRoutes(ctx), ...inspectRoutes(ctx), ...pluginRoutes(ctx.engine)].map((r) => ({ ...r, needs: needsOf(r.method, pathOfPattern(r.pattern)) })),
   ];
 }
 

@@ -9,6 +9,8 @@ export class ClosableStorage implements StorageAdapterInterface {
   readonly #inner: StorageAdapterInterface;
   #sealed = false;
   readonly #pending = new Set<Promise<unknown>>();
+  /** Documents deleted in this process (repo.delete): their folders may vanish under a late save. */
+  readonly #deleted = new Set<string>();
 
   constructor(inner: StorageAdapterInterface) {
     this.#inner = inner;
@@ -35,8 +37,19 @@ export class ClosableStorage implements StorageAdapterInterface {
     return this.#inner.load(key);
   }
 
+  /** Marks a document as deleted: a save racing the removal of its folder is dropped, not thrown. */
+  deleted(documentId: string): void {
+    this.#deleted.add(documentId);
+  }
+
   save(key: StorageKey, data: Uint8Array): Promise<void> {
     const write = this.#write(() => this.#inner.save(key, data));
+    // The same race for a deleted document's own data (a peer synced it once more meanwhile).
+    if (key[0] !== undefined && this.#deleted.has(key[0])) {
+      return write.catch((error: unknown) => {
+        if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+      });
+    }
     // A peer's sync state is a cache (without it the next sync starts from scratch). Its throttled
     // save can land while the document's folder is being removed (the document was deleted): the
     // adapter's mkdir then fails with ENOENT, inside automerge-repo, as an unhandled rejection.

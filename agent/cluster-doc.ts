@@ -38,12 +38,16 @@ export interface DeploymentRef {
   hosts: string[];
   createdAt: number;
   createdBy: string;
+  /** Blob document id of each plugin the deployment ships -> hosts that own a node using it. */
+  plugins?: Record<string, string[]>;
 }
 
 export interface ClusterDoc {
   version: number;
   hosts: Record<string, HostRecord>;
   deployments: Record<string, DeploymentRef>;
+  /** The operator's grant allowlist: plugin name -> grants it may have (absent: none). */
+  pluginGrants?: Record<string, string[]>;
 }
 
 /** Fixed actor and time: the genesis change is byte-identical on every host. */

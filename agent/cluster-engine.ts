@@ -4,6 +4,8 @@
  * agent's Repo (so deployments sync to the hosts with a role). The agent learns its host id only
  * once started, so the local host opens then and every engine call waits for it.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AgentOptions } from './agent-options.js';
 import { ClusterReconciler } from './cluster-reconciler.js';
 import { openLocalHost } from './local-host.js';
@@ -15,6 +17,9 @@ import { disconnectPolicy } from '../scheduler/index.js';
 import { createFunctionRegistry } from '../store/index.js';
 import { pluginFunctionResolver } from './plugin-functions.js';
 import type { DisconnectPolicy } from '../scheduler/index.js';
+import { ShippedPluginHost } from './shipped-plugin-host.js';
+import { PluginShipping } from './plugin-shipping.js';
+import { pluginsView, setPluginGrants } from './plugin-policy.js';
 
 export interface ClusterEngineOptions {
   readonly stateDir?: string;
@@ -37,6 +42,8 @@ export interface OpenedHost {
   readonly engine: StoreDeploymentEngine;
   readonly reconciler: ClusterReconciler;
   readonly keeper: OwnershipKeeper;
+  /** Plugins shipped with services, as this host runs them. */
+  readonly shipped: ShippedPluginHost;
 }
 
 export interface ClusterEngine {
@@ -64,17 +71,20 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
       const o = await opened?.catch(() => undefined);
       if (!o) return;
       o.reconciler.close();
+      o.shipped.unwatch();
       await o.keeper.close();
       o.engine.close();
       await o.engine.idle();
       await o.host.close();
     })());
   const factory: NonNullable<AgentOptions['engine']> = (ctx) => {
+    let shipped: ShippedPluginHost | undefined;
     opened = openLocalHost({
       hostId: ctx.hostId,
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
       logger: ctx.logger,
       ...options.local,
+      wrapPlugins: (plugins, store) => (shipped = new ShippedPluginHost(plugins, { repo: ctx.repo, store, doc: ctx.cluster, logger: ctx.logger })),
       repo: ctx.repo,
       clusterName: ctx.clusterName,
       // Workloads are reached on the address the agent advertises to its peers.
@@ -121,6 +131,7 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
         clock: ctx.clock,
         logger: ctx.logger,
         functions: () => createFunctionRegistry().addResolver(pluginFunctionResolver(host.plugins)),
+        shipping: new PluginShipping({ repo: ctx.repo, store: host.store, doc: ctx.cluster, cacheDir: join(options.stateDir ?? join(tmpdir(), `khutulun-${ctx.hostId}`), 'plugin-cache') }),
         reconciler,
         hosts: ctx.hosts,
         doc: ctx.cluster,
@@ -128,7 +139,9 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
         ...(options.forceTimeoutMs !== undefined ? { forceTimeoutMs: options.forceTimeoutMs } : {}),
         ...(options.historyRetentionMs !== undefined ? { historyRetentionMs: options.historyRetentionMs } : {}),
       });
-      return { host, engine, reconciler, keeper };
+      // Blobs that no deployment uses any more leave this host (after an undeploy or an update).
+      shipped!.watch();
+      return { host, engine, reconciler, keeper, shipped: shipped! };
     });
     opened.catch((e: unknown) => ctx.logger.log('error', 'cannot open the local host', { error: String(e) }));
     announce(opened);
@@ -145,6 +158,11 @@ export function clusterEngine(options: ClusterEngineOptions = {}): ClusterEngine
       undeploy: async (n, o) => (await later()).undeploy(n, o),
       list: async () => (await later()).list(),
       run: async (n, spec) => (await later()).run(n, spec),
+      plugins: async () => {
+        const o = await opened!;
+        return pluginsView(ctx.hostId, o.host.store, o.shipped, ctx.cluster);
+      },
+      allowPlugin: async (name, grants) => setPluginGrants(ctx.cluster, name, grants),
       idle: async () => {
         const o = await opened?.catch(() => undefined);
         await o?.engine.idle();

@@ -8,11 +8,17 @@ import type { RunResult } from './run-operation.js';
 import type { WorkflowStepReport } from './workflow-run.js';
 import type { DeploymentGraph } from './deployment-graph.js';
 import type { HistoryQuery, HistoryRecord } from './deployment-history.js';
+import type { PluginsView } from './plugin-policy.js';
 
 export interface DeployRequest {
   name: string;
-  /** TOSCA service template source (YAML). */
+  /** TOSCA service template source (YAML); empty when `archive` is given. */
   source: string;
+  /**
+   * A CSAR (zip, tar or tar.gz) as base64, deployed instead of `source`: it carries its imports
+   * and artifacts, e.g. the Wasm components of plugins shipped with the service.
+   */
+  archive?: string;
   /** File name the source came from (for problem positions); optional. */
   sourceName?: string;
   inputs: Record<string, unknown>;
@@ -109,6 +115,10 @@ export interface DeploymentEngine {
   run(name: string, spec: RunSpec): Promise<RunReport>;
   /** Waits for in-flight work (used by close() and by tests). */
   idle(): Promise<void>;
+  /** The plugin registry, this host's shipped plugins and the grant policy (agent/plugin-policy.ts). */
+  plugins?(): Promise<PluginsView>;
+  /** Sets the grants plugin NAME may have in this cluster; answers the whole policy. */
+  allowPlugin?(name: string, grants: readonly string[]): Promise<Record<string, string[]>>;
   /** Stops following documents and abandons coordination (the agent is shutting down). */
   close?(): void;
 }

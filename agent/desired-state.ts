@@ -9,6 +9,7 @@ import { openStore } from '../store/index.js';
 import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
 import type { CompiledService, CompileFileResult } from '../tosca/compile/index.js';
 import type { CompileTask } from './compile-worker.js';
+import type { ShippedPlugin } from './plugin-shipping.js';
 
 /** Where a deployment came from: kept in its service vertex, so scale and update can compile it again. */
 export interface DeploymentSource {
@@ -49,10 +50,14 @@ export interface DesiredOptions {
   readonly functions: () => FunctionRegistry;
   /** Compiles the template (default: here; the agent passes its worker thread, compile-pool.ts). */
   readonly compile?: (task: CompileTask) => Promise<CompileFileResult>;
+  /** Resolves the plugins the service ships (agent/plugin-shipping.ts) and points handlers at them. */
+  readonly plugins?: (service: CompiledService, source: DeploymentSource) => Promise<{ service: CompiledService; plugins: ShippedPlugin[] }>;
 }
 
 export interface Desired {
   readonly service: CompiledService;
+  /** The plugins it ships or names from the registry (published when the plan is applied). */
+  readonly plugins: readonly ShippedPlugin[];
   readonly scratch: Deployment;
   close(): Promise<void>;
 }
@@ -81,7 +86,8 @@ export async function desiredState(name: string, source: DeploymentSource, o: De
       details: { problems: compiled.problems },
     });
   }
-  const service = withCounts(compiled.service, source.counts);
+  const shipped = o.plugins ? await o.plugins(compiled.service, source) : { service: compiled.service, plugins: [] };
+  const service = withCounts(shipped.service, source.counts);
   const store: Store = await openStore({ hostId: o.hostId, clock: o.clock, logger: silentLogger, functions: o.functions() });
   try {
     const scratch = await store.createDeployment(name);
@@ -96,7 +102,7 @@ export async function desiredState(name: string, source: DeploymentSource, o: De
     if (inst.nodes.length > MAX_COUNT) {
       throw new KhutulunError('KH-AGENT-TOO-MANY', `${name} would have ${inst.nodes.length} node instances (limit ${MAX_COUNT})`, { hint: 'lower the counts' });
     }
-    return { service, scratch, close: () => store.close() };
+    return { service, plugins: shipped.plugins, scratch, close: () => store.close() };
   } catch (error) {
     await store.close().catch(() => undefined);
     throw error;

@@ -5,6 +5,8 @@ export { resolveAgentOptions, parseHostPort, formatHostPort, parseLabels } from 
 export type { AgentOptions, ListenAddress, EngineContext } from './agent-options.js';
 export { clusterEngine } from './cluster-engine.js';
 export type { ClusterEngine, ClusterEngineOptions, OpenedHost } from './cluster-engine.js';
+export type { PluginsView } from './plugin-policy.js';
+export type { LocalPlugin } from './shipped-plugin-host.js';
 export { readAgentRecord, writeAgentRecord, agentRecordPath } from './agent-record.js';
 export type { AgentRecord } from './agent-record.js';
 export { AgentErrors, httpStatusOf, validateDeploymentName } from './errors.js';

@@ -51,6 +51,8 @@ export interface LocalHostOptions {
   readonly onRuntimeAvailable?: (runtime: string) => void;
   /** How often an engine that is down is probed again (default 5 s). */
   readonly runtimeRetryMs?: number;
+  /** Puts a host in front of the plugin host (cluster mode: plugins shipped with services). */
+  readonly wrapPlugins?: (plugins: PluginHostLike, store: Store) => PluginHostLike;
 }
 
 export interface LocalHost {
@@ -199,6 +201,7 @@ export async function openLocalHost(options: LocalHostOptions): Promise<LocalHos
       }
       plugins = ownPlugins;
     }
+    if (options.wrapPlugins) plugins = options.wrapPlugins(plugins, store);
     store.functions.addResolver(pluginFunctionResolver(plugins));
     const sources = new Map<string, string>();
     const sourceDir = (workload: string): string | undefined => sources.get(workload.slice(0, Math.max(0, workload.indexOf('/'))));

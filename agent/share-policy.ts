@@ -2,7 +2,8 @@
  * The explicit share policy: announce the cluster document to every (authenticated) peer, and a
  * deployment document only to the hosts that have a role in it. Any authenticated peer may still
  * ASK for a document it knows (e.g. `status` on a host without a role): access is granted, but
- * nothing is pushed unasked — no sync storm on connect, bounded fan-out.
+ * nothing is pushed unasked — no sync storm on connect, bounded fan-out. A plugin blob is announced
+ * only to the hosts that own a node using it.
  */
 import type { DocHandle, DocumentId, PeerId, Repo } from '@automerge/automerge-repo';
 import { parseAutomergeUrl } from '@automerge/automerge-repo';
@@ -23,6 +24,8 @@ export function shouldAnnounce(
   if (!cluster) return false;
   for (const ref of Object.values(cluster.deployments)) {
     if (docIdOf(ref.docUrl) === doc) return ref.hosts.includes(peer);
+    // A plugin blob goes only to the hosts that own a node using it (in any deployment).
+    if (ref.plugins?.[doc]?.includes(peer)) return true;
   }
   return false;
 }
@@ -51,7 +54,7 @@ export function makeShareConfig(clusterId: DocumentId, everyone: readonly Docume
       handle = cluster;
       // Re-evaluate sharing only when the deployment index (who has a role where) changes.
       cluster.on('change', ({ doc }) => {
-        const index = JSON.stringify(Object.values(doc.deployments).map((d) => [d.docUrl, d.hosts]));
+        const index = JSON.stringify(Object.values(doc.deployments).map((d) => [d.docUrl, d.hosts, d.plugins ?? {}]));
         if (index !== lastIndex) {
           lastIndex = index;
           changed();

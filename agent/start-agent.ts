@@ -99,6 +99,8 @@ async function open(o: ReturnType<typeof resolveAgentOptions>, unlock: () => voi
     network: [],
     shareConfig: share.config,
   });
+  // A deleted document (an undeployed deployment, a collected plugin blob) may get a late save.
+  repo.on('delete-document', ({ documentId }) => storage?.deleted(documentId));
   const cluster = await openClusterDoc(repo, clusterId);
   share.attach(cluster, () => repo.shareConfigChanged());
   // The store's cluster document too, while the repo has no network (local storage or genesis).

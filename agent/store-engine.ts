@@ -15,6 +15,7 @@ import type * as ToscaCompile from '../tosca/compile/index.js';
 import type { DeploymentReport, HostEngine } from '../actors/index.js';
 // The TOSCA processor loads with the first deploy or outputs read, not with the agent (idle memory).
 const toscaCompile = (): Promise<typeof ToscaCompile> => import('../tosca/compile/index.js');
+import type { CompiledService } from '../tosca/compile/index.js';
 import type { DeployRequest, DeployResult, DeploymentEngine, DeploymentStatus, DeploymentSummary, UndeployOptions, UndeployResult } from './deployment-engine.js';
 import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';
@@ -41,6 +42,7 @@ import type { DeploymentGraph } from './deployment-graph.js';
 import { readHistory } from './deployment-history.js';
 import type { HistoryQuery, HistoryRecord } from './deployment-history.js';
 import { archiveHistory, DEFAULT_HISTORY_RETENTION_MS, historyOf } from './history-archive.js';
+import type { PluginShipping } from './plugin-shipping.js';
 
 export interface StoreEngineOptions {
   readonly store: Store;
@@ -67,6 +69,8 @@ export interface StoreEngineOptions {
   readonly forceTimeoutMs?: number;
   /** How long undeployed deployments' history is kept (default 30 days; needs stateDir). */
   readonly historyRetentionMs?: number;
+  /** Plugins shipped with services: resolved while compiling, published when applied. */
+  readonly shipping?: PluginShipping;
 }
 
 /** Nothing more can happen without a new request: something failed and nothing is in progress. */
@@ -225,6 +229,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     this.#lastPlans.delete(name);
     await this.#o.store.deleteDeployment(name);
     this.#o.doc.change((c) => void delete c.deployments[name]);
+    await this.#o.shipping?.release(name);
     this.#o.events?.publish({ type: 'deployment.removed', at: this.#o.clock.now(), deployment: name, ...(leftBehind.length > 0 ? { message: `forced: ${leftBehind.length} node(s) unconfirmed` } : {}) });
     return { ...status, state: 'undeployed', ...(options.force ? { leftBehind } : {}) };
   }
@@ -281,6 +286,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
       await writeSource(d, source);
       await stampGeneration(d, 1);
       await this.#place(d);
+      await this.#o.shipping?.publish(d, desired.plugins);
     } catch (error) {
       await this.#o.store.deleteDeployment(name).catch(() => undefined);
       throw error;
@@ -310,6 +316,7 @@ export class StoreDeploymentEngine implements DeploymentEngine {
       if (!plan.empty) await applyPlan(d, desired.scratch, plan, generation);
       if (!plan.empty || JSON.stringify(recorded) !== JSON.stringify(next)) await writeSource(d, next);
       if (owners) await this.#adopt(d, owners);
+      if (!plan.empty || desired.plugins.length > 0) await this.#o.shipping?.publish(d, desired.plugins);
       // Always a new request: an unchanged deploy of a failed deployment tries its failures again.
       const request = await writeRequest(d, 'deployed');
       this.#watch(name, request.generation, 'deploy');
@@ -351,14 +358,23 @@ export class StoreDeploymentEngine implements DeploymentEngine {
     if (!this.#o.stateDir) throw new KhutulunError('KH-AGENT-NO-STATE', 'this agent has no state directory for sources', { hint: 'start the agent with --state DIR' });
     const dir = join(this.#o.stateDir, scratch ? 'plans' : 'sources', request.name);
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'service.yaml');
-    writeFileSync(file, request.source);
+    // A CSAR keeps its artifacts (plugin components) beside its templates; YAML is one file.
+    const file = join(dir, request.archive !== undefined ? 'service.csar' : 'service.yaml');
+    writeFileSync(file, request.archive !== undefined ? Buffer.from(request.archive, 'base64') : request.source);
     const inputs = Object.fromEntries(Object.entries(request.inputs).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
     return { file, inputs, dir };
   }
 
   #desiredOptions(): Parameters<typeof desiredState>[2] {
-    return { hostId: this.#o.hostId, clock: this.#o.clock, profileDirs: this.#o.profileDirs ?? [], functions: this.#o.functions, compile: (task) => this.#compiler.compile(task) };
+    const shipping = this.#o.shipping;
+    return {
+      hostId: this.#o.hostId,
+      clock: this.#o.clock,
+      profileDirs: this.#o.profileDirs ?? [],
+      functions: this.#o.functions,
+      compile: (task) => this.#compiler.compile(task),
+      ...(shipping && { plugins: (service: CompiledService, source: DeploymentSource) => shipping.resolve(service, source) }),
+    };
   }
 
   /** List this deployment in the agent's index, with the hosts that have a role. */

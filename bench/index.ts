@@ -17,8 +17,10 @@ import { toscaK8sProfileBench } from './tosca-k8s-profile.js';
 import { toscaConformanceBench } from './tosca-conformance.js';
 import { toscaCompile1k } from './tosca-compile.js';
 import { updateBench } from './update.js';
+import { pluginsCold } from './plugins-cold.js';
+import { pluginsDistribute } from './plugins-distribute.js';
 import { toscaVsToscaParser } from './tosca-vs-tosca-parser.js';
 import { upVsPm2 } from './up-vs-pm2.js';
 import { agentIdle } from './agent-idle.js';
 
-export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncActor, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, toscaVsToscaParser, processStart, pluginsCalls, containerStart, schedulerPlaceBenchmark, updateBench, upVsPm2, agentIdle];
+export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncActor, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, toscaVsToscaParser, processStart, pluginsCalls, pluginsCold, pluginsDistribute, containerStart, schedulerPlaceBenchmark, updateBench, upVsPm2, agentIdle];

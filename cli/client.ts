@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { KhutulunError, isErrorData } from '../common/index.js';
 // Straight from its file: agent/index.js would load the agent (Automerge) for every CLI call.
 import { readAgentRecord } from '../agent/agent-record.js';
-import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HistoryRecord, HostView, DeployRequest, UndeployResult, RunReport, RunSpec } from '../agent/index.js';
+import type { DeploymentPlan, DeploymentStatus, DeploymentSummary, DeployResult, HistoryRecord, HostView, DeployRequest, UndeployResult, RunReport, RunSpec, PluginsView } from '../agent/index.js';
 import { UsageError } from './args.js';
 import type { CliIo, GlobalOptions } from './command.js';
 
@@ -142,6 +142,12 @@ export class AgentClient {
   /** A one-time login link to the live page for this client's credential. */
   loginLink(): Promise<{ url: string; expiresAt: number }> {
     return this.#call('POST', '/v1/ui/login');
+  }
+  plugins(): Promise<PluginsView> {
+    return this.#call('GET', '/v1/plugins');
+  }
+  async allowPlugin(name: string, grants: readonly string[]): Promise<Record<string, string[]>> {
+    return (await this.#call<{ policy: Record<string, string[]> }>('PUT', `/v1/plugins/${encodeURIComponent(name)}/grants`, { grants })).policy;
   }
 
   async #call<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number; report?: number } = {}): Promise<T> {

@@ -77,9 +77,21 @@ export interface HostInfo {
 
 export interface PluginInfo {
   readonly id: string;
+  /** Where the component is: for a plugin shipped with a service, its blob document's URL. */
   readonly url: string;
   readonly precompiled: boolean;
+  /** `sha256:<hex>` of the component bytes. */
   readonly digest?: string;
+  /** The name handlers use (`<name>:<function>`) and the version the template gave. */
+  readonly name?: string;
+  readonly version?: string;
+  /** The WIT world the component implements, e.g. `khutulun:plugin/plugin@0.1.0`. */
+  readonly world?: string;
+  /** Capabilities beyond the world it asks for (checked against the cluster's policy). */
+  readonly grants?: readonly string[];
+  readonly size?: number;
+  /** Deployments that use it; an entry no deployment uses is collected. */
+  readonly deployments?: readonly string[];
 }
 
 /** The small cluster document: hosts, the deployment index and the plugin registry. */

@@ -144,7 +144,8 @@ export class ClusterImpl implements Cluster {
     if (typeof plugin !== 'object' || plugin === null || typeof plugin.id !== 'string' || plugin.id.length === 0 || typeof plugin.url !== 'string') {
       return Promise.reject(storeError('KH-STORE-011', 'plugin needs an id and a url'));
     }
-    const text = JSON.stringify({ id: plugin.id, url: plugin.url, precompiled: plugin.precompiled === true, ...(plugin.digest ? { digest: plugin.digest } : {}) });
+    const { id, url, precompiled, ...rest } = plugin;
+    const text = JSON.stringify({ id, url, precompiled: precompiled === true, ...pluginFields(rest) });
     return this.#queue.enqueue((d) => {
       d.plugins[plugin.id] = S(text);
       return [[`plugin:${plugin.id}`, 'plugin']];
@@ -173,6 +174,20 @@ export class ClusterImpl implements Cluster {
     this.#queue.close();
     this.#unsubscribe();
   }
+}
+
+/** The optional registry fields, checked (a malformed one is dropped rather than stored). */
+function pluginFields(p: Omit<PluginInfo, 'id' | 'url' | 'precompiled'>): Partial<PluginInfo> {
+  const strings = (v: unknown): v is readonly string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  return {
+    ...(typeof p.digest === 'string' && { digest: p.digest }),
+    ...(typeof p.name === 'string' && { name: p.name }),
+    ...(typeof p.version === 'string' && { version: p.version }),
+    ...(typeof p.world === 'string' && { world: p.world }),
+    ...(strings(p.grants) && { grants: [...p.grants] }),
+    ...(typeof p.size === 'number' && Number.isFinite(p.size) && { size: p.size }),
+    ...(strings(p.deployments) && { deployments: [...p.deployments] }),
+  };
 }
 
 function checkList(v: unknown): string[] {

@@ -283,7 +283,9 @@ class StoreImpl implements Store {
     this.#check();
     await this.#commitAll();
     try {
-      await this.#repo.flush();
+      // In an agent's repo only this store's documents: another document that is still arriving
+      // (a plugin blob pushed by a peer) is not ready, and flushing it would throw.
+      await this.#repo.flush(this.#sharedRepo ? [...this.#known] : undefined);
     } catch (cause) {
       throw asKhutulunError(storeError('KH-STORE-014', 'could not save to storage', { cause, retryable: true }));
     }

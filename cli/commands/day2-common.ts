@@ -16,9 +16,11 @@ import { progressView } from '../live-progress.js';
 /** Exit codes of the verbs that start work (documented in docs/day2.md). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3 } as const;
 
-export async function readTemplate(io: CliIo, file: string): Promise<{ path: string; source: string }> {
+export async function readTemplate(io: CliIo, file: string): Promise<{ path: string; source: string; archive?: string }> {
   const path = resolve(io.cwd, file);
   try {
+    // A CSAR travels whole (base64): its artifacts, e.g. plugin components, go with it.
+    if (/\.(zip|csar|tar|tgz|tar\.gz)$/i.test(path)) return { path, source: '', archive: (await readFile(path)).toString('base64') };
     return { path, source: await readFile(path, 'utf8') };
   } catch (error) {
     throw new KhutulunError('KH-IO-001', `cannot read ${path}`, { hint: 'check the file path', cause: error });

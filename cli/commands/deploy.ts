@@ -21,10 +21,10 @@ export const deployCommand: Command = {
     const file = args.positionals[0];
     if (!file || args.positionals.length > 1) throw new UsageError('deploy takes exactly one FILE');
     const timeoutMs = parseDuration(flagString(args, 'timeout'), 300_000);
-    const { path, source } = await readTemplate(io, file);
+    const { path, source, archive } = await readTemplate(io, file);
     const name = flagString(args, 'name') ?? defaultDeploymentName(path);
     const client = new AgentClient(resolveAgentTarget(globals, io, flagString(args, 'state')));
-    const result = await client.deploy({ name, source, sourceName: path, inputs: inputsOf(parseAssignments(flagList(args, 'input'))) });
+    const result = await client.deploy({ name, source, ...(archive !== undefined && { archive }), sourceName: path, inputs: inputsOf(parseAssignments(flagList(args, 'input'))) });
     if (flagString(args, 'output') === 'json') io.stdout(JSON.stringify(result) + '\n');
     else {
       const what = result.action === 'updated' ? `updated (generation ${result.generation ?? '?'})` : result.action === 'unchanged' ? 'unchanged' : result.state;

@@ -204,17 +204,19 @@ export const commands: readonly CommandEntry[] = [
   },
   {
     name: 'plugin',
-    summary: 'scaffold, build and test a TypeScript plugin; call or describe a plugin',
+    summary: 'scaffold, build and test a TypeScript plugin; call or describe a plugin; list the cluster registry, allow grants',
     usage:
       'khutulun plugin new NAME [--dir DIR]\n' +
       'khutulun plugin build SRC.ts -o OUT.wasm\n' +
       'khutulun plugin test CASES.json [--plugin PLUGIN.wasm|SRC.ts] [--timeout MS]\n' +
       'khutulun plugin call PLUGIN.wasm FN [--snapshot FILE.json] [--event NAME] [--payload JSON] [--grant NAME]... [--timeout MS]\n' +
       'khutulun plugin describe PLUGIN.wasm\n' +
-      'khutulun plugin builtins',
-    examples: ['khutulun plugin new acme.greeter', 'khutulun plugin build my-plugin.ts -o my-plugin.wasm', 'khutulun plugin test test/cases.json', 'khutulun plugin call my-plugin.wasm create --snapshot vertex.json'],
-    flags: ['out', 'snapshot', 'event', 'payload', 'grant', 'timeout', 'dir', 'plugin'],
-    subcommands: ['new', 'build', 'test', 'call', 'describe', 'builtins'],
+      'khutulun plugin builtins\n' +
+      'khutulun plugin list [-o table|json|yaml]\n' +
+      'khutulun plugin allow NAME [GRANT]...',
+    examples: ['khutulun plugin new acme.greeter', 'khutulun plugin build my-plugin.ts -o my-plugin.wasm', 'khutulun plugin test test/cases.json', 'khutulun plugin call my-plugin.wasm create --snapshot vertex.json', 'khutulun plugin allow acme.greeter clocks'],
+    flags: ['out', 'snapshot', 'event', 'payload', 'grant', 'timeout', 'dir', 'plugin', 'output', 'state'],
+    subcommands: ['new', 'build', 'test', 'call', 'describe', 'builtins', 'list', 'allow'],
     load: async () => (await import('./plugin.js')).pluginCommand,
   },
   {

@@ -13,9 +13,9 @@ export const planCommand: Command = {
     const args = parseArgs(argv, { input: { value: true, repeat: true }, state: { value: true }, output: { value: true, short: 'o' } });
     if (args.positionals.length !== 2) throw new UsageError('plan takes NAME and FILE', 'for example: khutulun plan hello-web examples/hello-web/service.yaml --input greeting=hi');
     const [name, file] = args.positionals as [string, string];
-    const { path, source } = await readTemplate(io, file);
+    const { path, source, archive } = await readTemplate(io, file);
     const client = new AgentClient(resolveAgentTarget(globals, io, flagString(args, 'state')));
-    const plan = await client.plan({ name, source, sourceName: path, inputs: inputsOf(parseAssignments(flagList(args, 'input'))) });
+    const plan = await client.plan({ name, source, ...(archive !== undefined && { archive }), sourceName: path, inputs: inputsOf(parseAssignments(flagList(args, 'input'))) });
     const format = flagString(args, 'output') ?? 'table';
     if (format === 'json') io.stdout(`${JSON.stringify(plan)}\n`);
     else if (format === 'yaml') io.stdout(toYaml(plan));

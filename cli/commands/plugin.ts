@@ -12,17 +12,19 @@ import type { PluginGrant, PluginGrants } from '../../plugins/index.js';
 import type { JsonValue } from '../../plugins/effects.js';
 import { buildPlugin } from '../../plugins/sdk/build.js';
 import { UsageError, flagList, flagString, parseArgs } from '../args.js';
-import type { Command, CliIo } from '../command.js';
+import type { Command, CliIo, GlobalOptions } from '../command.js';
 import { packageVersion } from '../package-info.js';
 import { judge, normaliseSnapshot, parseCases } from './plugin-cases.js';
 import { scaffoldPlugin } from './plugin-new.js';
+import { PLUGIN_REGISTRY_USAGE, pluginRegistryCommand } from './plugin-registry.js';
 
 const USAGE = `khutulun plugin new NAME [--dir DIR]
        khutulun plugin build SRC.ts -o OUT.wasm
        khutulun plugin test CASES.json [--plugin PLUGIN.wasm|SRC.ts]
        khutulun plugin call PLUGIN.wasm FN [--snapshot FILE.json] [--event NAME] [--payload JSON] [--grant NAME]... [--timeout MS]
        khutulun plugin describe PLUGIN.wasm
-       khutulun plugin builtins`;
+       khutulun plugin builtins
+       ${PLUGIN_REGISTRY_USAGE}`;
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
@@ -97,8 +99,9 @@ async function testCases(file: string | undefined, pluginFlag: string | undefine
   }
 }
 
-async function run(argv: string[], io: CliIo): Promise<number> {
+async function run(argv: string[], io: CliIo, globals: GlobalOptions): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'list' || sub === 'allow') return pluginRegistryCommand(sub, rest, io, globals);
   const args = parseArgs(rest, {
     out: { value: true, short: 'o' },
     snapshot: { value: true, short: 's' },
@@ -174,7 +177,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 
 export const pluginCommand: Command = {
   name: 'plugin',
-  summary: 'scaffold, build and test a TypeScript plugin; call or describe a plugin',
+  summary: 'scaffold, build and test a TypeScript plugin; call or describe a plugin; list the cluster registry, allow grants',
   usage: USAGE,
-  run: (argv, io) => run(argv, io),
+  run: (argv, io, globals) => run(argv, io, globals),
 };

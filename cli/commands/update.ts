@@ -20,10 +20,10 @@ export const updateCommand: Command = {
     if (args.positionals.length !== 2) throw new UsageError('update takes NAME and FILE', 'for example: khutulun update hello-web examples/hello-web/service.yaml --input greeting=hi');
     const [name, file] = args.positionals as [string, string];
     const timeoutMs = parseDuration(flagString(args, 'timeout'), 300_000);
-    const { path, source } = await readTemplate(io, file);
+    const { path, source, archive } = await readTemplate(io, file);
     const client = new AgentClient(resolveAgentTarget(globals, io, flagString(args, 'state')));
     const dryRun = args.flags['dry-run'] === true;
-    const result = await client.update({ name, source, sourceName: path, inputs: inputsOf(parseAssignments(flagList(args, 'input'))) }, dryRun);
+    const result = await client.update({ name, source, ...(archive !== undefined && { archive }), sourceName: path, inputs: inputsOf(parseAssignments(flagList(args, 'input'))) }, dryRun);
     if (flagString(args, 'output') === 'json') io.stdout(`${JSON.stringify(result)}\n`);
     else {
       io.stdout(`deployment ${name}: ${dryRun ? 'would be ' : ''}${result.action ?? 'updated'}${dryRun ? '' : ` (generation ${result.generation ?? '?'})`}\n`);

@@ -25,6 +25,12 @@ export const PluginErrorCode = {
   invalid: 'KH-PLUGIN-INVALID',
   /** The host was closed. */
   closed: 'KH-PLUGIN-CLOSED',
+  /** A shipped plugin's blob does not match the content hash its deployment recorded. */
+  tampered: 'KH-PLUGIN-TAMPERED',
+  /** A plugin asks for a grant the cluster's policy does not allow it. */
+  grant: 'KH-PLUGIN-GRANT',
+  /** A shipped plugin's blob is missing, too large or not (yet) reachable. */
+  blob: 'KH-PLUGIN-BLOB',
   /** Building a plugin from source failed. */
   build: 'KH-PLUGIN-BUILD',
 } as const;

@@ -12,10 +12,15 @@ function mergeDefs(base: ReadonlyMap<string, PropertyDef>, refine: ReadonlyMap<s
   return out;
 }
 
-function artifactOf(a: ArtifactDef): CompiledArtifact {
+function artifactOf(a: ArtifactDef, ctx: CompileContext, owners: readonly TypeDef[]): CompiledArtifact {
+  // The type's chain lets later stages recognise derived artifact types (e.g. of PluginComponent).
+  const type = ctx.ref(a.type, 'artifact', owners);
   return {
     name: a.name,
     ...(a.type && { type: a.type.name }),
+    ...(type && { types: ctx.hierarchy.chain(type).map((c) => c.name) }),
+    ...(a.artifactVersion !== undefined && { version: a.artifactVersion }),
+    ...(a.properties.size > 0 && { properties: Object.fromEntries([...a.properties].map(([k, v]) => [k, ctx.expr(v)])) }),
     ...(a.file !== undefined && { file: a.file }),
     ...(a.checksum !== undefined && { checksum: a.checksum }),
     ...(a.checksumAlgorithm !== undefined && { checksumAlgorithm: a.checksumAlgorithm }),
@@ -86,7 +91,7 @@ export function compileNode(t: NodeTemplateDef, ctx: CompileContext): CompiledNo
     capabilities,
     requirements,
     handlers: { ...ctx.handlers(layers, artifactFiles), ...scripts.handlers },
-    artifacts: [...artifacts.values()].map(artifactOf),
+    artifacts: [...artifacts.values()].map((a) => artifactOf(a, ctx, chain)),
     metadata: { ...(t.metadata ?? {}), ...(t.description !== undefined && { description: t.description }) },
     ...(scripts.scripts.length > 0 && { scripts: scripts.scripts }),
   };

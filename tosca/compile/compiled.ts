@@ -27,6 +27,11 @@ export interface CompiledHandler {
 export interface CompiledArtifact {
   readonly name: string;
   readonly type?: string;
+  /** The artifact type and its ancestors (root last), when the type is known. */
+  readonly types?: readonly string[];
+  /** `artifact_version`. */
+  readonly version?: string;
+  readonly properties?: Readonly<Record<string, Expression>>;
   readonly file?: string;
   readonly checksum?: string;
   readonly checksumAlgorithm?: string;
