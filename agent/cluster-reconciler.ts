@@ -8,7 +8,7 @@
 import type { DocHandle } from '@automerge/automerge-repo';
 import type { Logger } from '../common/index.js';
 import type { Deployment, Store } from '../store/index.js';
-import type { HostEngine, ReconcilePlan, VertexReport } from '../actors/index.js';
+import type { DeploymentReport, HostEngine, ReconcilePlan, VertexReport } from '../actors/index.js';
 import type { Goal } from '../actors/index.js';
 import type { ClusterDoc, DeploymentRef } from './cluster-doc.js';
 
@@ -197,4 +197,24 @@ export class ClusterReconciler {
         });
     }
   }
+}
+
+/** Nothing more can happen without a new request: something failed and nothing is in progress. */
+export function stuck(r: ReconcileResult): boolean {
+  return r.failed.length > 0 && ![...r.waiting.values()].some((blockers) => blockers.length === 0);
+}
+
+/** A settled reconcile result as the deploy/undeploy report embedders and `up` read. */
+export function clusterReport(name: string, r: ReconcileResult, action: 'deploy' | 'undeploy'): DeploymentReport {
+  const failed = r.vertexes.filter((v) => v.phase === 'error');
+  return {
+    deployment: name,
+    action,
+    ok: r.done,
+    waves: [],
+    completedWaves: 0,
+    failed,
+    ...(failed[0]?.error ? { error: failed[0].error } : {}),
+    vertexes: [...r.vertexes],
+  };
 }

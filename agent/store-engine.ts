@@ -20,8 +20,8 @@ import type { DeployRequest, DeployResult, DeploymentEngine, DeploymentStatus, D
 import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';
 import type { DocHandle } from '@automerge/automerge-repo';
-import { readRequest, writeRequest } from './cluster-reconciler.js';
-import type { ReconcileResult, ClusterReconciler } from './cluster-reconciler.js';
+import { clusterReport, readRequest, stuck, writeRequest } from './cluster-reconciler.js';
+import type { ClusterReconciler } from './cluster-reconciler.js';
 import type { ClusterDoc } from './cluster-doc.js';
 import type { HostView } from './membership.js';
 import { placeDeployment } from './placement.js';
@@ -33,8 +33,7 @@ import { planUpdate } from './update-plan.js';
 import type { DeploymentPlan } from './update-plan.js';
 import { applyPlan, stampGeneration } from './update-apply.js';
 import { readStatus } from './deployment-status.js';
-import { runOnTargets, runTargets } from './run-operation.js';
-import { runWorkflow } from './workflow-run.js';
+import { runRequest } from './workflow-run.js';
 import { CompilePool } from './compile-pool.js';
 import type { RunReport, RunSpec } from './deployment-engine.js';
 import { readGraph } from './deployment-graph.js';
@@ -71,11 +70,6 @@ export interface StoreEngineOptions {
   readonly historyRetentionMs?: number;
   /** Plugins shipped with services: resolved while compiling, published when applied. */
   readonly shipping?: PluginShipping;
-}
-
-/** Nothing more can happen without a new request: something failed and nothing is in progress. */
-function stuck(r: ReconcileResult): boolean {
-  return r.failed.length > 0 && ![...r.waiting.values()].some((blockers) => blockers.length === 0);
 }
 
 export class StoreDeploymentEngine implements DeploymentEngine {
@@ -237,19 +231,8 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   /** Runs an operation (on NODE's instances, or every node implementing it) or a workflow, through the owners. */
   async run(name: string, spec: RunSpec): Promise<RunReport> {
     const d = await this.#open(name);
-    const deps = { clock: this.#o.clock, newId: () => `${this.#o.hostId}.${this.#o.clock.now()}.${++this.#runCounter}`, ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}) };
-    const what = spec.workflow !== undefined ? `workflow ${spec.workflow}` : `${spec.operation ?? ''}${spec.node ? ` on ${spec.node}` : ''}`;
-    this.#o.events?.publish({ type: 'run.started', at: this.#o.clock.now(), deployment: name, message: what });
-    const report: RunReport =
-      spec.workflow !== undefined
-        ? await runWorkflow(d, spec.workflow, spec.inputs ?? {}, deps)
-        : await (async () => {
-            const operation = spec.operation ?? '';
-            const results = await runOnTargets(d, runTargets(d, spec.node, operation), operation, spec.inputs ?? {}, deps);
-            return { deployment: name, operation, ok: results.every((r) => r.ok), results };
-          })();
-    this.#o.events?.publish({ type: report.ok ? 'run.succeeded' : 'run.failed', at: this.#o.clock.now(), deployment: name, message: what });
-    return report;
+    const newId = (): string => `${this.#o.hostId}.${this.#o.clock.now()}.${++this.#runCounter}`;
+    return runRequest(d, spec, { clock: this.#o.clock, newId, ...(spec.timeoutMs ? { timeoutMs: spec.timeoutMs } : {}) }, this.#o.events);
   }
 
   async list(): Promise<DeploymentSummary[]> {
@@ -432,18 +415,4 @@ export class StoreDeploymentEngine implements DeploymentEngine {
   #exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
     return this.#locks.run(name, fn);
   }
-}
-
-function clusterReport(name: string, r: ReconcileResult, action: 'deploy' | 'undeploy'): DeploymentReport {
-  const failed = r.vertexes.filter((v) => v.phase === 'error');
-  return {
-    deployment: name,
-    action,
-    ok: r.done,
-    waves: [],
-    completedWaves: 0,
-    failed,
-    ...(failed[0]?.error ? { error: failed[0].error } : {}),
-    vertexes: [...r.vertexes],
-  };
 }

@@ -18,6 +18,8 @@ import { SET_STATE } from '../actors/index.js';
 import type { CompiledWorkflow, CompiledWorkflowStep } from '../tosca/compile/index.js';
 import { RunErrors, nodeTargets, runOnTargets, runTargets } from './run-operation.js';
 import type { RunDeps, RunResult, RunStepResult } from './run-operation.js';
+import type { RunReport, RunSpec } from './deployment-engine.js';
+import type { EventHub } from './event-hub.js';
 
 export type StepState = 'pending' | 'succeeded' | 'failed' | 'skipped';
 
@@ -174,4 +176,19 @@ export async function runWorkflow(d: Deployment, name: string, inputs: Record<st
   const w = readWorkflow(d, name);
   const run = await execute(d, w, await workflowInputs(d, w, inputs), deps, 0);
   return { deployment: d.name, workflow: name, ok: run.ok, results: run.results, steps: run.steps };
+}
+
+/** `run`: an operation on its targets, or a workflow; published on the event stream as it starts and ends. */
+export async function runRequest(d: Deployment, spec: RunSpec, deps: RunDeps, events?: EventHub): Promise<RunReport> {
+  const what = spec.workflow !== undefined ? `workflow ${spec.workflow}` : `${spec.operation ?? ''}${spec.node ? ` on ${spec.node}` : ''}`;
+  events?.publish({ type: 'run.started', at: deps.clock.now(), deployment: d.name, message: what });
+  let report: RunReport;
+  if (spec.workflow !== undefined) report = await runWorkflow(d, spec.workflow, spec.inputs ?? {}, deps);
+  else {
+    const operation = spec.operation ?? '';
+    const results = await runOnTargets(d, runTargets(d, spec.node, operation), operation, spec.inputs ?? {}, deps);
+    report = { deployment: d.name, operation, ok: results.every((r) => r.ok), results };
+  }
+  events?.publish({ type: report.ok ? 'run.succeeded' : 'run.failed', at: deps.clock.now(), deployment: d.name, message: what });
+  return report;
 }
