@@ -23,6 +23,8 @@ PKGS=(
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system qemu-system-x86
   # the live page's browser test: Debian's Chromium driven by playwright-core (executablePath)
   chromium
+  # script operations: an Ansible playbook artifact runs where Ansible is installed
+  ansible-core
 )
 missing=()
 for p in "${PKGS[@]}"; do
