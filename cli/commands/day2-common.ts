@@ -2,7 +2,8 @@
  * What the Day-2 verbs share: reading a template and its inputs, printing a plan, and `--wait`:
  * following the deployment's status until it converged (exit 0), failed (1) or the timeout (3).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { packFolder } from './pack-folder.js';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { KhutulunError } from '../../common/index.js';
@@ -21,8 +22,11 @@ export async function readTemplate(io: CliIo, file: string): Promise<{ path: str
   try {
     // A CSAR travels whole (base64): its artifacts, e.g. plugin components, go with it.
     if (/\.(zip|csar|tar|tgz|tar\.gz)$/i.test(path)) return { path, source: '', archive: (await readFile(path)).toString('base64') };
+    // A CSAR folder travels packed, with the scripts and plugin components beside its template.
+    if ((await stat(path)).isDirectory()) return { path, source: '', archive: Buffer.from(packFolder(path)).toString('base64') };
     return { path, source: await readFile(path, 'utf8') };
   } catch (error) {
+    if (error instanceof KhutulunError) throw error;
     throw new KhutulunError('KH-IO-001', `cannot read ${path}`, { hint: 'check the file path', cause: error });
   }
 }
