@@ -12,7 +12,7 @@ import type { ActorEffect, ActorEvent, ActorState, RetryPolicy, TransitionScope 
 import type { ActorStorePort, StoredStatus } from '../ports.js';
 import { Actor } from './actor.js';
 import type { ActorHost } from './actor.js';
-import type { DeploymentGraph } from './deployment-graph.js';
+import type { DeploymentGraph, OperationStep } from './deployment-graph.js';
 import { Inspector } from './inspection.js';
 import type { InspectionListener } from './inspection.js';
 import { runOperationStep, runStep } from './operation-runner.js';
@@ -78,15 +78,11 @@ export class ActorSystem implements ActorHost {
       ...(options.remoteStepTimeoutMs !== undefined ? { timeoutMs: options.remoteStepTimeoutMs } : {}),
     });
     this.#deps.remote = this.#remote;
+    // Imperative runs and emitted events share the owner-side wiring; a vertex mid-operation waits.
+    const owner = { store: options.store, logger: this.#logger, now: () => options.clock.now(), run: (graph: DeploymentGraph, step: OperationStep) => runStep(this.#deps, graph, step) };
     this.#events = new EventDelivery({
-      store: options.store,
-      logger: this.#logger,
-      now: () => options.clock.now(),
-      run: (graph, step) => runStep(this.#deps, graph, step),
-      busy: (deployment, vertex) => {
-        const state = this.#actors.get(`${deployment}/${vertex}`)?.state;
-        return state === undefined || isBusy(state);
-      },
+      ...owner,
+      busy: (deployment, vertex) => this.#busy(deployment, vertex) !== undefined,
       notice: (n) => {
         if (!this.#inspector.active) return;
         const phase = this.#actors.get(`${n.deployment}/${n.vertex}`)?.state.phase ?? 'initial';
@@ -94,17 +90,17 @@ export class ActorSystem implements ActorHost {
       },
     });
     this.#runs = new RunRequests({
+      ...owner,
       hostId: options.hostId,
-      store: options.store,
-      logger: this.#logger,
-      now: () => options.clock.now(),
-      run: (graph, step) => runStep(this.#deps, graph, step),
-      busy: (deployment, vertex) => {
-        const state = this.#actors.get(`${deployment}/${vertex}`)?.state;
-        if (!state) return 'not run by this host';
-        return isBusy(state) ? `busy (${state.phase})` : undefined;
-      },
+      busy: (deployment, vertex) => this.#busy(deployment, vertex),
     });
+  }
+
+  /** Why a vertex cannot take a run or an event now (not run here, or mid-operation), or undefined. */
+  #busy(deployment: string, vertex: string): string | undefined {
+    const state = this.#actors.get(`${deployment}/${vertex}`)?.state;
+    if (!state) return 'not run by this host';
+    return isBusy(state) ? `busy (${state.phase})` : undefined;
   }
 
   /**

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeploymentPlan, DeploymentStatus, DeployResult, UndeployResult } from '../../../agent/index.js';
 import { eventually, harness, TOKEN } from './helpers.js';
-import { testEngine } from './test-engine.js';
+import { GREETER_APP, testEngine } from './test-engine.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
 type Json = any;
@@ -19,32 +19,7 @@ async function api(url: string, path: string, init: RequestInit = {}): Promise<{
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-const APP = (greeting: string, workers = 1) => `tosca_definitions_version: tosca_2_0
-imports:
-  - profile: khutulun.org:core
-node_types:
-  Greeter:
-    derived_from: Root
-    properties:
-      greeting: { type: string }
-service_template:
-  inputs:
-    greeting: { type: string, default: ${greeting} }
-  node_templates:
-    db:
-      type: Root
-    app:
-      type: Greeter
-      properties:
-        greeting: { $get_input: greeting }
-      requirements:
-        - dependency: db
-    worker:
-      type: Root
-      count: ${workers}
-      requirements:
-        - dependency: app
-`;
+const APP = GREETER_APP;
 
 async function converged(url: string, name: string): Promise<DeploymentStatus> {
   return eventually(async () => {

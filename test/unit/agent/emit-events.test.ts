@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Agent, AgentEvent } from '../../../agent/index.js';
 import type { PluginEvent, VertexSnapshot } from '../../../plugins/host/index.js';
-import { eventually, harness, TOKEN } from './helpers.js';
+import { api, eventually, harness } from './helpers.js';
 import { testEngine } from './test-engine.js';
 
 const APP = `tosca_definitions_version: tosca_2_0
@@ -60,11 +60,6 @@ service_template:
               - set_state: alarmed
 `;
 
-async function api(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON bodies
-  const res = await fetch(url + path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('emit: events between actors, on any host', () => {
   const h = harness();

@@ -73,3 +73,11 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** One API call with the test token; the JSON body parsed (undefined when empty). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
+export async function api(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url + path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}

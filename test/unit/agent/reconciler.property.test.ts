@@ -12,36 +12,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Agent, DeploymentStatus } from '../../../agent/index.js';
-import { eventually, harness, TOKEN } from './helpers.js';
-import { testEngine } from './test-engine.js';
+import { api, eventually, harness } from './helpers.js';
+import { GREETER_APP, testEngine } from './test-engine.js';
 import type { TestEngine } from './test-engine.js';
 
-const APP = (greeting: string, workers: number): string => `tosca_definitions_version: tosca_2_0
-imports:
-  - profile: khutulun.org:core
-node_types:
-  Greeter:
-    derived_from: Root
-    properties:
-      greeting: { type: string }
-service_template:
-  inputs:
-    greeting: { type: string, default: ${greeting} }
-  node_templates:
-    db:
-      type: Root
-    app:
-      type: Greeter
-      properties:
-        greeting: { $get_input: greeting }
-      requirements:
-        - dependency: db
-    worker:
-      type: Root
-      count: ${workers}
-      requirements:
-        - dependency: app
-`;
+const APP = GREETER_APP;
 
 type Action = { kind: 'update'; greeting: string } | { kind: 'scale'; count: number } | { kind: 'restart' } | { kind: 'crash'; node: string } | { kind: 'redeploy' };
 
@@ -53,11 +28,6 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.constant({ kind: 'redeploy' as const }),
 );
 
-async function api(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON bodies
-  const res = await fetch(url + path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 function workerIds(n: number): string[] {
   return Array.from({ length: n }, (_, i) => (i === 0 ? 'web/nodes/worker' : `web/nodes/worker-${i}`));

@@ -8,17 +8,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KhutulunError } from '../../../common/index.js';
 import type { DeploymentStatus } from '../../../agent/index.js';
-import { eventually, harness, TOKEN } from './helpers.js';
+import { api, eventually, harness } from './helpers.js';
 import { testEngine } from './test-engine.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
 type Json = any;
-
-async function api(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
-  const res = await fetch(url + path, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 const APP = `tosca_definitions_version: tosca_2_0
 imports:

@@ -80,3 +80,31 @@ service_template:
     url:
       value: { $concat: [ "http://127.0.0.1:", { $get_input: port }, "/" ] }
 `;
+
+/** db <- app (a Greeter: greeting from the input) <- worker x `workers`: the Day-2 tests' service. */
+export const GREETER_APP = (greeting: string, workers = 1): string => `tosca_definitions_version: tosca_2_0
+imports:
+  - profile: khutulun.org:core
+node_types:
+  Greeter:
+    derived_from: Root
+    properties:
+      greeting: { type: string }
+service_template:
+  inputs:
+    greeting: { type: string, default: ${greeting} }
+  node_templates:
+    db:
+      type: Root
+    app:
+      type: Greeter
+      properties:
+        greeting: { $get_input: greeting }
+      requirements:
+        - dependency: db
+    worker:
+      type: Root
+      count: ${workers}
+      requirements:
+        - dependency: app
+`;
