@@ -8,3 +8,4 @@ export * from './ports/index.js';
 export * from './firewall/index.js';
 export * from './nspawn/index.js';
 export * from './libvirt/index.js';
+export * from './ovn/index.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts/stops the daemons the system tests need, everything under $KH_CI_BASE, stopped by PID.
 #   daemons.sh start   podman API service + busybox image, private D-Bus, firewalld in its own netns
+#   daemons.sh start-ovn   only Open vSwitch + OVN (developers)
 #   daemons.sh stop    removes our containers, kills exactly the recorded PIDs, deletes our netns
 # Writes $KH_CI_BASE/daemons.env (KEY=VALUE lines) that .ci/run sources before the system tests.
 # Why each odd step exists: see shared/notes/runtimes-detail.md (no systemd, hybrid cgroups,
@@ -231,6 +232,46 @@ start_libvirt() {
 }
 LIBVIRT_URI=""
 
+# Open vSwitch + OVN on this host, every daemon with its rundir, database and log under $BASE/ovn
+# (no ovs-ctl, no kernel module: the userspace `netdev` datapath). The integration bridge has a
+# name of its own per base, so parallel runs never share one. See runtimes-detail.md section 5.
+OVN_BRIDGE=${KH_OVN_BRIDGE:-khbr$NS_SUFFIX}
+OVN_BRIDGE=${OVN_BRIDGE:0:15}
+start_ovn() {
+  command -v ovn-northd >/dev/null && command -v ovs-vswitchd >/dev/null || { log "OVS/OVN not installed: no OVN networks"; return 0; }
+  local d="$BASE/ovn"
+  rm -rf "$d"; mkdir -p "$d"
+  export OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" OVN_RUNDIR="$d" OVN_LOGDIR="$d" OVN_DBDIR="$d"
+  ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-tool create "$d/ovnnb_db.db" /usr/share/ovn/ovn-nb.ovsschema
+  ovsdb-tool create "$d/ovnsb_db.db" /usr/share/ovn/ovn-sb.ovsschema
+  ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --pidfile="$BASE/pids/ovsdb-server.pid" \
+    --unixctl="$d/ovsdb-server.ctl" --log-file="$d/ovsdb-server.log" --detach
+  ovsdb-server "$d/ovnnb_db.db" --remote="punix:$d/ovnnb_db.sock" --pidfile="$BASE/pids/ovn-nb.pid" \
+    --unixctl="$d/ovnnb_db.ctl" --log-file="$d/ovnnb_db.log" --detach
+  ovsdb-server "$d/ovnsb_db.db" --remote="punix:$d/ovnsb_db.sock" --pidfile="$BASE/pids/ovn-sb.pid" \
+    --unixctl="$d/ovnsb_db.ctl" --log-file="$d/ovnsb_db.log" --detach
+  ovs-vsctl --db="unix:$d/db.sock" --no-wait init
+  ovs-vswitchd "unix:$d/db.sock" --pidfile="$BASE/pids/ovs-vswitchd.pid" --unixctl="$d/ovs-vswitchd.ctl" \
+    --log-file="$d/ovs-vswitchd.log" --detach
+  ovn-northd --ovnnb-db="unix:$d/ovnnb_db.sock" --ovnsb-db="unix:$d/ovnsb_db.sock" --pidfile="$BASE/pids/ovn-northd.pid" \
+    --unixctl="$d/ovn-northd.ctl" --log-file="$d/ovn-northd.log" --detach
+  ovs-vsctl --db="unix:$d/db.sock" set open . external_ids:system-id="kh-$NS_SUFFIX" \
+    external_ids:ovn-remote="unix:$d/ovnsb_db.sock" external_ids:ovn-encap-type=geneve \
+    external_ids:ovn-encap-ip=127.0.0.1 external_ids:ovn-bridge="$OVN_BRIDGE" \
+    external_ids:ovn-bridge-datapath-type=netdev
+  ovn-controller "unix:$d/db.sock" --pidfile="$BASE/pids/ovn-controller.pid" --log-file="$d/ovn-controller.log" --detach
+  if ! wait_for "ovn-controller's bridge" 60 ovs-vsctl --db="unix:$d/db.sock" br-exists "$OVN_BRIDGE"; then
+    tail -n 20 "$d/ovn-controller.log" 2>/dev/null || true; return 1
+  fi
+  echo "$OVN_BRIDGE" >> "$BASE/links.list"
+  OVN_ENV="KH_OVN_NB_DB=unix:$d/ovnnb_db.sock
+KH_OVS_DB=unix:$d/db.sock
+KH_OVN_BRIDGE=$OVN_BRIDGE"
+  log "OVN up (bridge $OVN_BRIDGE, netdev datapath)"
+}
+OVN_ENV=""
+
 start_dbus() {
   mkdir -p "$BASE/dbus"
   cat > "$BASE/dbus/system.conf" <<CONF
@@ -333,6 +374,7 @@ case "${1:-}" in
     start_podman
     start_docker
     start_libvirt || true
+    start_ovn || true
     make_nspawn_tree
     wait_firewalld
     cat > "$BASE/daemons.env" <<ENV
@@ -348,8 +390,11 @@ ENV
     [ -n "$LIBVIRT_URI" ] && printf 'KH_CI_LIBVIRT_URI=%s\nKH_VM_KERNEL=%s\nKH_VM_INITRD=%s\n' "$LIBVIRT_URI" "$BASE/vm/vmlinuz" "$BASE/vm/initrd.img" >> "$BASE/daemons.env"
     [ -n "$NSPAWN_TAR" ] && echo "KH_NSPAWN_TAR=$NSPAWN_TAR" >> "$BASE/daemons.env"
     [ -n "$DOCKER_SOCKET" ] && echo "KH_DOCKER_SOCKET=$DOCKER_SOCKET" >> "$BASE/daemons.env"
+    [ -n "$OVN_ENV" ] && echo "$OVN_ENV" >> "$BASE/daemons.env"
     log "all daemons up in $(( $(date +%s) - T0 ))s; env in $BASE/daemons.env"
     ;;
+  # One daemon group alone (developers; the same functions .ci/run uses).
+  start-ovn) : > "$BASE/daemons.env"; start_ovn; [ -n "$OVN_ENV" ] && echo "$OVN_ENV" >> "$BASE/daemons.env" ;;
   stop) stop_all ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

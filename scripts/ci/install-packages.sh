@@ -21,6 +21,11 @@ PKGS=(
   libvirt-dev libvirt-clients build-essential pkg-config python3
   # a real tiny guest under libvirtd + QEMU (TCG without /dev/kvm)
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system qemu-system-x86
+  # OVN networks: Open vSwitch (userspace datapath) + OVN central and host; ethtool turns off
+  # tx checksum offload on veths (TCP fails on the netdev datapath otherwise)
+  openvswitch-switch ovn-central ovn-host ethtool
+  # pristine containers: Distrobox on rootless podman as an unprivileged user
+  distrobox
 )
 missing=()
 for p in "${PKGS[@]}"; do
