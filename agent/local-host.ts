@@ -15,7 +15,7 @@ import { HostEngine, FloriaActorStore } from '../actors/index.js';
 import { PluginHost, builtinPlugins } from '../plugins/index.js';
 import type { PluginHostLike } from '../plugins/index.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
-import { FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NspawnRuntimeAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
+import { FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NetworkAttachRuntime, NspawnRuntimeAdapter, OvnNetworkAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
 import type { PortSpec, WorkloadSpec } from '../runtimes/workload.js';
 import { PortBindingRuntime } from './port-binding.js';
 import { promptSync } from './prompt-sync.js';
@@ -96,9 +96,15 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
     bind(new ProcessRuntimeAdapter({ stateDir: join(o.stateDir, 'process'), clock, logger: o.logger })),
     new NoopRuntime({ journal: join(o.stateDir, 'noop.jsonl'), fsync: false, clock }),
   ];
+  // OVN networks where OVS + OVN answer (runtime:ovn; KH_OVN_NB_DB, KH_OVS_DB); containers and
+  // system containers get their ports on them (AttachesTo), or a coded error where OVN is absent.
+  const ovn = new OvnNetworkAdapter({ clock });
+  const ovnUp = await reachable(ovn);
+  if (ovnUp) runtimes.push(ovn);
+  const attach = (r: RuntimeAdapter): RuntimeAdapter => new NetworkAttachRuntime(r, () => (ovnUp ? ovn : undefined));
   // System containers where systemd-nspawn is installed (runtime:nspawn); none elsewhere.
   const nspawn = new NspawnRuntimeAdapter({ stateDir: join(o.stateDir, 'nspawn'), clock, logger: o.logger });
-  if (await reachable(nspawn)) runtimes.push(bind(nspawn));
+  if (await reachable(nspawn)) runtimes.push(attach(bind(nspawn)));
   else await nspawn.close();
   // VMs where libvirt answers (KH_LIBVIRT_URI, default qemu:///system) and its binding is built.
   const libvirt = new LibvirtRuntimeAdapter({ stateDir: join(o.stateDir, 'libvirt'), clock, hostId });
@@ -107,7 +113,7 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
   for (const make of [createPodmanAdapter, createDockerAdapter]) {
     const open = async (): Promise<RuntimeAdapter | undefined> => {
       const adapter = make({ clock, hostId });
-      if (await reachable(adapter)) return bind(adapter);
+      if (await reachable(adapter)) return attach(bind(adapter));
       await adapter.close().catch(() => undefined);
       return undefined;
     };

@@ -5,3 +5,4 @@ export { validateNetworkSpec, parseCidr, pickAddress, hostRange, macFor, aclMatc
 export type { NetworkSpec, NetworkAclRule, Subnet } from './spec.js';
 export { endpointsFromEnv } from './ovn-cli.js';
 export type { OvnEndpoints } from './ovn-cli.js';
+export { NetworkAttachRuntime, workloadNetns } from './network-attach-runtime.js';

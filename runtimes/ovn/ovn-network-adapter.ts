@@ -223,6 +223,13 @@ export class OvnNetworkAdapter implements RuntimeAdapter {
     });
   }
 
+  /** Takes `workload` off every network except those in `keep` (its ports found by their external_ids). */
+  async detachWorkload(workload: WorkloadId, keep: readonly string[]): Promise<void> {
+    const out = await this.#nb(['--format=json', '--columns=external_ids', 'find', 'logical_switch_port', `external_ids:khutulun-workload="${workload}"`]);
+    const networks = new Set(jsonRows(out).map((r) => cellMap(r['external_ids'])['khutulun-network'] ?? ''));
+    for (const network of networks) if (network && !keep.includes(network)) await this.detach(network, workload);
+  }
+
   async #unwire(a: Pick<NetworkAttachment, 'port' | 'hostInterface'>): Promise<void> {
     await unwire({ ovsDb: this.#endpoints.ovsDb, bridge: await this.#bridgeName(), hostIf: a.hostInterface });
     await this.#nb(['--if-exists', 'lsp-del', a.port]);

@@ -4,24 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { badSpec } from './errors.js';
+import type { NetworkAclRule, NetworkSpec } from '../workload.js';
 
-/** One ACL rule; the list's order is its priority (the first rule wins). */
-export interface NetworkAclRule {
-  action: 'allow' | 'reject' | 'drop';
-  /** `ip` = every IPv4 packet (a default rule). */
-  protocol: 'tcp' | 'udp' | 'icmp' | 'ip';
-  /** Destination port (tcp/udp); absent = every port. */
-  port?: number;
-}
-
-/** A logical switch for a deployment's workloads (runtime `ovn`). */
-export interface NetworkSpec {
-  kind: 'network';
-  /** IPv4 subnet, e.g. `10.77.0.0/24`; workloads get addresses from .2 up (.1 stays for a router). */
-  cidr: string;
-  /** Traffic rules towards the attached workloads, in priority order; absent = everything allowed. */
-  acls?: NetworkAclRule[];
-}
+export type { NetworkAclRule, NetworkSpec } from '../workload.js';
 
 export interface Subnet {
   /** Network address as a 32-bit number. */
