@@ -207,6 +207,8 @@ export class OvnNetworkAdapter implements RuntimeAdapter {
       try {
         await wire({ ...this.#endpoints, bridge: await this.#bridgeName(), port, hostIf: names.host, insideIf: names.inside, netns, mac: attachment.mac, address, prefix: subnet.prefix, workload });
         await this.#waitUp(port);
+        // "up" is set once the chassis claimed the port; the flows of its ACLs follow: wait for them too.
+        await this.#nb(['--wait=hv', 'sync']);
       } catch (error) {
         await this.#unwire(attachment).catch(() => undefined);
         throw error;
