@@ -9,6 +9,7 @@ import { schedulerPlaceBenchmark } from './scheduler-place.js';
 import { pluginsCalls } from './plugins-calls.js';
 import { processStart } from './runtimes-process.js';
 import { containerStart } from './runtimes-container.js';
+import { ovnWire } from './ovn-wire.js';
 import { clusterSyncLatency, clusterSyncReconverge } from './cluster-sync.js';
 import { clusterSyncActor } from './cluster-actor-hop.js';
 import { pipelineNoop } from './pipeline-noop.js';
@@ -19,4 +20,4 @@ import { toscaCompile1k } from './tosca-compile.js';
 import { updateBench } from './update.js';
 import { toscaVsToscaParser } from './tosca-vs-tosca-parser.js';
 
-export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncActor, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, toscaVsToscaParser, processStart, pluginsCalls, containerStart, schedulerPlaceBenchmark, updateBench];
+export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncActor, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, toscaVsToscaParser, processStart, pluginsCalls, containerStart, ovnWire, schedulerPlaceBenchmark, updateBench];

@@ -33,9 +33,11 @@ const PACKAGES: Record<string, string> = {
 };
 
 /** Runs one command; stdout on success, a coded error otherwise. */
-export async function runCommand(file: string, args: readonly string[], timeoutMs = 15_000): Promise<string> {
+export async function runCommand(file: string, args: readonly string[], timeoutMs = 15_000, input?: string): Promise<string> {
   try {
-    const { stdout } = await exec(file, [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    const pending = exec(file, [...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    if (input !== undefined) pending.child.stdin?.end(input);
+    const { stdout } = await pending;
     return stdout;
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: string; killed?: boolean };

@@ -3,8 +3,8 @@
  * database, with its ACLs; workloads attach through logical ports wired into their network
  * namespaces on this chassis (port-wiring.ts). Everything this adapter made carries
  * `external_ids:khutulun-*`, which is how list() re-attaches after a restart and how remove()
- * finds every port to clean up. Switch/port changes go through ovn-nbctl with `--wait=hv`, so a
- * call returns once this chassis applied them.
+ * finds every port to clean up. A call returns once this chassis applied it: ACL changes of a
+ * switch with ports use `--wait=hv`, an attach waits for its port to be up (flows installed).
  */
 import type { Clock } from '../../common/index.js';
 import { KeyedMutex, systemClock } from '../../common/index.js';
@@ -129,7 +129,8 @@ export class OvnNetworkAdapter implements RuntimeAdapter {
         throw ovnError(OvnErrorCode.inUse, `network ${id} has ${existing.ports.length} attached workload(s): its subnet cannot change from ${existing.ids['khutulun-cidr']} to ${net.cidr}`, 'stop the attached workloads first, or deploy a new network');
       }
       // One transaction: the switch (kept if present), its identity, and its whole ACL set replaced.
-      const args = ['--wait=hv', '--may-exist', 'ls-add', name, '--', 'set', 'logical_switch', name,
+      // Waiting for the chassis matters only when ports exist (an ACL change must be in force on return).
+      const args = [...(existing && existing.ports.length > 0 ? ['--wait=hv'] : []), '--may-exist', 'ls-add', name, '--', 'set', 'logical_switch', name,
         `external_ids:khutulun-network=${id}`, `external_ids:khutulun-cidr=${net.cidr}`, `external_ids:khutulun-spec=${digest}`];
       if (existing) args.push('--', 'acl-del', name);
       (net.acls ?? []).forEach((rule, i) => args.push('--', 'acl-add', name, 'to-lport', String(aclPriority(i)), aclMatch(rule), aclAction(rule)));
@@ -206,9 +207,8 @@ export class OvnNetworkAdapter implements RuntimeAdapter {
         `external_ids:khutulun-netns="${netns}"`, `external_ids:khutulun-prefix=${subnet.prefix}`]);
       try {
         await wire({ ...this.#endpoints, bridge: await this.#bridgeName(), port, hostIf: names.host, insideIf: names.inside, netns, mac: attachment.mac, address, prefix: subnet.prefix, workload });
+        // OVN sets `up` once ovn-controller installed the port's flows (ovn-installed), ACLs included.
         await this.#waitUp(port);
-        // "up" is set once the chassis claimed the port; the flows of its ACLs follow: wait for them too.
-        await this.#nb(['--wait=hv', 'sync']);
       } catch (error) {
         await this.#unwire(attachment).catch(() => undefined);
         throw error;

@@ -38,7 +38,7 @@ export function checkNamespace(netns: string, workload: string): void {
   }
 }
 
-const inside = (w: Wiring, args: string[]): Promise<string> => runCommand('nsenter', [`--net=${w.netns}`, '--', ...args]);
+const inside = (w: Wiring, args: string[], input?: string): Promise<string> => runCommand('nsenter', [`--net=${w.netns}`, '--', ...args], undefined, input);
 
 async function linkExists(name: string): Promise<boolean> {
   try {
@@ -56,13 +56,17 @@ export async function wired(w: Pick<Wiring, 'hostIf'>): Promise<boolean> {
 
 export async function wire(w: Wiring): Promise<void> {
   checkNamespace(w.netns, w.workload);
-  // Made inside, host end pushed back to this process's namespace: no name clash inside the host.
-  await inside(w, ['ip', 'link', 'add', w.insideIf, 'type', 'veth', 'peer', 'name', w.hostIf, 'netns', String(process.pid)]);
+  // One `ip -batch` inside: the pair made there with its host end pushed back to this process's
+  // namespace (no name clash in the host's), then the address, MAC and links up.
+  const batch = [
+    `link add ${w.insideIf} type veth peer name ${w.hostIf} netns ${process.pid}`,
+    `link set dev ${w.insideIf} address ${w.mac}`,
+    `address add ${w.address}/${w.prefix} dev ${w.insideIf}`,
+    'link set dev lo up',
+    `link set dev ${w.insideIf} up`,
+  ].join('\n');
   try {
-    await inside(w, ['ip', 'link', 'set', 'dev', w.insideIf, 'address', w.mac]);
-    await inside(w, ['ip', 'address', 'add', `${w.address}/${w.prefix}`, 'dev', w.insideIf]);
-    await inside(w, ['ip', 'link', 'set', 'dev', 'lo', 'up']);
-    await inside(w, ['ip', 'link', 'set', 'dev', w.insideIf, 'up']);
+    await inside(w, ['ip', '-batch', '-'], batch);
     await inside(w, ['ethtool', '-K', w.insideIf, 'tx', 'off']);
     await runCommand('ip', ['link', 'set', 'dev', w.hostIf, 'up']);
     await runCommand('ethtool', ['-K', w.hostIf, 'tx', 'off']);
