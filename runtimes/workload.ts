@@ -171,7 +171,20 @@ export interface NetworkSpec {
   acls?: NetworkAclRule[];
 }
 
-export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | NetworkSpec | { kind: string; [key: string]: unknown };
+/** A Distrobox box on rootless Podman, owned by an unprivileged user (runtimes/distrobox). */
+export interface PristineContainerSpec {
+  kind: 'pristine-container';
+  /** A local image in the user's rootless store (e.g. localhost/debian:bookworm). */
+  image: string;
+  /** The unprivileged user that owns the box (Distrobox refuses root). */
+  user?: string;
+  /** Extra packages distrobox-init installs on the first enter (`--additional-packages`). */
+  packages?: string[];
+  /** How long the first enter (distrobox-init: package installs inside) may take (default 10 min). */
+  initTimeoutMs?: number;
+}
+
+export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | NetworkSpec | PristineContainerSpec | { kind: string; [key: string]: unknown };
 
 export type WorkloadState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'unknown';
 

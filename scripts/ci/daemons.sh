@@ -2,6 +2,7 @@
 # Starts/stops the daemons the system tests need, everything under $KH_CI_BASE, stopped by PID.
 #   daemons.sh start   podman API service + busybox image, private D-Bus, firewalld in its own netns
 #   daemons.sh start-ovn   only Open vSwitch + OVN (developers)
+#   daemons.sh start-distrobox   only the Distrobox user + its images (after start or start-ovn)
 #   daemons.sh stop    removes our containers, kills exactly the recorded PIDs, deletes our netns
 # Writes $KH_CI_BASE/daemons.env (KEY=VALUE lines) that .ci/run sources before the system tests.
 # Why each odd step exists: see shared/notes/runtimes-detail.md (no systemd, hybrid cgroups,
@@ -84,6 +85,12 @@ CONF
 # No registry here: the test image is a busybox-static root file system imported as an image.
 import_busybox() {
   if podman image exists "$IMAGE" 2>/dev/null; then return 0; fi
+  make_busybox_tar
+  podman import --change 'CMD ["/bin/sh"]' "$BASE/busybox-rootfs.tar" "$IMAGE" >/dev/null
+}
+
+make_busybox_tar() {
+  [ -f "$BASE/busybox-rootfs.tar" ] && return 0
   local root="$BASE/busybox-root"
   rm -rf "$root"; mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,root,var/www}
   cp /bin/busybox "$root/bin/busybox"
@@ -94,7 +101,7 @@ import_busybox() {
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
   echo 'khutulun' > "$root/var/www/index.html"
   tar -C "$root" -cf "$BASE/busybox-rootfs.tar" .
-  podman import --change 'CMD ["/bin/sh"]' "$BASE/busybox-rootfs.tar" "$IMAGE" >/dev/null
+  rm -rf "$root"
 }
 
 # A system-container tree for systemd-nspawn: busybox plus what nspawn looks for (/usr, an
@@ -272,6 +279,47 @@ KH_OVN_BRIDGE=$OVN_BRIDGE"
 }
 OVN_ENV=""
 
+# Distrobox refuses root: an unprivileged user with rootless podman whose storage lives under
+# $BASE/distrobox (owned by the user), the busybox root file system imported into its store, and,
+# when $KH_DBX_ROOTFS_TAR names a distro tarball (debootstrap | tar), that too as localhost/dbx-distro.
+DBX_USER=${KH_DBX_USER:-khdbx}
+setup_distrobox() {
+  command -v distrobox >/dev/null || { log "distrobox not installed: no pristine containers"; return 0; }
+  id "$DBX_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$DBX_USER"
+  grep -q "^$DBX_USER:" /etc/subuid || usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$DBX_USER"
+  local home uid d="$BASE/distrobox"
+  home=$(getent passwd "$DBX_USER" | cut -d: -f6); uid=$(id -u "$DBX_USER")
+  mkdir -p "$d/storage" "$d/run" "$home/.config/containers" "/run/user/$uid"
+  chown "$DBX_USER:" "$d" "$d/storage" "$d/run" "/run/user/$uid"; chmod 700 "/run/user/$uid"
+  local nofile nproc
+  nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
+  [ "$nofile" = unlimited ] && nofile=1048576
+  { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
+  printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "%s"\n' \
+    "$nofile" "$nofile" "$nproc" "$nproc" "$(grep -q '^runtime = "crun"' "$CONTAINERS_CONF" 2>/dev/null && echo crun || echo runc)" > "$home/.config/containers/containers.conf"
+  printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' "$d/storage" "$d/run" > "$home/.config/containers/storage.conf"
+  chown -R "$DBX_USER:" "$home/.config"
+  as_dbx() { setpriv --reuid="$uid" --regid="$(id -g "$DBX_USER")" --init-groups env -i HOME="$home" USER="$DBX_USER" XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/bin:/bin:/usr/sbin:/sbin "$@"; }
+  make_busybox_tar; chmod 644 "$BASE/busybox-rootfs.tar"
+  as_dbx podman import "$BASE/busybox-rootfs.tar" localhost/khutulun-busybox:latest >/dev/null
+  DBX_IMAGE=localhost/khutulun-busybox:latest
+  if [ -n "${KH_DBX_ROOTFS_TAR:-}" ] && [ -f "$KH_DBX_ROOTFS_TAR" ]; then
+    as_dbx podman import "$KH_DBX_ROOTFS_TAR" localhost/dbx-distro:latest >/dev/null && DBX_DISTRO_IMAGE=localhost/dbx-distro:latest
+  fi
+  log "distrobox user $DBX_USER ready (rootless storage in $d)"
+}
+DBX_IMAGE=""
+DBX_DISTRO_IMAGE=""
+
+stop_distrobox() {
+  [ -d "$BASE/distrobox" ] && id "$DBX_USER" >/dev/null 2>&1 || return 0
+  local uid home; uid=$(id -u "$DBX_USER"); home=$(getent passwd "$DBX_USER" | cut -d: -f6)
+  # Every container in this user's store under $BASE is ours.
+  timeout 60 setpriv --reuid="$uid" --regid="$(id -g "$DBX_USER")" --init-groups env -i HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" \
+    PATH=/usr/bin:/bin:/usr/sbin:/sbin podman rm -af -t 1 >/dev/null 2>&1 || true
+  mountpoint -q "$BASE/distrobox/storage/overlay" 2>/dev/null && umount "$BASE/distrobox/storage/overlay" 2>/dev/null || true
+}
+
 start_dbus() {
   mkdir -p "$BASE/dbus"
   cat > "$BASE/dbus/system.conf" <<CONF
@@ -320,6 +368,7 @@ wait_firewalld() {
 }
 
 stop_all() {
+  stop_distrobox
   if [ -S "$BASE/podman.sock" ] && [ -f "$CONTAINERS_CONF" ]; then
     # Every container in this storage root is ours: stop them so no conmon outlives the run.
     timeout 60 podman rm -af -t 2 >/dev/null 2>&1 || true
@@ -376,6 +425,7 @@ case "${1:-}" in
     start_libvirt || true
     start_ovn || true
     make_nspawn_tree
+    setup_distrobox || true
     wait_firewalld
     cat > "$BASE/daemons.env" <<ENV
 KH_PODMAN_SOCKET=$BASE/podman.sock
@@ -391,9 +441,12 @@ ENV
     [ -n "$NSPAWN_TAR" ] && echo "KH_NSPAWN_TAR=$NSPAWN_TAR" >> "$BASE/daemons.env"
     [ -n "$DOCKER_SOCKET" ] && echo "KH_DOCKER_SOCKET=$DOCKER_SOCKET" >> "$BASE/daemons.env"
     [ -n "$OVN_ENV" ] && echo "$OVN_ENV" >> "$BASE/daemons.env"
+    [ -n "$DBX_IMAGE" ] && printf 'KH_DBX_USER=%s\nKH_DBX_IMAGE=%s\n' "$DBX_USER" "$DBX_IMAGE" >> "$BASE/daemons.env"
+    [ -n "$DBX_DISTRO_IMAGE" ] && echo "KH_DBX_DISTRO_IMAGE=$DBX_DISTRO_IMAGE" >> "$BASE/daemons.env"
     log "all daemons up in $(( $(date +%s) - T0 ))s; env in $BASE/daemons.env"
     ;;
   # One daemon group alone (developers; the same functions .ci/run uses).
+  start-distrobox) setup_distrobox; [ -n "$DBX_IMAGE" ] && printf 'KH_DBX_USER=%s\nKH_DBX_IMAGE=%s\n' "$DBX_USER" "$DBX_IMAGE" >> "$BASE/daemons.env"; [ -n "$DBX_DISTRO_IMAGE" ] && echo "KH_DBX_DISTRO_IMAGE=$DBX_DISTRO_IMAGE" >> "$BASE/daemons.env"; true ;;
   start-ovn) : > "$BASE/daemons.env"; start_ovn; [ -n "$OVN_ENV" ] && echo "$OVN_ENV" >> "$BASE/daemons.env" ;;
   stop) stop_all ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
