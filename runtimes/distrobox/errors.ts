@@ -1,5 +1,7 @@
 /** Coded errors of the Distrobox runtime (stable API: callers branch on codes). */
-import { KhutulunError } from '../../common/index.js';
+import type { KhutulunError } from '../../common/index.js';
+import { codedError } from '../coded-error.js';
+import type { CodedErrorExtra } from '../coded-error.js';
 
 export const DistroboxErrorCode = {
   /** The spec is malformed for a pristine container. */
@@ -20,11 +22,6 @@ export const DistroboxErrorCode = {
   exec: 'KH-DBX-EXEC',
 } as const;
 
-export function distroboxError(
-  code: (typeof DistroboxErrorCode)[keyof typeof DistroboxErrorCode],
-  message: string,
-  hint: string,
-  extra: { retryable?: boolean; details?: Record<string, unknown>; cause?: unknown } = {},
-): KhutulunError {
-  return new KhutulunError(code, message, { retryable: extra.retryable ?? false, hint, ...(extra.details ? { details: extra.details } : {}), ...(extra.cause !== undefined ? { cause: extra.cause } : {}) });
+export function distroboxError(code: (typeof DistroboxErrorCode)[keyof typeof DistroboxErrorCode], message: string, hint: string, extra: CodedErrorExtra = {}): KhutulunError {
+  return codedError(code, message, hint, extra);
 }

@@ -1,5 +1,7 @@
 /** Coded errors of the OVN network runtime (stable API: callers branch on codes). */
-import { KhutulunError } from '../../common/index.js';
+import type { KhutulunError } from '../../common/index.js';
+import { codedError } from '../coded-error.js';
+import type { CodedErrorExtra } from '../coded-error.js';
 
 export const OvnErrorCode = {
   /** The network or attachment spec is malformed. */
@@ -26,13 +28,8 @@ export const OvnErrorCode = {
 
 export type OvnErrorCodeValue = (typeof OvnErrorCode)[keyof typeof OvnErrorCode];
 
-export function ovnError(
-  code: OvnErrorCodeValue,
-  message: string,
-  hint: string,
-  extra: { retryable?: boolean; details?: Record<string, unknown>; cause?: unknown } = {},
-): KhutulunError {
-  return new KhutulunError(code, message, { retryable: extra.retryable ?? false, hint, ...(extra.details ? { details: extra.details } : {}), ...(extra.cause !== undefined ? { cause: extra.cause } : {}) });
+export function ovnError(code: OvnErrorCodeValue, message: string, hint: string, extra: CodedErrorExtra = {}): KhutulunError {
+  return codedError(code, message, hint, extra);
 }
 
 export function badSpec(message: string, field?: string): KhutulunError {

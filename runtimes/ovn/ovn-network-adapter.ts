@@ -15,7 +15,6 @@ import { cellList, cellMap, cellString, endpointsFromEnv, jsonRows, runCommand }
 import type { OvnEndpoints } from './ovn-cli.js';
 import { checkNamespace, unwire, wire, wired } from './port-wiring.js';
 import { aclAction, aclMatch, aclPriority, macFor, parseCidr, pickAddress, portName, specDigest, switchName, validateNetworkSpec, vethNames } from './spec.js';
-import type { NetworkSpec } from './spec.js';
 
 export const OVN_RUNTIME = 'ovn';
 

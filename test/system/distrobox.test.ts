@@ -10,30 +10,14 @@
 import { describe, expect, it } from 'vitest';
 import { KhutulunError } from '../../common/index.js';
 import { collectExec } from '../../runtimes/index.js';
-import { DistroboxRuntimeAdapter, boxName, lookupBoxUser } from '../../runtimes/distrobox/index.js';
+import { DistroboxRuntimeAdapter, boxName } from '../../runtimes/distrobox/index.js';
 import type { PristineContainerSpec } from '../../runtimes/distrobox/index.js';
-import { execFileSync } from 'node:child_process';
+import { boxesOf, dbxDistroImage, dbxImage, dbxUser, distroboxEnabled } from './distrobox-fixture.js';
 
-const user = process.env['KH_DBX_USER'];
-const image = process.env['KH_DBX_IMAGE'];
-const distro = process.env['KH_DBX_DISTRO_IMAGE'];
-const enabled = ((): boolean => {
-  if (user && image) return true;
-  if (process.env['CI']) throw new Error('KH_DBX_USER is not set: scripts/ci/daemons.sh start did not prepare the Distrobox user');
-  return false;
-})();
-
-/** The names of every container in the user's rootless store. */
-function boxesOf(name: string): string[] {
-  const u = lookupBoxUser(name);
-  const out = execFileSync('setpriv', [`--reuid=${u.uid}`, `--regid=${u.gid}`, '--init-groups', '--', 'podman', 'ps', '-a', '--format', '{{.Names}}'], {
-    encoding: 'utf8',
-    env: { HOME: u.home, XDG_RUNTIME_DIR: `/run/user/${u.uid}`, PATH: '/usr/bin:/bin:/usr/sbin:/sbin' },
-    cwd: u.home,
-    timeout: 30_000,
-  });
-  return out.split('\n').filter(Boolean);
-}
+const user = dbxUser;
+const image = dbxImage;
+const distro = dbxDistroImage;
+const enabled = distroboxEnabled();
 
 async function code(p: Promise<unknown>): Promise<KhutulunError> {
   const e = await p.then(() => undefined, (x: unknown) => x);
