@@ -252,6 +252,7 @@ start_ovn() {
   ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
   ovsdb-tool create "$d/ovnnb_db.db" /usr/share/ovn/ovn-nb.ovsschema
   ovsdb-tool create "$d/ovnsb_db.db" /usr/share/ovn/ovn-sb.ovsschema
+  exec 3>&2 2>>"$d/start.log"  # the daemons announce their log files on stderr
   ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --pidfile="$BASE/pids/ovsdb-server.pid" \
     --unixctl="$d/ovsdb-server.ctl" --log-file="$d/ovsdb-server.log" --detach
   ovsdb-server "$d/ovnnb_db.db" --remote="punix:$d/ovnnb_db.sock" --pidfile="$BASE/pids/ovn-nb.pid" \
@@ -268,6 +269,7 @@ start_ovn() {
     external_ids:ovn-encap-ip=127.0.0.1 external_ids:ovn-bridge="$OVN_BRIDGE" \
     external_ids:ovn-bridge-datapath-type=netdev
   ovn-controller "unix:$d/db.sock" --pidfile="$BASE/pids/ovn-controller.pid" --log-file="$d/ovn-controller.log" --detach
+  exec 2>&3 3>&-
   if ! wait_for "ovn-controller's bridge" 60 ovs-vsctl --db="unix:$d/db.sock" br-exists "$OVN_BRIDGE"; then
     tail -n 20 "$d/ovn-controller.log" 2>/dev/null || true; return 1
   fi
@@ -301,10 +303,10 @@ setup_distrobox() {
   chown -R "$DBX_USER:" "$home/.config"
   as_dbx() { setpriv --reuid="$uid" --regid="$(id -g "$DBX_USER")" --init-groups env -i HOME="$home" USER="$DBX_USER" XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/bin:/bin:/usr/sbin:/sbin "$@"; }
   make_busybox_tar; chmod 644 "$BASE/busybox-rootfs.tar"
-  as_dbx podman import "$BASE/busybox-rootfs.tar" localhost/khutulun-busybox:latest >/dev/null
+  as_dbx podman import "$BASE/busybox-rootfs.tar" localhost/khutulun-busybox:latest >/dev/null 2>>"$d/import.log"
   DBX_IMAGE=localhost/khutulun-busybox:latest
   if [ -n "${KH_DBX_ROOTFS_TAR:-}" ] && [ -f "$KH_DBX_ROOTFS_TAR" ]; then
-    as_dbx podman import "$KH_DBX_ROOTFS_TAR" localhost/dbx-distro:latest >/dev/null && DBX_DISTRO_IMAGE=localhost/dbx-distro:latest
+    as_dbx podman import "$KH_DBX_ROOTFS_TAR" localhost/dbx-distro:latest >/dev/null 2>>"$d/import.log" && DBX_DISTRO_IMAGE=localhost/dbx-distro:latest
   fi
   log "distrobox user $DBX_USER ready (rootless storage in $d)"
 }
