@@ -15,7 +15,7 @@ import { HostEngine, FloriaActorStore } from '../actors/index.js';
 import { PluginHost, builtinPlugins } from '../plugins/index.js';
 import type { PluginHostLike } from '../plugins/index.js';
 import type { RuntimeAdapter } from '../runtimes/runtime-adapter.js';
-import { FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NspawnRuntimeAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter, ScriptRuntime, SCRIPT_RUNTIME } from '../runtimes/index.js';
+import { DistroboxRuntimeAdapter, FirewallGuard, FirewalldClient, JsonFilePortStore, LibvirtRuntimeAdapter, NetworkAttachRuntime, NspawnRuntimeAdapter, OvnNetworkAdapter, PortManager, ProcessRuntimeAdapter, createDockerAdapter, createPodmanAdapter, ScriptRuntime, SCRIPT_RUNTIME } from '../runtimes/index.js';
 import type { PortSpec, WorkloadSpec } from '../runtimes/workload.js';
 import { PortBindingRuntime } from './port-binding.js';
 import { promptSync } from './prompt-sync.js';
@@ -103,12 +103,19 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
     new ScriptRuntime({ stateDir: join(o.stateDir, 'script'), clock }),
   ];
   // Every optional engine is probed at once (each probe may wait up to 2 s for an answer).
+  // OVN networks where OVS + OVN answer (runtime:ovn; KH_OVN_NB_DB, KH_OVS_DB); containers and
+  // system containers get their ports on them (AttachesTo), or a coded error where OVN is absent.
+  const ovn = new OvnNetworkAdapter({ clock });
+  let ovnUp = false;
+  const attach = (r: RuntimeAdapter): RuntimeAdapter => new NetworkAttachRuntime(r, () => (ovnUp ? ovn : undefined));
   const nspawn = new NspawnRuntimeAdapter({ stateDir: join(o.stateDir, 'nspawn'), clock, logger: o.logger });
+  // Pristine containers where distrobox is installed (runtime:distrobox; boxes of KH_DISTROBOX_USERS re-attach).
+  const distrobox = new DistroboxRuntimeAdapter({ logger: o.logger });
   const libvirt = new LibvirtRuntimeAdapter({ stateDir: join(o.stateDir, 'libvirt'), clock, hostId });
   const engines = [createPodmanAdapter, createDockerAdapter].map(async (make) => {
     const open = async (): Promise<RuntimeAdapter | undefined> => {
       const adapter = make({ clock, hostId });
-      if (await reachable(adapter)) return bind(adapter);
+      if (await reachable(adapter)) return attach(bind(adapter));
       await adapter.close().catch(() => undefined);
       return undefined;
     };
@@ -128,10 +135,13 @@ async function defaultRuntimes(o: RuntimeSetup): Promise<RuntimeAdapter[]> {
       },
     });
   });
-  const [nspawnUp, libvirtUp, ...containers] = await Promise.all([reachable(nspawn), reachable(libvirt), ...engines]);
+  const [up, nspawnUp, distroboxUp, libvirtUp, ...containers] = await Promise.all([reachable(ovn), reachable(nspawn), reachable(distrobox), reachable(libvirt), ...engines]);
+  ovnUp = up;
+  if (ovnUp) runtimes.push(ovn);
   // System containers where systemd-nspawn is installed (runtime:nspawn); none elsewhere.
-  if (nspawnUp) runtimes.push(bind(nspawn));
+  if (nspawnUp) runtimes.push(attach(bind(nspawn)));
   else await nspawn.close();
+  if (distroboxUp) runtimes.push(distrobox);
   // VMs where libvirt answers (KH_LIBVIRT_URI, default qemu:///system) and its binding is built.
   if (libvirtUp) runtimes.push(libvirt);
   else await libvirt.close();

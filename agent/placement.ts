@@ -126,7 +126,7 @@ export async function placeDeployment(d: Deployment, hosts: readonly HostView[])
     // A runtime no host has running is the usual cause on one host: say which, and how to get it.
     const runtimes = [...new Set(lines.join('\n').match(/runtime:[a-z0-9-]+/g) ?? [])].map((r) => r.slice('runtime:'.length));
     const how = runtimes.length > 0
-      ? `no host runs ${runtimes.join(', ')} now: start its engine (podman: \`podman system service\`, or point KH_PODMAN_SOCKET / KH_DOCKER_SOCKET at its API socket) and deploy again`
+      ? `no host runs ${runtimes.join(', ')} now: ${runtimes.includes('ovn') ? 'start OVS + OVN there (ovsdb-server, ovs-vswitchd, ovn-northd, ovn-controller; docs/runtimes.md) and point KH_OVN_NB_DB / KH_OVS_DB at their sockets' : 'start its engine (podman: `podman system service`, or point KH_PODMAN_SOCKET / KH_DOCKER_SOCKET at its API socket)'} and deploy again`
       : 'add hosts with the labels asked for, or relax host_labels / the placement policies';
     throw new KhutulunError('KH-AGENT-PLACEMENT', `${plan.unplaced.length} node(s) of ${d.name} cannot be placed on the ${hosts.length} host(s) of the cluster`, {
       hint: `${lines.slice(0, 5).join('\n')}\n${how}`,

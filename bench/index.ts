@@ -9,6 +9,7 @@ import { schedulerPlaceBenchmark } from './scheduler-place.js';
 import { pluginsCalls } from './plugins-calls.js';
 import { processStart } from './runtimes-process.js';
 import { containerStart } from './runtimes-container.js';
+import { ovnWire } from './ovn-wire.js';
 import { clusterSyncLatency, clusterSyncReconverge } from './cluster-sync.js';
 import { clusterSyncActor } from './cluster-actor-hop.js';
 import { pipelineNoop } from './pipeline-noop.js';
@@ -23,4 +24,4 @@ import { toscaVsToscaParser } from './tosca-vs-tosca-parser.js';
 import { upVsPm2 } from './up-vs-pm2.js';
 import { agentIdle } from './agent-idle.js';
 
-export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncActor, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, toscaVsToscaParser, processStart, pluginsCalls, pluginsCold, pluginsDistribute, containerStart, schedulerPlaceBenchmark, updateBench, upVsPm2, agentIdle];
+export const benchmarks: Benchmark[] = [storeCreate, storeWrite, storeLoad, storeSync, storeMemory, clusterSyncLatency, clusterSyncActor, clusterSyncReconverge, pipelineNoop, actorsMemory, toscaK8sProfileBench, toscaConformanceBench, toscaCompile1k, toscaVsToscaParser, processStart, pluginsCalls, pluginsCold, pluginsDistribute, containerStart, ovnWire, schedulerPlaceBenchmark, updateBench, upVsPm2, agentIdle];

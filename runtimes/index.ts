@@ -9,3 +9,5 @@ export * from './firewall/index.js';
 export * from './nspawn/index.js';
 export * from './libvirt/index.js';
 export * from './script/index.js';
+export * from './ovn/index.js';
+export * from './distrobox/index.js';

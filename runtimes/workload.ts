@@ -99,6 +99,8 @@ export interface ContainerSpec {
    */
   sandbox?: 'runc' | 'gvisor' | 'kata';
   labels?: Record<string, string>;
+  /** OVN networks (their workload ids) to give the container a port on (runtimes/ovn). */
+  ovnNetworks?: string[];
 }
 
 /** A system container run by systemd-nspawn (runtimes/nspawn). */
@@ -127,6 +129,8 @@ export interface SystemContainerSpec {
   /** Signal nspawn sends the machine's PID 1 on stop (default: SIGRTMIN+3 when booting systemd, SIGKILL otherwise). */
   killSignal?: string;
   readOnly?: boolean;
+  /** OVN networks (their workload ids) to give the machine a port on (needs network private or veth). */
+  ovnNetworks?: string[];
 }
 
 /** A virtual machine run by libvirt (runtimes/libvirt). */
@@ -181,7 +185,38 @@ export interface ScriptSpec {
   inside?: { runtime: string; workload: WorkloadId };
 }
 
-export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | ScriptSpec | { kind: string; [key: string]: unknown };
+/** One ACL rule; the list's order is its priority (the first rule wins). */
+export interface NetworkAclRule {
+  action: 'allow' | 'reject' | 'drop';
+  /** `ip` = every IPv4 packet (a default rule). */
+  protocol: 'tcp' | 'udp' | 'icmp' | 'ip';
+  /** Destination port (tcp/udp); absent = every port. */
+  port?: number;
+}
+
+/** A logical switch for a deployment's workloads (runtime `ovn`, runtimes/ovn). */
+export interface NetworkSpec {
+  kind: 'network';
+  /** IPv4 subnet, e.g. `10.77.0.0/24`; workloads get addresses from .2 up (.1 stays for a router). */
+  cidr: string;
+  /** Traffic rules towards the attached workloads, in priority order; absent = everything allowed. */
+  acls?: NetworkAclRule[];
+}
+
+/** A Distrobox box on rootless Podman, owned by an unprivileged user (runtimes/distrobox). */
+export interface PristineContainerSpec {
+  kind: 'pristine-container';
+  /** A local image in the user's rootless store (e.g. localhost/debian:bookworm). */
+  image: string;
+  /** The unprivileged user that owns the box (Distrobox refuses root). */
+  user?: string;
+  /** Extra packages distrobox-init installs on the first enter (`--additional-packages`). */
+  packages?: string[];
+  /** How long the first enter (distrobox-init: package installs inside) may take (default 10 min). */
+  initTimeoutMs?: number;
+}
+
+export type WorkloadSpec = ProcessSpec | ContainerSpec | SystemContainerSpec | VirtualMachineSpec | ScriptSpec | NetworkSpec | PristineContainerSpec | { kind: string; [key: string]: unknown };
 
 export type WorkloadState = 'pending' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'failed' | 'unknown';
 

@@ -14,7 +14,7 @@ export interface BuiltinPlugin {
   path: string;
 }
 
-export const BUILTIN_PLUGIN_NAMES = ['process', 'container', 'nspawn', 'libvirt', 'noop', 'script'] as const;
+export const BUILTIN_PLUGIN_NAMES = ['process', 'container', 'nspawn', 'libvirt', 'ovn', 'distrobox', 'noop', 'script'] as const;
 
 /** plugins/builtin/build/, from sources and from dist/ alike. */
 export function builtinBuildDir(): string {

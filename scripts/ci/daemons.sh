@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts/stops the daemons the system tests need, everything under $KH_CI_BASE, stopped by PID.
 #   daemons.sh start   podman API service + busybox image, private D-Bus, firewalld in its own netns
+#   daemons.sh start-ovn   only Open vSwitch + OVN (developers)
+#   daemons.sh start-distrobox   only the Distrobox user + its images (after start or start-ovn)
 #   daemons.sh stop    removes our containers, kills exactly the recorded PIDs, deletes our netns
 # Writes $KH_CI_BASE/daemons.env (KEY=VALUE lines) that .ci/run sources before the system tests.
 # Why each odd step exists: see shared/notes/runtimes-detail.md (no systemd, hybrid cgroups,
@@ -83,6 +85,12 @@ CONF
 # No registry here: the test image is a busybox-static root file system imported as an image.
 import_busybox() {
   if podman image exists "$IMAGE" 2>/dev/null; then return 0; fi
+  make_busybox_tar
+  podman import --change 'CMD ["/bin/sh"]' "$BASE/busybox-rootfs.tar" "$IMAGE" >/dev/null
+}
+
+make_busybox_tar() {
+  [ -f "$BASE/busybox-rootfs.tar" ] && return 0
   local root="$BASE/busybox-root"
   rm -rf "$root"; mkdir -p "$root"/{bin,etc,tmp,proc,sys,dev,root,var/www}
   cp /bin/busybox "$root/bin/busybox"
@@ -93,7 +101,7 @@ import_busybox() {
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
   echo 'khutulun' > "$root/var/www/index.html"
   tar -C "$root" -cf "$BASE/busybox-rootfs.tar" .
-  podman import --change 'CMD ["/bin/sh"]' "$BASE/busybox-rootfs.tar" "$IMAGE" >/dev/null
+  rm -rf "$root"
 }
 
 # A system-container tree for systemd-nspawn: busybox plus what nspawn looks for (/usr, an
@@ -231,6 +239,89 @@ start_libvirt() {
 }
 LIBVIRT_URI=""
 
+# Open vSwitch + OVN on this host, every daemon with its rundir, database and log under $BASE/ovn
+# (no ovs-ctl, no kernel module: the userspace `netdev` datapath). The integration bridge has a
+# name of its own per base, so parallel runs never share one. See runtimes-detail.md section 5.
+OVN_BRIDGE=${KH_OVN_BRIDGE:-khbr$NS_SUFFIX}
+OVN_BRIDGE=${OVN_BRIDGE:0:15}
+start_ovn() {
+  command -v ovn-northd >/dev/null && command -v ovs-vswitchd >/dev/null || { log "OVS/OVN not installed: no OVN networks"; return 0; }
+  local d="$BASE/ovn"
+  rm -rf "$d"; mkdir -p "$d"
+  export OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" OVN_RUNDIR="$d" OVN_LOGDIR="$d" OVN_DBDIR="$d"
+  ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-tool create "$d/ovnnb_db.db" /usr/share/ovn/ovn-nb.ovsschema
+  ovsdb-tool create "$d/ovnsb_db.db" /usr/share/ovn/ovn-sb.ovsschema
+  exec 3>&2 2>>"$d/start.log"  # the daemons announce their log files on stderr
+  ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" --pidfile="$BASE/pids/ovsdb-server.pid" \
+    --unixctl="$d/ovsdb-server.ctl" --log-file="$d/ovsdb-server.log" --detach
+  ovsdb-server "$d/ovnnb_db.db" --remote="punix:$d/ovnnb_db.sock" --pidfile="$BASE/pids/ovn-nb.pid" \
+    --unixctl="$d/ovnnb_db.ctl" --log-file="$d/ovnnb_db.log" --detach
+  ovsdb-server "$d/ovnsb_db.db" --remote="punix:$d/ovnsb_db.sock" --pidfile="$BASE/pids/ovn-sb.pid" \
+    --unixctl="$d/ovnsb_db.ctl" --log-file="$d/ovnsb_db.log" --detach
+  ovs-vsctl --db="unix:$d/db.sock" --no-wait init
+  ovs-vswitchd "unix:$d/db.sock" --pidfile="$BASE/pids/ovs-vswitchd.pid" --unixctl="$d/ovs-vswitchd.ctl" \
+    --log-file="$d/ovs-vswitchd.log" --detach
+  ovn-northd --ovnnb-db="unix:$d/ovnnb_db.sock" --ovnsb-db="unix:$d/ovnsb_db.sock" --pidfile="$BASE/pids/ovn-northd.pid" \
+    --unixctl="$d/ovn-northd.ctl" --log-file="$d/ovn-northd.log" --detach
+  ovs-vsctl --db="unix:$d/db.sock" set open . external_ids:system-id="kh-$NS_SUFFIX" \
+    external_ids:ovn-remote="unix:$d/ovnsb_db.sock" external_ids:ovn-encap-type=geneve \
+    external_ids:ovn-encap-ip=127.0.0.1 external_ids:ovn-bridge="$OVN_BRIDGE" \
+    external_ids:ovn-bridge-datapath-type=netdev
+  ovn-controller "unix:$d/db.sock" --pidfile="$BASE/pids/ovn-controller.pid" --log-file="$d/ovn-controller.log" --detach
+  exec 2>&3 3>&-
+  if ! wait_for "ovn-controller's bridge" 60 ovs-vsctl --db="unix:$d/db.sock" br-exists "$OVN_BRIDGE"; then
+    tail -n 20 "$d/ovn-controller.log" 2>/dev/null || true; return 1
+  fi
+  echo "$OVN_BRIDGE" >> "$BASE/links.list"
+  OVN_ENV="KH_OVN_NB_DB=unix:$d/ovnnb_db.sock
+KH_OVS_DB=unix:$d/db.sock
+KH_OVN_BRIDGE=$OVN_BRIDGE"
+  log "OVN up (bridge $OVN_BRIDGE, netdev datapath)"
+}
+OVN_ENV=""
+
+# Distrobox refuses root: an unprivileged user with rootless podman whose storage lives under
+# $BASE/distrobox (owned by the user), the busybox root file system imported into its store, and,
+# when $KH_DBX_ROOTFS_TAR names a distro tarball (debootstrap | tar), that too as localhost/dbx-distro.
+DBX_USER=${KH_DBX_USER:-khdbx}
+setup_distrobox() {
+  command -v distrobox >/dev/null || { log "distrobox not installed: no pristine containers"; return 0; }
+  id "$DBX_USER" >/dev/null 2>&1 || useradd -m -s /bin/bash "$DBX_USER"
+  grep -q "^$DBX_USER:" /etc/subuid || usermod --add-subuids 300000-365535 --add-subgids 300000-365535 "$DBX_USER"
+  local home uid d="$BASE/distrobox"
+  home=$(getent passwd "$DBX_USER" | cut -d: -f6); uid=$(id -u "$DBX_USER")
+  mkdir -p "$d/storage" "$d/run" "$home/.config/containers" "/run/user/$uid"
+  chown "$DBX_USER:" "$d" "$d/storage" "$d/run" "/run/user/$uid"; chmod 700 "/run/user/$uid"
+  local nofile nproc
+  nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
+  [ "$nofile" = unlimited ] && nofile=1048576
+  { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
+  printf '[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "%s"\n' \
+    "$nofile" "$nofile" "$nproc" "$nproc" "$(grep -q '^runtime = "crun"' "$CONTAINERS_CONF" 2>/dev/null && echo crun || echo runc)" > "$home/.config/containers/containers.conf"
+  printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' "$d/storage" "$d/run" > "$home/.config/containers/storage.conf"
+  chown -R "$DBX_USER:" "$home/.config"
+  as_dbx() { setpriv --reuid="$uid" --regid="$(id -g "$DBX_USER")" --init-groups env -i HOME="$home" USER="$DBX_USER" XDG_RUNTIME_DIR="/run/user/$uid" PATH=/usr/bin:/bin:/usr/sbin:/sbin "$@"; }
+  make_busybox_tar; chmod 644 "$BASE/busybox-rootfs.tar"
+  as_dbx podman import "$BASE/busybox-rootfs.tar" localhost/khutulun-busybox:latest >/dev/null 2>>"$d/import.log"
+  DBX_IMAGE=localhost/khutulun-busybox:latest
+  if [ -n "${KH_DBX_ROOTFS_TAR:-}" ] && [ -f "$KH_DBX_ROOTFS_TAR" ]; then
+    as_dbx podman import "$KH_DBX_ROOTFS_TAR" localhost/dbx-distro:latest >/dev/null 2>>"$d/import.log" && DBX_DISTRO_IMAGE=localhost/dbx-distro:latest
+  fi
+  log "distrobox user $DBX_USER ready (rootless storage in $d)"
+}
+DBX_IMAGE=""
+DBX_DISTRO_IMAGE=""
+
+stop_distrobox() {
+  [ -d "$BASE/distrobox" ] && id "$DBX_USER" >/dev/null 2>&1 || return 0
+  local uid home; uid=$(id -u "$DBX_USER"); home=$(getent passwd "$DBX_USER" | cut -d: -f6)
+  # Every container in this user's store under $BASE is ours.
+  timeout 60 setpriv --reuid="$uid" --regid="$(id -g "$DBX_USER")" --init-groups env -i HOME="$home" XDG_RUNTIME_DIR="/run/user/$uid" \
+    PATH=/usr/bin:/bin:/usr/sbin:/sbin podman rm -af -t 1 >/dev/null 2>&1 || true
+  mountpoint -q "$BASE/distrobox/storage/overlay" 2>/dev/null && umount "$BASE/distrobox/storage/overlay" 2>/dev/null || true
+}
+
 start_dbus() {
   mkdir -p "$BASE/dbus"
   cat > "$BASE/dbus/system.conf" <<CONF
@@ -279,6 +370,7 @@ wait_firewalld() {
 }
 
 stop_all() {
+  stop_distrobox
   if [ -S "$BASE/podman.sock" ] && [ -f "$CONTAINERS_CONF" ]; then
     # Every container in this storage root is ours: stop them so no conmon outlives the run.
     timeout 60 podman rm -af -t 2 >/dev/null 2>&1 || true
@@ -333,7 +425,9 @@ case "${1:-}" in
     start_podman
     start_docker
     start_libvirt || true
+    start_ovn || true
     make_nspawn_tree
+    setup_distrobox || true
     wait_firewalld
     cat > "$BASE/daemons.env" <<ENV
 KH_PODMAN_SOCKET=$BASE/podman.sock
@@ -348,8 +442,14 @@ ENV
     [ -n "$LIBVIRT_URI" ] && printf 'KH_CI_LIBVIRT_URI=%s\nKH_VM_KERNEL=%s\nKH_VM_INITRD=%s\n' "$LIBVIRT_URI" "$BASE/vm/vmlinuz" "$BASE/vm/initrd.img" >> "$BASE/daemons.env"
     [ -n "$NSPAWN_TAR" ] && echo "KH_NSPAWN_TAR=$NSPAWN_TAR" >> "$BASE/daemons.env"
     [ -n "$DOCKER_SOCKET" ] && echo "KH_DOCKER_SOCKET=$DOCKER_SOCKET" >> "$BASE/daemons.env"
+    [ -n "$OVN_ENV" ] && echo "$OVN_ENV" >> "$BASE/daemons.env"
+    [ -n "$DBX_IMAGE" ] && printf 'KH_DBX_USER=%s\nKH_DBX_IMAGE=%s\n' "$DBX_USER" "$DBX_IMAGE" >> "$BASE/daemons.env"
+    [ -n "$DBX_DISTRO_IMAGE" ] && echo "KH_DBX_DISTRO_IMAGE=$DBX_DISTRO_IMAGE" >> "$BASE/daemons.env"
     log "all daemons up in $(( $(date +%s) - T0 ))s; env in $BASE/daemons.env"
     ;;
+  # One daemon group alone (developers; the same functions .ci/run uses).
+  start-distrobox) setup_distrobox; [ -n "$DBX_IMAGE" ] && printf 'KH_DBX_USER=%s\nKH_DBX_IMAGE=%s\n' "$DBX_USER" "$DBX_IMAGE" >> "$BASE/daemons.env"; [ -n "$DBX_DISTRO_IMAGE" ] && echo "KH_DBX_DISTRO_IMAGE=$DBX_DISTRO_IMAGE" >> "$BASE/daemons.env"; true ;;
+  start-ovn) : > "$BASE/daemons.env"; start_ovn; [ -n "$OVN_ENV" ] && echo "$OVN_ENV" >> "$BASE/daemons.env" ;;
   stop) stop_all ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

@@ -25,6 +25,11 @@ PKGS=(
   chromium
   # script operations: an Ansible playbook artifact runs where Ansible is installed
   ansible-core
+  # OVN networks: Open vSwitch (userspace datapath) + OVN central and host; ethtool turns off
+  # tx checksum offload on veths (TCP fails on the netdev datapath otherwise)
+  openvswitch-switch ovn-central ovn-host ethtool
+  # pristine containers: Distrobox on rootless podman as an unprivileged user
+  distrobox
 )
 missing=()
 for p in "${PKGS[@]}"; do

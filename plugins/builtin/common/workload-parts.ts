@@ -103,3 +103,14 @@ export function connectionEnv(vertex: VertexSnapshot): Record<string, string> {
   }
   return env;
 }
+
+/**
+ * AttachesTo: the OVN networks (workload ids of their Network vertices) an outgoing `network`
+ * edge names; the runtime gives the workload a port on each (runtimes/ovn/network-attach-runtime.ts).
+ */
+export function attachedNetworks(vertex: VertexSnapshot): string[] | undefined {
+  const ids = vertex.edges
+    .filter((e) => e.direction === 'out' && e.classes.some((c) => /AttachesTo$/.test(c)))
+    .map((e) => (vertex.deployment ? `${vertex.deployment}/${e.peer.id}` : e.peer.id));
+  return ids.length > 0 ? [...new Set(ids)].sort() : undefined;
+}

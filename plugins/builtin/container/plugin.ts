@@ -8,7 +8,7 @@ import type { ContainerSpec, MountSpec, WorkloadSpec } from '../../../runtimes/w
 import type { VertexSnapshot } from '../../host/call.js';
 import { definePlugin, fail } from '../../sdk/define-plugin.js';
 import { readBoolean, readString, readStringList, readStringMap } from '../../sdk/read-properties.js';
-import { connectionEnv, lifecycleHandlers, readLimits, readPorts, readRestart, readStopTimeout } from '../common/index.js';
+import { attachedNetworks, connectionEnv, lifecycleHandlers, readLimits, readPorts, readRestart, readStopTimeout } from '../common/index.js';
 
 const isPod = (classes: string[]): boolean => classes.some((c) => /(^|[:.])Pod$/.test(c));
 
@@ -92,6 +92,8 @@ export function containerSpec(vertex: VertexSnapshot): WorkloadSpec {
   }
   const labels = readStringMap(vertex, 'labels');
   if (labels) spec.labels = labels;
+  const ovnNetworks = attachedNetworks(vertex);
+  if (ovnNetworks) spec.ovnNetworks = ovnNetworks;
   return spec;
 }
 

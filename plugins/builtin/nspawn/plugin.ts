@@ -9,7 +9,7 @@ import type { SystemContainerSpec } from '../../../runtimes/nspawn/spec.js';
 import type { VertexSnapshot } from '../../host/call.js';
 import { definePlugin, fail } from '../../sdk/define-plugin.js';
 import { readBoolean, readString, readStringList, readStringMap } from '../../sdk/read-properties.js';
-import { connectionEnv, lifecycleHandlers, readLimits, readPorts, readRestart, readStopTimeout } from '../common/index.js';
+import { attachedNetworks, connectionEnv, lifecycleHandlers, readLimits, readPorts, readRestart, readStopTimeout } from '../common/index.js';
 
 function readMounts(vertex: VertexSnapshot): MountSpec[] | undefined {
   const v = vertex.properties.mounts;
@@ -62,6 +62,8 @@ export function systemContainerSpec(vertex: VertexSnapshot): SystemContainerSpec
   if (restart) spec.restart = restart;
   const stopTimeoutMs = readStopTimeout(vertex);
   if (stopTimeoutMs !== undefined) spec.stopTimeoutMs = stopTimeoutMs;
+  const ovnNetworks = attachedNetworks(vertex);
+  if (ovnNetworks) spec.ovnNetworks = ovnNetworks;
   return spec;
 }
 

@@ -1,0 +1,1 @@
+export { pristineContainerSpec } from './plugin.js';

@@ -1,0 +1,1 @@
+export { networkSpec } from './plugin.js';
