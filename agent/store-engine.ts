@@ -8,22 +8,16 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KeyedMutex, KhutulunError, asKhutulunError } from '../common/index.js';
-import type { Clock, Logger } from '../common/index.js';
 import { formatEntityId } from '../store/index.js';
-import type { Deployment, FunctionRegistry, Store } from '../store/index.js';
+import type { Deployment } from '../store/index.js';
 import type * as ToscaCompile from '../tosca/compile/index.js';
-import type { DeploymentReport, HostEngine } from '../actors/index.js';
+import type { DeploymentReport } from '../actors/index.js';
 // The TOSCA processor loads with the first deploy or outputs read, not with the agent (idle memory).
 const toscaCompile = (): Promise<typeof ToscaCompile> => import('../tosca/compile/index.js');
 import type { CompiledService } from '../tosca/compile/index.js';
 import type { DeployRequest, DeployResult, DeploymentEngine, DeploymentStatus, DeploymentSummary, UndeployOptions, UndeployResult } from './deployment-engine.js';
-import type { EventHub } from './event-hub.js';
 import { notFound, validateDeploymentName } from './errors.js';
-import type { DocHandle } from '@automerge/automerge-repo';
 import { clusterReport, readRequest, stuck, writeRequest } from './cluster-reconciler.js';
-import type { ClusterReconciler } from './cluster-reconciler.js';
-import type { ClusterDoc } from './cluster-doc.js';
-import type { HostView } from './membership.js';
 import { placeDeployment } from './placement.js';
 import { writePlacementClaims } from './ownership-keeper.js';
 import { desiredState, MAX_COUNT, readSource, writeSource } from './desired-state.js';
@@ -34,6 +28,7 @@ import type { DeploymentPlan } from './update-plan.js';
 import { applyPlan, stampGeneration } from './update-apply.js';
 import { readStatus } from './deployment-status.js';
 import { runRequest } from './workflow-run.js';
+import type { StoreEngineOptions } from './store-engine-options.js';
 import { CompilePool } from './compile-pool.js';
 import type { RunReport, RunSpec } from './deployment-engine.js';
 import { readGraph } from './deployment-graph.js';
@@ -41,36 +36,7 @@ import type { DeploymentGraph } from './deployment-graph.js';
 import { readHistory } from './deployment-history.js';
 import type { HistoryQuery, HistoryRecord } from './deployment-history.js';
 import { archiveHistory, DEFAULT_HISTORY_RETENTION_MS, historyOf } from './history-archive.js';
-import type { PluginShipping } from './plugin-shipping.js';
 
-export interface StoreEngineOptions {
-  readonly store: Store;
-  readonly engine: HostEngine;
-  readonly hostId: string;
-  /** Where sources sent over the API are kept (so relative imports and artifacts resolve). */
-  readonly stateDir?: string;
-  /** Extra profile folders for the catalog (the project's profiles/ are always there). */
-  readonly profileDirs?: readonly string[];
-  readonly events?: EventHub;
-  /** Filled with deployment name -> source folder on deploy (LocalHost.sources: artifact paths). */
-  readonly sources?: Map<string, string>;
-  /** A fresh function registry (with the plugin functions) for the scratch store of a plan. */
-  readonly functions: () => FunctionRegistry;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly reconciler: ClusterReconciler;
-  readonly hosts: () => HostView[];
-  /** The agent's cluster document: the deployment index that says who has a role where. */
-  readonly doc: DocHandle<ClusterDoc>;
-  /** How long undeploy waits for every host to stop its nodes (default 50 s: below the CLI's 60 s). */
-  readonly undeployTimeoutMs?: number;
-  /** How long `undeploy --force` waits for the owners before it removes the record (default 10 s). */
-  readonly forceTimeoutMs?: number;
-  /** How long undeployed deployments' history is kept (default 30 days; needs stateDir). */
-  readonly historyRetentionMs?: number;
-  /** Plugins shipped with services: resolved while compiling, published when applied. */
-  readonly shipping?: PluginShipping;
-}
 
 export class StoreDeploymentEngine implements DeploymentEngine {
   readonly #o: StoreEngineOptions;

@@ -9,8 +9,7 @@ import type { EnsureOptions, ExecOptions, ExecSession, LogChunk, LogReadOptions,
 import type { ContainerSpec, ObservedWorkload, WorkloadId, WorkloadSpec } from '../workload.js';
 import type { ContainerInspect, DockerApiLike, EngineRuntimes, PodInfo } from './docker-api.js';
 import { DockerodeApi } from './dockerode-api.js';
-import { dockerConfig, podmanConfig } from './engine-config.js';
-import type { ContainerEngineConfig, EngineConfigOptions } from './engine-config.js';
+import type { ContainerEngineConfig } from './engine-config.js';
 import { containerName, labelKeys, podName, portBindings, specHash, toCreateBody, validateContainerSpec } from './container-spec.js';
 import { badSpec, classifyEngineError, ContainerErrorCode, isPortInUse, portTaken } from './errors.js';
 import { EventFeed } from './event-feed.js';
@@ -390,24 +389,4 @@ export class ContainerAdapter implements RuntimeAdapter {
     this.#unfollow = undefined;
     this.#feed.close();
   }
-}
-
-type FactoryOptions = EngineConfigOptions & Pick<ContainerAdapterOptions, 'api' | 'apiFor' | 'clock' | 'hasKvm' | 'pathExists'>;
-
-function extras(options: FactoryOptions): Omit<ContainerAdapterOptions, 'config'> {
-  return {
-    ...(options.api ? { api: options.api } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.hasKvm ? { hasKvm: options.hasKvm } : {}),
-    ...(options.pathExists ? { pathExists: options.pathExists } : {}),
-    ...(options.apiFor ? { apiFor: options.apiFor } : {}),
-  };
-}
-
-export function createPodmanAdapter(options: FactoryOptions = {}): ContainerAdapter {
-  return new ContainerAdapter({ config: podmanConfig(options), ...extras(options) });
-}
-
-export function createDockerAdapter(options: FactoryOptions = {}): ContainerAdapter {
-  return new ContainerAdapter({ config: dockerConfig(options), ...extras(options) });
 }

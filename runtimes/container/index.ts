@@ -1,4 +1,5 @@
-export { ContainerAdapter, createPodmanAdapter, createDockerAdapter } from './container-adapter.js';
+export { ContainerAdapter } from './container-adapter.js';
+export { createPodmanAdapter, createDockerAdapter } from './container-factory.js';
 export type { ContainerAdapterOptions } from './container-adapter.js';
 export { podmanConfig, dockerConfig } from './engine-config.js';
 export type { ContainerEngineConfig, EngineConfigOptions, EngineName, EngineQuirks, ResolvedUlimit } from './engine-config.js';

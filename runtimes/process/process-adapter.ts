@@ -14,7 +14,7 @@ import type { Clock, Logger, TimerHandle } from '../../common/index.js';
 import type { EnsureOptions, ExecOptions, ExecSession, LogChunk, LogReadOptions, RemoveOptions, RuntimeAdapter, RuntimeEvent } from '../runtime-adapter.js';
 import type { ObservedWorkload, ProcessSpec, WorkloadId, WorkloadSpec } from '../workload.js';
 import { detectCgroups, removeCgroups } from './cgroups.js';
-import type { CgroupLayout, CgroupPlacement } from './cgroups.js';
+import type { CgroupLayout } from './cgroups.js';
 import { adapterClosed } from './errors.js';
 import { defaultLogRotation, rotateIfNeeded } from './log-rotation.js';
 import type { LogRotationConfig } from './log-rotation.js';
@@ -27,7 +27,9 @@ import { specHash, validateProcessSpec } from './spec.js';
 import { acquireStateLock } from './state-lock.js';
 import { corrupt as corruptRecord, encodeId, StateStore } from './state-file.js';
 import type { ProcessStateRecord } from './state-file.js';
-import { killTree, terminateTree } from './terminate.js';
+import { killTree } from './terminate.js';
+import { terminateEntry } from './process-entry.js';
+import type { Entry } from './process-entry.js';
 import { startProcess } from './start-process.js';
 import { findLaunchedProcess } from './find-launched.js';
 import { logPaths } from './launch.js';
@@ -37,15 +39,6 @@ import { checkHost, coded, exitCause, placementOf } from './exit-cause.js';
 import type { TreeTracking } from './start-process.js';
 import type { ProcessAdapterOptions } from './adapter-options.js';
 
-
-interface Entry {
-  record: ProcessStateRecord;
-  child?: ChildProcess;
-  reattached: boolean;
-  stopping: boolean;
-  restartTimer?: TimerHandle;
-  placement: Pick<CgroupPlacement, 'dirs' | 'killDir'>;
-}
 
 export const PROCESS_RUNTIME = 'process';
 
@@ -392,17 +385,8 @@ export class ProcessRuntimeAdapter implements RuntimeAdapter {
     entry.restartTimer?.cancel();
     entry.restartTimer = undefined;
     const r = entry.record;
-    if (r.status === 'running' && r.pid !== undefined && r.pid > 0) {
-      const child = entry.child;
-      const pid = r.pid;
-      const startTime = r.procStartTime;
-      const mainAlive = child
-        ? () => child.exitCode === null && child.signalCode === null
-        : () => startTime !== undefined && isSameLiveProcess(pid, startTime);
-      const how = await terminateTree({ pid, mainAlive, cgroups: entry.placement }, timeoutMs ?? this.#defaultStopMs);
-      if (how === 'stuck') this.#log.log('warn', 'process tree survived SIGKILL', { workload: r.id, pid });
-      if (!child || r.status === 'running') this.#onExit(entry, child, { codeKnown: false, ranMs: 0 });
-    }
+    const child = entry.child;
+    if ((await terminateEntry(entry, timeoutMs ?? this.#defaultStopMs, this.#log)) && (!child || r.status === 'running')) this.#onExit(entry, child, { codeKnown: false, ranMs: 0 });
     removeCgroups(entry.placement.dirs);
     r.status = 'stopped';
     entry.stopping = false;
