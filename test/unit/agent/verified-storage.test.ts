@@ -4,8 +4,9 @@
  * bit-flipped starts, reports KH-STATE-QUARANTINED naming the chunk, keeps the bytes in
  * quarantine/, and still serves the deployment from its other chunks.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as A from '@automerge/automerge';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../common/index.js';
@@ -45,12 +46,18 @@ describe('an agent with a damaged chunk', () => {
     await fetch(`${a.url}/v1/deployments`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body });
     await eventually(async () => ((await (await fetch(`${a.url}/v1/deployments/web`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { state: string }).state === 'deployed' || undefined, 20_000);
     await a.close();
-    // Damage the newest incremental chunk of any document (its content no longer matches its key).
-    const chunks = files(join(dir, 'repo')).filter((f) => f.includes('/incremental/'));
-    expect(chunks.length).toBeGreaterThan(1);
-    const victim = chunks.sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs)[0]!;
-    const bytes = readFileSync(victim);
+    // A damaged incremental chunk beside a document's sound ones: a real chunk's bytes with one bit
+    // flipped, stored under a key its content does not match. Added rather than overwritten:
+    // automerge-repo may have compacted a document into one snapshot, and the document must stay
+    // loadable from its other chunks.
+    const chunks = files(join(dir, 'repo')).filter((f) => f.includes('/incremental/') || f.includes('/snapshot/'));
+    expect(chunks.length).toBeGreaterThan(0);
+    const source = chunks.sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs)[0]!;
+    const bytes = readFileSync(source);
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0x01;
+    // Named like a chunk key (a SHA-256), never the source's own name: the document's chunks stay intact.
+    const victim = join(dirname(dirname(source)), 'incremental', createHash('sha256').update(bytes).update('x').digest('hex'));
+    mkdirSync(dirname(victim), { recursive: true });
     writeFileSync(victim, bytes);
 
     const lines: string[] = [];
